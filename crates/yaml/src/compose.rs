@@ -1,0 +1,456 @@
+//! Builds the node tree from parser events without recursion, applying the core schema, the
+//! duplicate-key rule and the alias budget as Forge's parser does.
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+
+use crate::schema::{resolve_plain, resolve_tagged};
+use crate::{Entry, Limits, LoadError, Node, Pos, Span, Value};
+
+/// Parses `text` and returns the root node of its single document.
+pub(crate) fn compose(text: &str, limits: &Limits) -> Result<Node, LoadError> {
+    let mut composer = Composer::new(limits);
+    let mut parser = Parser::new_from_str(text);
+    while let Some(next) = parser.next_event() {
+        let (event, span) = next.map_err(|e| scan_error(text, &e))?;
+        if composer.event(event, Span::from_saphyr(&span))? {
+            break;
+        }
+    }
+    Ok(composer
+        .root
+        .unwrap_or_else(|| leaf(Value::Null, Span::point(Pos::new(1, 1)))))
+}
+
+fn leaf(value: Value, span: Span) -> Node {
+    Node {
+        value,
+        span,
+        via_alias: None,
+    }
+}
+
+/// An anchored node and the bookkeeping Forge's parser keeps for its alias budget.
+struct Anchor {
+    node: Node,
+    nodes: usize,
+    /// How many times an alias has used it so far.
+    uses: u64,
+    /// `yaml`'s `aliasCount`: the largest alias weight nested inside the anchored node, fixed at
+    /// its first use.
+    alias_count: u64,
+    /// The weight as computed when the anchored node was completed.
+    weight: u64,
+}
+
+/// A collection still being read.
+struct Frame {
+    start: Span,
+    anchor: usize,
+    /// The largest alias weight of any child (`getAliasCount` in `yaml`): 0 for an empty collection.
+    weight: u64,
+    kind: FrameKind,
+}
+
+enum FrameKind {
+    Seq(Vec<Node>),
+    Map {
+        entries: Vec<Entry>,
+        pending_key: Option<Node>,
+        /// Built once a mapping grows past a few keys, so duplicate detection stays linear.
+        index: Option<HashMap<KeyId, usize>>,
+    },
+}
+
+/// The identity of a key as `yaml`'s `uniqueKeys` sees it: scalars compare by JavaScript value,
+/// collections by reference (so they are never duplicates).
+#[derive(Hash, PartialEq, Eq)]
+enum KeyId {
+    Null,
+    Bool(bool),
+    Number(u64),
+    Str(String),
+}
+
+fn key_id(node: &Node) -> Option<KeyId> {
+    Some(match &node.value {
+        Value::Null => KeyId::Null,
+        Value::Bool(b) => KeyId::Bool(*b),
+        #[allow(clippy::cast_precision_loss)]
+        Value::Int(i) => KeyId::Number(normalise(*i as f64)?),
+        Value::Float(f) => KeyId::Number(normalise(*f)?),
+        Value::Str(s) => KeyId::Str(s.clone()),
+        Value::Seq(_) | Value::Map(_) => return None,
+    })
+}
+
+/// JavaScript numbers: `0 === -0`, `NaN !== NaN`.
+fn normalise(f: f64) -> Option<u64> {
+    if f.is_nan() {
+        None
+    } else if f == 0.0 {
+        Some(0f64.to_bits())
+    } else {
+        Some(f.to_bits())
+    }
+}
+
+/// Linear search is faster for the small mappings manifests are made of.
+const INDEX_THRESHOLD: usize = 16;
+
+struct Composer<'l> {
+    limits: &'l Limits,
+    frames: Vec<Frame>,
+    anchors: HashMap<usize, Anchor>,
+    root: Option<Node>,
+    documents: usize,
+    nodes: usize,
+}
+
+impl<'l> Composer<'l> {
+    fn new(limits: &'l Limits) -> Self {
+        Composer {
+            limits,
+            frames: Vec::new(),
+            anchors: HashMap::new(),
+            root: None,
+            documents: 0,
+            nodes: 0,
+        }
+    }
+
+    /// Handles one event; returns true at the end of the stream.
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<bool, LoadError> {
+        match event {
+            Event::StreamEnd => return Ok(true),
+            Event::DocumentStart(_) => {
+                self.documents += 1;
+                if self.documents > 1 {
+                    return Err(LoadError::MultipleDocuments { at: span.start });
+                }
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = match (&tag, style) {
+                    (Some(tag), _) if tag.is_yaml_core_schema() => {
+                        resolve_tagged(&tag.suffix, &text)
+                    }
+                    (_, ScalarStyle::Plain) if tag.is_none() => resolve_plain(&text),
+                    _ => Value::Str(text.into_owned()),
+                };
+                self.count_nodes(1, span.start)?;
+                self.complete(leaf(value, span), anchor, 1)?;
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.open(span, anchor, FrameKind::Seq(Vec::new()))?
+            }
+            Event::MappingStart(anchor, _) => self.open(
+                span,
+                anchor,
+                FrameKind::Map {
+                    entries: Vec::new(),
+                    pending_key: None,
+                    index: None,
+                },
+            )?,
+            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
+            Event::Alias(id) => self.alias(id, span)?,
+            Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
+        }
+        Ok(false)
+    }
+
+    fn count_nodes(&mut self, added: usize, at: Pos) -> Result<(), LoadError> {
+        self.nodes = self.nodes.saturating_add(added);
+        if self.nodes > self.limits.max_nodes {
+            return Err(LoadError::AliasBudget {
+                at,
+                reason: format!(
+                    "the expanded document would hold more than {} values",
+                    self.limits.max_nodes
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    fn open(&mut self, span: Span, anchor: usize, kind: FrameKind) -> Result<(), LoadError> {
+        if self.frames.len() >= self.limits.max_depth {
+            return Err(LoadError::TooDeep {
+                at: span.start,
+                limit: self.limits.max_depth,
+            });
+        }
+        self.count_nodes(1, span.start)?;
+        self.frames.push(Frame {
+            start: span,
+            anchor,
+            weight: 0,
+            kind,
+        });
+        Ok(())
+    }
+
+    fn close(&mut self, span: Span) -> Result<(), LoadError> {
+        let Some(frame) = self.frames.pop() else {
+            return Ok(());
+        };
+        let value = match frame.kind {
+            FrameKind::Seq(items) => Value::Seq(items),
+            FrameKind::Map { entries, .. } => Value::Map(entries),
+        };
+        let end = if span.end > frame.start.start {
+            span.end
+        } else {
+            frame.start.end
+        };
+        let node = leaf(value, Span::new(frame.start.start, end));
+        self.complete(node, frame.anchor, frame.weight)
+    }
+
+    fn alias(&mut self, id: usize, span: Span) -> Result<(), LoadError> {
+        let max = self.limits.max_alias_count;
+        let Some(anchor) = self.anchors.get_mut(&id) else {
+            return Err(LoadError::RecursiveAlias { at: span.start });
+        };
+        anchor.uses += 1;
+        if anchor.alias_count == 0 {
+            anchor.alias_count = anchor.weight;
+        }
+        let weight = anchor.uses.saturating_mul(anchor.alias_count);
+        if weight > max {
+            return Err(LoadError::AliasBudget {
+                at: span.start,
+                reason: format!(
+                    "an anchor is used {} times with {} nested aliases, over Forge's limit of {max}",
+                    anchor.uses, anchor.alias_count
+                ),
+            });
+        }
+        let added = anchor.nodes;
+        let mut node = anchor.node.clone();
+        self.count_nodes(added, span.start)?;
+        node.walk_mut(&mut |n| n.via_alias = Some(span));
+        self.complete(node, 0, weight)
+    }
+
+    /// Attaches a finished node to its parent, or makes it the root.
+    fn complete(&mut self, node: Node, anchor: usize, weight: u64) -> Result<(), LoadError> {
+        if anchor != 0 {
+            self.anchors.insert(
+                anchor,
+                Anchor {
+                    nodes: node.node_count(),
+                    node: node.clone(),
+                    uses: 0,
+                    alias_count: 0,
+                    weight,
+                },
+            );
+        }
+        let Some(frame) = self.frames.last_mut() else {
+            self.root = Some(node);
+            return Ok(());
+        };
+        frame.weight = frame.weight.max(weight);
+        match &mut frame.kind {
+            FrameKind::Seq(items) => items.push(node),
+            FrameKind::Map {
+                entries,
+                pending_key,
+                index,
+            } => match pending_key.take() {
+                None => {
+                    check_unique(entries, index, &node)?;
+                    *pending_key = Some(node);
+                }
+                Some(key) => {
+                    if let (Some(index), Some(id)) = (index.as_mut(), key_id(&key)) {
+                        index.insert(id, entries.len());
+                    }
+                    entries.push(Entry { key, value: node });
+                    if index.is_none() && entries.len() >= INDEX_THRESHOLD {
+                        *index = Some(
+                            entries
+                                .iter()
+                                .enumerate()
+                                .filter_map(|(i, e)| key_id(&e.key).map(|id| (id, i)))
+                                .collect(),
+                        );
+                    }
+                }
+            },
+        }
+        Ok(())
+    }
+}
+
+fn check_unique(
+    entries: &[Entry],
+    index: &Option<HashMap<KeyId, usize>>,
+    key: &Node,
+) -> Result<(), LoadError> {
+    let Some(id) = key_id(key) else {
+        return Ok(());
+    };
+    let earlier = match index {
+        Some(index) => index.get(&id).map(|&i| &entries[i]),
+        None => entries
+            .iter()
+            .find(|e| key_id(&e.key).as_ref() == Some(&id)),
+    };
+    match earlier {
+        Some(first) => Err(LoadError::DuplicateKey {
+            key: key.display_scalar(),
+            first: first.key.span,
+            second: key.span,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Converts the parser's error, recognising the undefined alias that an unquoted `*.host` makes.
+fn scan_error(text: &str, e: &ScanError) -> LoadError {
+    let at = Pos::from_marker(e.marker());
+    if e.info().contains("unknown anchor") {
+        let name: String = text
+            .chars()
+            .skip(e.marker().index())
+            .skip_while(|&c| c == '*')
+            .take_while(|&c| !c.is_whitespace() && !matches!(c, ',' | '[' | ']' | '{' | '}'))
+            .collect();
+        return LoadError::UndefinedAlias { at, name };
+    }
+    LoadError::Syntax {
+        at,
+        message: e.info().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Node, LoadError> {
+        compose(text, &Limits::default())
+    }
+
+    #[test]
+    fn spans_are_one_based() {
+        let root = load("a:\n  b: hello\n").unwrap();
+        let b = root.at(&["a", "b"]).unwrap();
+        assert_eq!(b.as_str(), Some("hello"));
+        assert_eq!(b.span.start, Pos::new(2, 6));
+        assert_eq!(b.span.end, Pos::new(2, 11));
+    }
+
+    #[test]
+    fn duplicate_keys_name_both_places() {
+        let err = load("a: 1\nb: 2\na: 3\n").unwrap_err();
+        let LoadError::DuplicateKey { key, first, second } = err else {
+            panic!("{err:?}")
+        };
+        assert_eq!(key, "a");
+        assert_eq!(first.start, Pos::new(1, 1));
+        assert_eq!(second.start, Pos::new(3, 1));
+    }
+
+    #[test]
+    fn duplicate_keys_in_large_mappings_are_found() {
+        let mut text: String = (0..100).map(|i| format!("k{i}: {i}\n")).collect();
+        text.push_str("k42: again\n");
+        assert!(matches!(load(&text), Err(LoadError::DuplicateKey { .. })));
+    }
+
+    #[test]
+    fn number_keys_compare_as_javascript_numbers() {
+        assert!(matches!(
+            load("1: a\n1.0: b\n"),
+            Err(LoadError::DuplicateKey { .. })
+        ));
+        assert!(load("1: a\n'1': b\n").is_ok());
+    }
+
+    #[test]
+    fn merge_key_is_an_ordinary_key() {
+        let root = load("base: &b {x: 1}\nchild:\n  <<: *b\n  y: 2\n").unwrap();
+        let child = root.get("child").unwrap();
+        assert!(child.get("<<").is_some());
+        assert!(child.get("x").is_none());
+    }
+
+    #[test]
+    fn aliases_expand_and_remember_both_places() {
+        let root = load("a: &x {k: v}\nb: *x\n").unwrap();
+        let b = root.get("b").unwrap();
+        assert_eq!(b.get("k").unwrap().as_str(), Some("v"));
+        assert_eq!(b.span.start.line, 1);
+        assert_eq!(b.via_alias.unwrap().start.line, 2);
+    }
+
+    #[test]
+    fn unquoted_wildcard_host_is_an_undefined_alias() {
+        let err = load("images:\n  - *.example.com\n").unwrap_err();
+        assert_eq!(
+            err,
+            LoadError::UndefinedAlias {
+                at: Pos::new(2, 5),
+                name: ".example.com".into()
+            }
+        );
+        assert!(err.hint().unwrap().contains("'*.example.com'"));
+    }
+
+    #[test]
+    fn billion_laughs_is_refused_quickly() {
+        let mut text = String::from("a: &a [x, x, x, x, x, x, x, x, x]\n");
+        let names = ["a", "b", "c", "d", "e", "f", "g", "h", "i"];
+        for w in names.windows(2) {
+            let refs = vec![format!("*{}", w[0]); 9].join(", ");
+            text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
+        }
+        assert!(matches!(load(&text), Err(LoadError::AliasBudget { .. })));
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_overflow() {
+        let text = "[".repeat(100_000);
+        let err = load(&text).unwrap_err();
+        assert!(
+            err.is_resource_limit() || matches!(err, LoadError::Syntax { .. }),
+            "{err:?}"
+        );
+        let text: String = (0..20_000)
+            .map(|i| format!("{}- \n", " ".repeat(i % 3)))
+            .collect();
+        let _ = load(&text);
+        let text = "- ".repeat(20_000) + "x";
+        assert!(matches!(load(&text), Err(LoadError::TooDeep { .. })));
+        let text: String = (0..600).map(|i| format!("{}a:\n", " ".repeat(i))).collect();
+        assert!(matches!(load(&text), Err(LoadError::TooDeep { .. })));
+    }
+
+    #[test]
+    fn second_document_is_refused() {
+        assert!(matches!(
+            load("a: 1\n---\nb: 2\n"),
+            Err(LoadError::MultipleDocuments { .. })
+        ));
+        assert!(load("---\na: 1\n...\n").is_ok());
+    }
+
+    #[test]
+    fn empty_document_is_null() {
+        assert!(load("").unwrap().is_null());
+        assert!(load("# just a comment\n").unwrap().is_null());
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings() {
+        let root = load("a: 'true'\nb: \"12\"\nc: !!str 5\nd: |\n  yes\n").unwrap();
+        assert_eq!(root.get("a").unwrap().as_str(), Some("true"));
+        assert_eq!(root.get("b").unwrap().as_str(), Some("12"));
+        assert_eq!(root.get("c").unwrap().as_str(), Some("5"));
+        assert_eq!(root.get("d").unwrap().as_str(), Some("yes\n"));
+    }
+}

@@ -1,0 +1,47 @@
+//! Conversion to the JSON value JavaScript's `JSON.stringify(yaml.parse(text))` would give, used by
+//! the conformance test and by `--format json` consumers that want the interpolated manifest.
+
+use serde_json::{Map, Number, Value as Json};
+
+use crate::{Node, Value};
+
+/// The node as a JSON value, with JavaScript's rules: map keys become strings, non-finite numbers
+/// become `null`.
+pub fn to_json(node: &Node) -> Json {
+    match &node.value {
+        Value::Null => Json::Null,
+        Value::Bool(b) => Json::Bool(*b),
+        Value::Int(i) => Json::Number((*i).into()),
+        Value::Float(f) => Number::from_f64(*f).map_or(Json::Null, Json::Number),
+        Value::Str(s) => Json::String(s.clone()),
+        Value::Seq(items) => Json::Array(items.iter().map(to_json).collect()),
+        Value::Map(entries) => {
+            let mut map = Map::new();
+            for e in entries {
+                map.insert(e.key.display_scalar(), to_json(&e.value));
+            }
+            Json::Object(map)
+        }
+    }
+}
+
+/// `String(n)` for a JavaScript number, for the cases manifests meet (integers, simple decimals,
+/// infinities).
+pub(crate) fn js_number_to_string(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
+    } else if f.fract() == 0.0 && f.abs() < 1e21 {
+        format!("{f:.0}")
+    } else {
+        format!("{f}")
+    }
+}
+
+impl Node {
+    /// The node as JSON; see [`to_json`].
+    pub fn to_json(&self) -> Json {
+        to_json(self)
+    }
+}
