@@ -74,6 +74,10 @@ enum KeyId {
 }
 
 fn key_id(node: &Node) -> Option<KeyId> {
+    if node.via_alias.is_some() {
+        // Each alias is its own node in `yaml`, compared by reference.
+        return None;
+    }
     Some(match &node.value {
         Value::Null => KeyId::Null,
         Value::Bool(b) => KeyId::Bool(*b),
@@ -217,13 +221,15 @@ impl<'l> Composer<'l> {
         if anchor.alias_count == 0 {
             anchor.alias_count = anchor.weight;
         }
-        let weight = anchor.uses.saturating_mul(anchor.alias_count);
+        // `yaml` counts the anchored node itself as the first use.
+        let weight = (anchor.uses + 1).saturating_mul(anchor.alias_count);
         if weight > max {
             return Err(LoadError::AliasBudget {
                 at: span.start,
                 reason: format!(
-                    "an anchor is used {} times with {} nested aliases, over Forge's limit of {max}",
-                    anchor.uses, anchor.alias_count
+                    "an anchor is used {} times with alias weight {}, over Forge's limit of {max}",
+                    anchor.uses + 1,
+                    anchor.alias_count
                 ),
             });
         }
@@ -410,6 +416,30 @@ mod tests {
             text.push_str(&format!("{}: &{} [{refs}]\n", w[1], w[1]));
         }
         assert!(matches!(load(&text), Err(LoadError::AliasBudget { .. })));
+    }
+
+    #[test]
+    fn alias_budget_matches_forge_exactly() {
+        let uses = |n: usize| format!("a: &a x\nb: [{}]\n", vec!["*a"; n].join(", "));
+        assert!(load(&uses(99)).is_ok());
+        assert!(matches!(
+            load(&uses(100)),
+            Err(LoadError::AliasBudget { .. })
+        ));
+        let empty = format!("a: &a {{}}\nb: [{}]\n", vec!["*a"; 1000].join(", "));
+        assert!(load(&empty).is_ok());
+        let nested = |n: usize| {
+            format!(
+                "a: &a x\nb: &b [{}]\nc: [{}]\n",
+                vec!["*a"; 10].join(", "),
+                vec!["*b"; n].join(", ")
+            )
+        };
+        assert!(load(&nested(8)).is_ok());
+        assert!(matches!(
+            load(&nested(9)),
+            Err(LoadError::AliasBudget { .. })
+        ));
     }
 
     #[test]

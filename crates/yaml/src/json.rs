@@ -25,6 +25,28 @@ pub fn to_json(node: &Node) -> Json {
     }
 }
 
+/// A collection key as `yaml` stringifies it for a JavaScript object: flow YAML such as
+/// `[ a, b ]` or `{ x: 1 }`.
+pub(crate) fn flow_text(node: &Node) -> String {
+    match &node.value {
+        Value::Seq(items) if items.is_empty() => "[]".into(),
+        Value::Map(entries) if entries.is_empty() => "{}".into(),
+        Value::Seq(items) => {
+            let items: Vec<String> = items.iter().map(flow_text).collect();
+            format!("[ {} ]", items.join(", "))
+        }
+        Value::Map(entries) => {
+            let entries: Vec<String> = entries
+                .iter()
+                .map(|e| format!("{}: {}", flow_text(&e.key), flow_text(&e.value)))
+                .collect();
+            format!("{{ {} }}", entries.join(", "))
+        }
+        Value::Null => "null".into(),
+        _ => node.display_scalar(),
+    }
+}
+
 /// `String(n)` for a JavaScript number, for the cases manifests meet (integers, simple decimals,
 /// infinities).
 pub(crate) fn js_number_to_string(f: f64) -> String {

@@ -113,7 +113,7 @@ impl Node {
     }
 
     /// The value as JavaScript would print it with `String(value)`: used for map keys, which
-    /// JavaScript objects can only hold as strings.
+    /// JavaScript objects can only hold as strings. Collections print as flow YAML, as `yaml` does.
     pub fn display_scalar(&self) -> String {
         match &self.value {
             Value::Null => String::new(),
@@ -121,7 +121,7 @@ impl Node {
             Value::Int(i) => i.to_string(),
             Value::Float(f) => crate::json::js_number_to_string(*f),
             Value::Str(s) => s.clone(),
-            Value::Seq(_) | Value::Map(_) => crate::json::to_json(self).to_string(),
+            Value::Seq(_) | Value::Map(_) => crate::json::flow_text(self),
         }
     }
 
