@@ -1,1 +1,33 @@
-fn main() {}
+//! `apptrust`: the Runs on Atlassian eligibility checker and trust-program tooling.
+
+mod args;
+mod commands;
+mod inputs;
+mod output;
+mod variables;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::args::{Cli, Command};
+
+/// Exit status 2: an error, or a usage problem.
+pub const EXIT_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Rules(args) => commands::rules::run(&args),
+        Command::Diff(args) => commands::diff::run(&args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("apptrust: error: {error}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}

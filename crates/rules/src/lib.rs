@@ -126,12 +126,17 @@ pub fn evaluate_document(
 }
 
 impl Evaluation {
-    fn from_findings(
+    /// The evaluation of a file that could not be read at all.
+    pub fn unreadable(finding: Finding) -> Self {
+        Evaluation::from_findings(vec![finding], Vec::new(), None)
+    }
+
+    pub(crate) fn from_findings(
         mut findings: Vec<Finding>,
         egress: Vec<EgressItem>,
         residency: Option<Residency>,
     ) -> Self {
-        findings.sort_by(|a, b| (a.span, a.code).cmp(&(b.span, b.code)));
+        findings.sort_by_key(|a| (a.span, a.code));
         findings.dedup();
         let codes_of = |kind: Kind| {
             let mut codes: Vec<Code> = findings

@@ -431,7 +431,7 @@ mod tests {
         let nested = |n: usize| {
             format!(
                 "a: &a x\nb: &b [{}]\nc: [{}]\n",
-                vec!["*a"; 10].join(", "),
+                ["*a"; 10].join(", "),
                 vec!["*b"; n].join(", ")
             )
         };

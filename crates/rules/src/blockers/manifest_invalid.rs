@@ -69,6 +69,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .with_fix("write the merged keys out in full instead of `<<: *anchor`"),
         );
     }
+    check_variables(cx, out);
     for u in cx.unresolved {
         out.push(
             Finding::new(
@@ -86,6 +87,41 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 u.name, u.name
             )),
         );
+    }
+}
+
+/// `environment.variables` must be a list of names or `{key, default}` mappings; Forge's CLI
+/// fails on anything else before it can deploy.
+fn check_variables(cx: &Context<'_>, out: &mut Vec<Finding>) {
+    let Some(variables) = cx.manifest.root().at(&["environment", "variables"]) else {
+        return;
+    };
+    let Some(items) = variables.as_seq() else {
+        out.push(
+            Finding::new(
+                Code::ManifestInvalid,
+                Some(variables.span),
+                format!(
+                    "`environment.variables` must be a list, not {}",
+                    variables.kind()
+                ),
+            )
+            .with_fix("write each variable as a list item: `- NAME` or `- key: NAME`"),
+        );
+        return;
+    };
+    for item in items {
+        let named = item.as_str().is_some() || item.get("key").and_then(|k| k.as_str()).is_some();
+        if !named {
+            out.push(
+                Finding::new(
+                    Code::ManifestInvalid,
+                    Some(item.span),
+                    "a variable must be a name or a mapping with `key` (and optionally `default`)",
+                )
+                .via_alias(item.via_alias),
+            );
+        }
     }
 }
 
@@ -160,34 +196,34 @@ fn check_entry(egress: &Egress<'_>, remote_keys: &BTreeSet<&str>, out: &mut Vec<
         }
         _ => {}
     }
-    if let Some(category) = object.category {
-        if category.as_str() != Some("analytics") {
-            push(
-                category.span,
-                format!(
-                    "`category` can only be `analytics`, not `{}`",
-                    category.display_scalar()
-                ),
-                Some("write `category: analytics` (lower case), or delete `category`".into()),
-            );
-        }
+    if let Some(category) = object.category
+        && category.as_str() != Some("analytics")
+    {
+        push(
+            category.span,
+            format!(
+                "`category` can only be `analytics`, not `{}`",
+                category.display_scalar()
+            ),
+            Some("write `category: analytics` (lower case), or delete `category`".into()),
+        );
     }
-    if let Some(flag) = object.in_scope_eud {
-        if flag.as_bool().is_none() {
-            let written = flag.display_scalar();
-            let meant = match written.to_ascii_lowercase().as_str() {
-                "no" | "off" | "n" | "false" => "false",
-                _ => "true",
-            };
-            push(
-                flag.span,
-                format!(
-                    "`inScopeEUD` must be `true` or `false`; `{written}` is {}",
-                    flag.kind()
-                ),
-                Some(format!("write `inScopeEUD: {meant}` without quotes")),
-            );
-        }
+    if let Some(flag) = object.in_scope_eud
+        && flag.as_bool().is_none()
+    {
+        let written = flag.display_scalar();
+        let meant = match written.to_ascii_lowercase().as_str() {
+            "no" | "off" | "n" | "false" => "false",
+            _ => "true",
+        };
+        push(
+            flag.span,
+            format!(
+                "`inScopeEUD` must be `true` or `false`; `{written}` is {}",
+                flag.kind()
+            ),
+            Some(format!("write `inScopeEUD: {meant}` without quotes")),
+        );
     }
     for unknown in &object.unknown {
         if unknown.key.as_str() == Some("<<") {

@@ -51,14 +51,14 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             out.push(finding(group.key, group.kind, "modules"));
         }
     }
-    if cx.decisions.connect_key_alone_fires {
-        if let Some(entry) = cx.manifest.app_connect().and_then(|c| c.entry("key")) {
-            out.push(Finding::new(
-                Code::HasConnectModules,
-                Some(entry_span(entry)),
-                "`app.connect.key` ties the app to a Connect app",
-            ));
-        }
+    if cx.decisions.connect_key_alone_fires
+        && let Some(entry) = cx.manifest.app_connect().and_then(|c| c.entry("key"))
+    {
+        out.push(Finding::new(
+            Code::HasConnectModules,
+            Some(entry_span(entry)),
+            "`app.connect.key` ties the app to a Connect app",
+        ));
     }
 }
 

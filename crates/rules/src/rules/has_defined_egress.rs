@@ -74,17 +74,17 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             .with_fix(fix(cx, egress, address)),
         );
     }
-    if let Some(entry) = cx.manifest.configurable_egress() {
-        if entry.value.as_bool() == Some(true) {
-            out.push(
-                Finding::new(
-                    Code::HasDefinedEgress,
-                    Some(entry_span(entry)),
-                    "customer-managed egress is enabled: admins can open egress to any host",
-                )
-                .with_fix("set `configurable.enabled: false` or remove the `configurable` block"),
-            );
-        }
+    if let Some(entry) = cx.manifest.configurable_egress()
+        && entry.value.as_bool() == Some(true)
+    {
+        out.push(
+            Finding::new(
+                Code::HasDefinedEgress,
+                Some(entry_span(entry)),
+                "customer-managed egress is enabled: admins can open egress to any host",
+            )
+            .with_fix("set `configurable.enabled: false` or remove the `configurable` block"),
+        );
     }
 }
 

@@ -51,7 +51,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !fires {
             continue;
         }
-        let span = flag.map_or(module.span, |e| apptrust_manifest::entry_span(e));
+        let span = flag.map_or(module.span, apptrust_manifest::entry_span);
         out.push(
             Finding::new(
                 Code::HasNonDareCompliantSqlModule,

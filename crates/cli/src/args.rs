@@ -1,0 +1,135 @@
+//! The command line, declared once; `--help` is generated from these doc comments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Check Forge apps against Atlassian's trust programs.
+///
+/// Exit status of `check`: 0 when every file is eligible, 1 when any is not eligible or blocked,
+/// 2 when any file could not be evaluated or the command line is wrong.
+#[derive(Parser, Debug)]
+#[command(
+    name = "apptrust",
+    version,
+    about,
+    long_about,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Check manifests for Runs on Atlassian eligibility, offline.
+    Check(CheckArgs),
+    /// Print the documentation of a rule, blocker, advisory or error code.
+    Explain(ExplainArgs),
+    /// List every code, one line each.
+    Rules(RulesArgs),
+    /// Classify the change between two versions of a manifest (major or minor) and tell whether
+    /// eligibility is gained or lost.
+    Diff(DiffArgs),
+}
+
+/// Output formats of `check`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Annotated source snippets and a summary, for people.
+    Human,
+    /// One JSON document (see docs/cli.md for the contract).
+    Json,
+    /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+    Sarif,
+}
+
+/// When to use colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless NO_COLOR is set.
+    Auto,
+    Always,
+    Never,
+}
+
+/// Values for `${NAME}` placeholders of declared `environment.variables`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct VariableArgs {
+    /// Set a deploy-time variable (repeatable). Wins over --env-file and the process environment.
+    #[arg(long = "env", value_name = "KEY=VALUE")]
+    pub env: Vec<String>,
+    /// Read deploy-time variables from a dotenv-style file (repeatable; later files win).
+    #[arg(long = "env-file", value_name = "FILE")]
+    pub env_file: Vec<PathBuf>,
+    /// Do not take variable values from the process environment (the Forge CLI does).
+    #[arg(long)]
+    pub no_process_env: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct CheckArgs {
+    /// Manifest files, directories (searched for manifest.yml / manifest.yaml, skipping hidden
+    /// folders and node_modules), or `-` for standard input. Default: the current directory.
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+    /// Name to report for standard input.
+    #[arg(long, value_name = "NAME", default_value = "<stdin>")]
+    pub stdin_filename: String,
+    /// Refuse files larger than this many bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_file_size: usize,
+    /// Worker threads (default: one per core).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Only print verdicts and the summary (human format).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+    /// When to use colour in human output.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct ExplainArgs {
+    /// A code such as HAS_REMOTES (case-insensitive).
+    pub code: String,
+}
+
+#[derive(Args, Debug)]
+pub struct RulesArgs {
+    /// Output format (human or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Print the approved analytics tools list instead.
+    #[arg(long)]
+    pub analytics_tools: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct DiffArgs {
+    /// The manifest of the version deployed now.
+    pub old: PathBuf,
+    /// The manifest of the version about to be deployed.
+    pub new: PathBuf,
+    /// Output format (human or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    #[command(flatten)]
+    pub variables: VariableArgs,
+    /// Exit with status 1 when the change needs a new major version.
+    #[arg(long)]
+    pub fail_on_major: bool,
+    /// Exit with status 1 when eligibility is lost.
+    #[arg(long)]
+    pub fail_on_lost: bool,
+}

@@ -1,0 +1,145 @@
+//! `apptrust check`: evaluates manifests in parallel and reports in the chosen format.
+
+use std::io::Write;
+
+use apptrust_rules::{CheckOptions, Code, Evaluation, Finding, Verdict, evaluate};
+use apptrust_yaml::{Limits, LoadError};
+use rayon::prelude::*;
+
+use crate::args::{CheckArgs, Format};
+use crate::inputs::{self, Input};
+use crate::output::{self, progress::Progress};
+use crate::{EXIT_ERROR, variables};
+
+/// The outcome for one file, with its text kept for snippets.
+pub struct Checked {
+    /// The name reports use.
+    pub path: String,
+    /// The text the spans refer to, when the file could be read as text.
+    pub source: Option<String>,
+    /// The evaluation.
+    pub evaluation: Evaluation,
+}
+
+/// Counts of verdicts over a run.
+#[derive(Default, Clone, Copy, Debug, serde::Serialize)]
+pub struct Summary {
+    pub eligible: usize,
+    pub not_eligible: usize,
+    pub blocked: usize,
+    pub error: usize,
+}
+
+impl Summary {
+    pub fn of(results: &[Checked]) -> Self {
+        let mut s = Summary::default();
+        for r in results {
+            match r.evaluation.verdict {
+                Verdict::Eligible => s.eligible += 1,
+                Verdict::NotEligible => s.not_eligible += 1,
+                Verdict::Blocked => s.blocked += 1,
+                Verdict::Error => s.error += 1,
+            }
+        }
+        s
+    }
+
+    /// 0 all eligible; 1 any not eligible or blocked; 2 any error.
+    pub fn exit_code(&self) -> u8 {
+        if self.error > 0 {
+            EXIT_ERROR
+        } else if self.not_eligible + self.blocked > 0 {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+pub fn run(args: &CheckArgs) -> Result<u8, String> {
+    let options = CheckOptions {
+        limits: Limits {
+            max_bytes: args.max_file_size,
+            ..Limits::default()
+        },
+        variables: variables::collect(&args.variables)?,
+        ..CheckOptions::default()
+    };
+    let inputs = inputs::collect(&args.paths, &args.stdin_filename, args.max_file_size)?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.unwrap_or(0))
+        .build()
+        .map_err(|e| format!("cannot start worker threads: {e}"))?;
+    let progress = Progress::start(inputs.len(), args.quiet || args.no_progress);
+    let results: Vec<Checked> = pool.install(|| {
+        inputs
+            .par_iter()
+            .map(|input| {
+                let checked = check_one(input, &options);
+                progress.tick();
+                checked
+            })
+            .collect()
+    });
+    progress.finish();
+    let summary = Summary::of(&results);
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let written = match args.format {
+        Format::Human => output::human::write(&mut out, &results, &summary, args),
+        Format::Json => output::json::write(&mut out, &results, &summary),
+        Format::Sarif => output::sarif::write(&mut out, &results),
+    };
+    match written.and_then(|()| out.flush()) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        Err(e) => return Err(format!("cannot write the report: {e}")),
+    }
+    Ok(summary.exit_code())
+}
+
+/// Reads and evaluates one input. Never fails: problems become findings.
+pub fn check_one(input: &Input, options: &CheckOptions) -> Checked {
+    let path = input.display();
+    let bytes = match input {
+        Input::File(p) => read_bounded(p, options.limits.max_bytes),
+        Input::Stdin { bytes, .. } => bytes
+            .clone()
+            .map_err(|m| Finding::new(Code::FileUnreadable, None, m)),
+    };
+    match bytes {
+        Ok(bytes) => Checked {
+            path,
+            source: apptrust_yaml::source_text(&bytes).map(str::to_string),
+            evaluation: evaluate(&bytes, options),
+        },
+        Err(finding) => Checked {
+            path,
+            source: None,
+            evaluation: Evaluation::unreadable(finding),
+        },
+    }
+}
+
+/// Reads a file, refusing without reading it when it is over the size limit.
+fn read_bounded(path: &std::path::Path, max_bytes: usize) -> Result<Vec<u8>, Finding> {
+    let unreadable = |e: String| Finding::new(Code::FileUnreadable, None, e);
+    let meta = std::fs::metadata(path)
+        .map_err(|e| unreadable(format!("cannot read {}: {e}", path.display())))?;
+    if meta.is_dir() {
+        return Err(unreadable(format!("{} is a directory", path.display())));
+    }
+    let len = usize::try_from(meta.len()).unwrap_or(usize::MAX);
+    if len > max_bytes {
+        let error = LoadError::TooLarge {
+            bytes: len,
+            limit: max_bytes,
+        };
+        return Err(
+            Finding::new(Code::FileNotText, None, error.to_string()).with_fix(
+                "check that this is the manifest you meant; raise --max-file-size if it is",
+            ),
+        );
+    }
+    std::fs::read(path).map_err(|e| unreadable(format!("cannot read {}: {e}", path.display())))
+}

@@ -1,0 +1,86 @@
+//! `apptrust diff OLD NEW`: version change classification.
+
+use apptrust_rules::changes::{EligibilityChange, Impact, classify};
+use apptrust_rules::{CheckOptions, Code};
+
+use crate::args::{DiffArgs, Format};
+use crate::{EXIT_ERROR, variables};
+
+pub fn run(args: &DiffArgs) -> Result<u8, String> {
+    let options = CheckOptions {
+        variables: variables::collect(&args.variables)?,
+        ..CheckOptions::default()
+    };
+    let read = |p: &std::path::Path| {
+        std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+    };
+    let (old, new) = (read(&args.old)?, read(&args.new)?);
+    let report = match classify(&old, &new, &options) {
+        Ok(report) => report,
+        Err(unreadable) => {
+            let path = if unreadable.side == "old" {
+                &args.old
+            } else {
+                &args.new
+            };
+            for f in &unreadable.evaluation.findings {
+                eprintln!("apptrust: {}: {}: {}", path.display(), f.code, f.message);
+            }
+            return Ok(EXIT_ERROR);
+        }
+    };
+    if args.format == Format::Json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        );
+    } else {
+        if report.major {
+            println!("major version: installed sites must consent to this change");
+        } else if report.changes.is_empty() {
+            println!("no change");
+        } else {
+            println!("minor version: rolls out without admin consent");
+        }
+        for change in &report.changes {
+            let impact = match change.impact {
+                Impact::Major => "major",
+                Impact::Minor => "minor",
+            };
+            let line = change.line.map(|l| format!("line {l}")).unwrap_or_default();
+            println!(
+                "  {impact}  {:10} {line:9} {}",
+                change.area, change.description
+            );
+        }
+        let names = |codes: &[Code]| {
+            if codes.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({})",
+                    codes
+                        .iter()
+                        .map(|c| c.name())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        };
+        let movement = match report.eligibility {
+            EligibilityChange::Gained => "gained",
+            EligibilityChange::Lost => "lost",
+            EligibilityChange::Unchanged => "unchanged",
+        };
+        println!(
+            "Runs on Atlassian eligibility {movement}: {}{} -> {}{}",
+            report.before,
+            names(&report.rules_before),
+            report.after,
+            names(&report.rules_after)
+        );
+    }
+    let fail = (args.fail_on_major && report.major)
+        || (args.fail_on_lost && report.eligibility == EligibilityChange::Lost);
+    Ok(u8::from(fail))
+}

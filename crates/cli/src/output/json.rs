@@ -1,0 +1,49 @@
+//! `--format json`: the machine-readable contract (documented in docs/cli.md).
+
+use std::io::{self, Write};
+
+use apptrust_rules::{Code, EgressItem, Finding, Residency, Verdict};
+use serde::Serialize;
+
+use crate::commands::check::{Checked, Summary};
+
+#[derive(Serialize)]
+struct Report<'a> {
+    engine: &'static str,
+    analytics_policy: String,
+    files: Vec<FileJson<'a>>,
+    summary: &'a Summary,
+}
+
+#[derive(Serialize)]
+struct FileJson<'a> {
+    path: &'a str,
+    verdict: Verdict,
+    rules: &'a [Code],
+    blockers: &'a [Code],
+    findings: &'a [Finding],
+    egress: &'a [EgressItem],
+    residency: &'a Option<Residency>,
+}
+
+pub fn write(out: &mut impl Write, results: &[Checked], summary: &Summary) -> io::Result<()> {
+    let report = Report {
+        engine: apptrust_rules::ENGINE_VERSION,
+        analytics_policy: apptrust_rules::AnalyticsPolicy::default().version,
+        files: results
+            .iter()
+            .map(|r| FileJson {
+                path: &r.path,
+                verdict: r.evaluation.verdict,
+                rules: &r.evaluation.rules,
+                blockers: &r.evaluation.blockers,
+                findings: &r.evaluation.findings,
+                egress: &r.evaluation.egress,
+                residency: &r.evaluation.residency,
+            })
+            .collect(),
+        summary,
+    };
+    serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;
+    writeln!(out)
+}

@@ -1,0 +1,95 @@
+//! Deploy-time variable values, gathered from flags, env files and the process environment.
+
+use std::collections::HashMap;
+
+use crate::args::VariableArgs;
+
+/// Builds the variable table. Precedence, highest first: `--env`, `--env-file` (later files
+/// win), the process environment.
+pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
+    let mut vars: HashMap<String, String> = if args.no_process_env {
+        HashMap::new()
+    } else {
+        std::env::vars_os()
+            .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+            .collect()
+    };
+    for file in &args.env_file {
+        let text = std::fs::read_to_string(file)
+            .map_err(|e| format!("cannot read env file {}: {e}", file.display()))?;
+        for (number, line) in text.lines().enumerate() {
+            if let Some((key, value)) = parse_dotenv_line(line)
+                .map_err(|e| format!("{}:{}: {e}", file.display(), number + 1))?
+            {
+                vars.insert(key, value);
+            }
+        }
+    }
+    for pair in &args.env {
+        let (key, value) = pair
+            .split_once('=')
+            .ok_or_else(|| format!("--env expects KEY=VALUE, got `{pair}`"))?;
+        vars.insert(key.to_string(), value.to_string());
+    }
+    Ok(vars)
+}
+
+/// One dotenv line: `KEY=VALUE`, optionally `export KEY=VALUE`, with `#` comments and quotes.
+fn parse_dotenv_line(line: &str) -> Result<Option<(String, String)>, String> {
+    let line = line.trim();
+    if line.is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let line = line.strip_prefix("export ").unwrap_or(line);
+    let (key, value) = line
+        .split_once('=')
+        .ok_or_else(|| format!("expected KEY=VALUE, got `{line}`"))?;
+    let value = value.trim();
+    let value = if let Some(inner) = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+    {
+        inner.to_string()
+    } else {
+        value.split(" #").next().unwrap_or(value).trim().to_string()
+    };
+    Ok(Some((key.trim().to_string(), value)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotenv_lines() {
+        assert_eq!(parse_dotenv_line("# c").unwrap(), None);
+        assert_eq!(
+            parse_dotenv_line("export A='x y'").unwrap(),
+            Some(("A".into(), "x y".into()))
+        );
+        assert_eq!(
+            parse_dotenv_line("B=v # note").unwrap(),
+            Some(("B".into(), "v".into()))
+        );
+        assert!(parse_dotenv_line("nonsense").is_err());
+    }
+
+    #[test]
+    fn flags_beat_files_beat_process() {
+        let dir = std::env::temp_dir().join(format!("apptrust-vars-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("a.env");
+        std::fs::write(&file, "X=file\nY=file\n").unwrap();
+        let args = VariableArgs {
+            env: vec!["X=flag".into()],
+            env_file: vec![file],
+            no_process_env: true,
+        };
+        let vars = collect(&args).unwrap();
+        assert_eq!(vars["X"], "flag");
+        assert_eq!(vars["Y"], "file");
+        assert!(!vars.contains_key("PATH"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
