@@ -32,7 +32,7 @@ pub enum Severity {
 }
 
 macro_rules! codes {
-    ($($variant:ident => $name:literal, $kind:ident, $doc:path;)*) => {
+    ($($variant:ident => $name:literal, $kind:ident, $doc:path, $summary:literal;)*) => {
         /// A rule, blocker, advisory or error code, in the order of the spec's tables.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum Code { $($variant,)* }
@@ -51,6 +51,11 @@ macro_rules! codes {
                 match self { $(Code::$variant => Kind::$kind,)* }
             }
 
+            /// One line for listings such as `apptrust rules`.
+            pub fn summary(self) -> &'static str {
+                match self { $(Code::$variant => $summary,)* }
+            }
+
             /// The full documentation (What it does / Why it matters / Example / Use instead /
             /// References).
             pub fn doc(self) -> &'static str {
@@ -61,26 +66,26 @@ macro_rules! codes {
 }
 
 codes! {
-    HasRemotes => "HAS_REMOTES", Rule, rules::has_remotes::HasRemotes::DOC;
-    HasConnectModules => "HAS_CONNECT_MODULES", Rule, rules::has_connect_modules::HasConnectModules::DOC;
-    HasDefinedEgress => "HAS_DEFINED_EGRESS", Rule, rules::has_defined_egress::HasDefinedEgress::DOC;
-    HasExposedCredentials => "HAS_EXPOSED_CREDENTIALS", Rule, rules::has_exposed_credentials::HasExposedCredentials::DOC;
-    HasNonDareCompliantSqlModule => "HAS_NON_DARE_COMPLIANT_SQL_MODULE", Rule, rules::has_non_dare_compliant_sql_module::HasNonDareCompliantSqlModule::DOC;
-    HasEgressWebtriggerModule => "HAS_EGRESS_WEBTRIGGER_MODULE", Rule, rules::has_egress_webtrigger_module::HasEgressWebtriggerModule::DOC;
-    ManifestInvalid => "MANIFEST_INVALID", Blocker, blockers::manifest_invalid::ManifestInvalid::DOC;
-    AnalyticsDomainNotApproved => "ANALYTICS_DOMAIN_NOT_APPROVED", Blocker, blockers::analytics_domain_not_approved::AnalyticsDomainNotApproved::DOC;
-    EgressGlobalWildcard => "EGRESS_GLOBAL_WILDCARD", Advisory, advisories::egress_global_wildcard::EgressGlobalWildcard::DOC;
-    EgressBundleAssets => "EGRESS_BUNDLE_ASSETS", Advisory, advisories::egress_bundle_assets::EgressBundleAssets::DOC;
-    EgressBackendPathIgnored => "EGRESS_BACKEND_PATH_IGNORED", Advisory, advisories::egress_backend_path_ignored::EgressBackendPathIgnored::DOC;
-    EgressStringEntry => "EGRESS_STRING_ENTRY", Advisory, advisories::egress_string_entry::EgressStringEntry::DOC;
-    RemoteRegionsInconsistent => "REMOTE_REGIONS_INCONSISTENT", Advisory, advisories::remote_regions_inconsistent::RemoteRegionsInconsistent::DOC;
-    AnalyticsInScopeEudOmitted => "ANALYTICS_IN_SCOPE_EUD_OMITTED", Advisory, advisories::analytics_in_scope_eud_omitted::AnalyticsInScopeEudOmitted::DOC;
-    FileUnreadable => "FILE_UNREADABLE", Error, errors::FileUnreadable::DOC;
-    FileNotText => "FILE_NOT_TEXT", Error, errors::FileNotText::DOC;
-    YamlSyntax => "YAML_SYNTAX", Error, errors::YamlSyntax::DOC;
-    YamlDuplicateKey => "YAML_DUPLICATE_KEY", Error, errors::YamlDuplicateKey::DOC;
-    YamlResourceLimit => "YAML_RESOURCE_LIMIT", Error, errors::YamlResourceLimit::DOC;
-    NotAManifest => "NOT_A_MANIFEST", Error, errors::NotAManifest::DOC;
+    HasRemotes => "HAS_REMOTES", Rule, rules::has_remotes::HasRemotes::DOC, "The app declares a Forge Remote or other off-platform compute.";
+    HasConnectModules => "HAS_CONNECT_MODULES", Rule, rules::has_connect_modules::HasConnectModules::DOC, "The app declares Connect modules.";
+    HasDefinedEgress => "HAS_DEFINED_EGRESS", Rule, rules::has_defined_egress::HasDefinedEgress::DOC, "The app declares egress that is not exempt analytics.";
+    HasExposedCredentials => "HAS_EXPOSED_CREDENTIALS", Rule, rules::has_exposed_credentials::HasExposedCredentials::DOC, "Credentials for customer data leave Atlassian.";
+    HasNonDareCompliantSqlModule => "HAS_NON_DARE_COMPLIANT_SQL_MODULE", Rule, rules::has_non_dare_compliant_sql_module::HasNonDareCompliantSqlModule::DOC, "A Forge SQL module is not data-residency compliant.";
+    HasEgressWebtriggerModule => "HAS_EGRESS_WEBTRIGGER_MODULE", Rule, rules::has_egress_webtrigger_module::HasEgressWebtriggerModule::DOC, "A web trigger returns dynamic responses.";
+    ManifestInvalid => "MANIFEST_INVALID", Blocker, blockers::manifest_invalid::ManifestInvalid::DOC, "Forge would refuse to deploy the manifest.";
+    AnalyticsDomainNotApproved => "ANALYTICS_DOMAIN_NOT_APPROVED", Blocker, blockers::analytics_domain_not_approved::AnalyticsDomainNotApproved::DOC, "Analytics egress points outside the approved tools list.";
+    EgressGlobalWildcard => "EGRESS_GLOBAL_WILDCARD", Advisory, advisories::egress_global_wildcard::EgressGlobalWildcard::DOC, "A bare `*` allows every host.";
+    EgressBundleAssets => "EGRESS_BUNDLE_ASSETS", Advisory, advisories::egress_bundle_assets::EgressBundleAssets::DOC, "Fonts or styles come from a CDN instead of the app bundle.";
+    EgressBackendPathIgnored => "EGRESS_BACKEND_PATH_IGNORED", Advisory, advisories::egress_backend_path_ignored::EgressBackendPathIgnored::DOC, "A backend address has a path, which Forge ignores.";
+    EgressStringEntry => "EGRESS_STRING_ENTRY", Advisory, advisories::egress_string_entry::EgressStringEntry::DOC, "An egress entry uses the deprecated string form.";
+    RemoteRegionsInconsistent => "REMOTE_REGIONS_INCONSISTENT", Advisory, advisories::remote_regions_inconsistent::RemoteRegionsInconsistent::DOC, "Remotes do not serve the same regions.";
+    AnalyticsInScopeEudOmitted => "ANALYTICS_IN_SCOPE_EUD_OMITTED", Advisory, advisories::analytics_in_scope_eud_omitted::AnalyticsInScopeEudOmitted::DOC, "An analytics entry has no `inScopeEUD`, so it counts as carrying End-User Data.";
+    FileUnreadable => "FILE_UNREADABLE", Error, errors::FileUnreadable::DOC, "The file cannot be read.";
+    FileNotText => "FILE_NOT_TEXT", Error, errors::FileNotText::DOC, "The file is not UTF-8 text, or is too large.";
+    YamlSyntax => "YAML_SYNTAX", Error, errors::YamlSyntax::DOC, "Forge's YAML parser refuses the file.";
+    YamlDuplicateKey => "YAML_DUPLICATE_KEY", Error, errors::YamlDuplicateKey::DOC, "A mapping has the same key twice.";
+    YamlResourceLimit => "YAML_RESOURCE_LIMIT", Error, errors::YamlResourceLimit::DOC, "The document exceeds a nesting or alias-expansion limit.";
+    NotAManifest => "NOT_A_MANIFEST", Error, errors::NotAManifest::DOC, "The document is not a mapping.";
 }
 
 impl Code {
@@ -97,29 +102,6 @@ impl Code {
         match self.kind() {
             Kind::Advisory => Severity::Warning,
             _ => Severity::Error,
-        }
-    }
-
-    /// One line: the first sentence under "What it does".
-    pub fn summary(self) -> String {
-        let doc = self.doc();
-        let body = doc
-            .split("## What it does")
-            .nth(1)
-            .unwrap_or(doc)
-            .split("\n\n")
-            .map(str::trim)
-            .find(|p| !p.is_empty())
-            .unwrap_or("");
-        let paragraph = body
-            .lines()
-            .map(str::trim)
-            .take_while(|l| !l.starts_with("##"))
-            .collect::<Vec<_>>()
-            .join(" ");
-        match paragraph.find(". ") {
-            Some(i) => paragraph[..=i].to_string(),
-            None => paragraph,
         }
     }
 

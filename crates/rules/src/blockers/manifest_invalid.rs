@@ -55,7 +55,7 @@ documented! {
 pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
     let remote_keys: BTreeSet<&str> = cx.manifest.remotes().iter().filter_map(|r| r.key).collect();
     for egress in &cx.egress {
-        check_entry(egress, &remote_keys, out);
+        check_entry(cx, egress, &remote_keys, out);
     }
     for entry in merge_keys(cx.manifest.root()) {
         out.push(
@@ -125,7 +125,12 @@ fn check_variables(cx: &Context<'_>, out: &mut Vec<Finding>) {
     }
 }
 
-fn check_entry(egress: &Egress<'_>, remote_keys: &BTreeSet<&str>, out: &mut Vec<Finding>) {
+fn check_entry(
+    cx: &Context<'_>,
+    egress: &Egress<'_>,
+    remote_keys: &BTreeSet<&str>,
+    out: &mut Vec<Finding>,
+) {
     let node = egress.entry.node;
     let list = egress.entry.list.path();
     let mut push = |span, message: String, fix: Option<String>| {
@@ -134,7 +139,12 @@ fn check_entry(egress: &Egress<'_>, remote_keys: &BTreeSet<&str>, out: &mut Vec<
         f.fix = fix;
         out.push(f);
     };
-    if let Some(Err(refusal)) = &egress.address {
+    // An address with an unresolved placeholder is reported once, as the missing variable.
+    let unresolved = egress
+        .entry
+        .address_node()
+        .is_some_and(|n| cx.unresolved.iter().any(|u| u.span == n.span));
+    if let (Some(Err(refusal)), false) = (&egress.address, unresolved) {
         let address = egress.entry.address().unwrap_or_default();
         push(
             egress.entry.address_node().map_or(node.span, |n| n.span),

@@ -1,0 +1,137 @@
+//! Version change classification, one rule at a time.
+
+use apptrust_rules::CheckOptions;
+use apptrust_rules::changes::{EligibilityChange, Impact, classify};
+
+fn classify_texts(old: &str, new: &str) -> apptrust_rules::changes::ChangeReport {
+    classify(old.as_bytes(), new.as_bytes(), &CheckOptions::default()).expect("both readable")
+}
+
+fn impacts(old: &str, new: &str) -> Vec<(Impact, &'static str)> {
+    classify_texts(old, new)
+        .changes
+        .iter()
+        .map(|c| (c.impact, c.area))
+        .collect()
+}
+
+const BASE: &str = "permissions:\n  scopes: [read:jira-work]\n";
+
+#[test]
+fn identical_manifests_have_no_change() {
+    let report = classify_texts(BASE, BASE);
+    assert!(report.changes.is_empty());
+    assert!(!report.major);
+    assert_eq!(report.eligibility, EligibilityChange::Unchanged);
+}
+
+#[test]
+fn egress_changes() {
+    let with =
+        |entry: &str| format!("permissions:\n  external:\n    fetch:\n      backend:\n{entry}");
+    let analytics =
+        with("        - {address: a.posthog.com, category: analytics, inScopeEUD: false}\n");
+    let in_scope =
+        with("        - {address: a.posthog.com, category: analytics, inScopeEUD: true}\n");
+    let plain = with("        - {address: a.posthog.com}\n");
+    assert_eq!(impacts("{}", &analytics), vec![(Impact::Major, "egress")]);
+    assert_eq!(impacts(&analytics, "{}"), vec![(Impact::Minor, "egress")]);
+    assert_eq!(
+        impacts(&analytics, &in_scope),
+        vec![(Impact::Major, "egress")]
+    );
+    assert_eq!(
+        impacts(&in_scope, &analytics),
+        vec![(Impact::Minor, "egress")]
+    );
+    assert!(
+        impacts(&analytics, &plain).contains(&(Impact::Major, "egress")),
+        "category change"
+    );
+    let report = classify_texts(&analytics, &in_scope);
+    assert_eq!(report.eligibility, EligibilityChange::Lost);
+    let report = classify_texts(&in_scope, &analytics);
+    assert_eq!(report.eligibility, EligibilityChange::Gained);
+}
+
+#[test]
+fn webtrigger_changes() {
+    let trigger = |response: &str| {
+        format!("modules:\n  webtrigger:\n    - key: t\n      function: f\n{response}")
+    };
+    let stat = trigger("      response: {type: static}\n");
+    let dynamic = trigger("");
+    assert_eq!(impacts("{}", &dynamic), vec![(Impact::Major, "webtrigger")]);
+    assert_eq!(impacts("{}", &stat), vec![(Impact::Minor, "webtrigger")]);
+    assert_eq!(
+        impacts(&stat, &dynamic),
+        vec![(Impact::Major, "webtrigger")]
+    );
+    assert_eq!(
+        impacts(&dynamic, &stat),
+        vec![(Impact::Minor, "webtrigger")]
+    );
+}
+
+#[test]
+fn provider_remote_scope_and_llm_changes() {
+    let provider =
+        |key: &str| format!("providers:\n  auth:\n    - key: {key}\n      type: oauth2\n");
+    assert_eq!(
+        impacts("{}", &provider("g")),
+        vec![(Impact::Major, "providers")]
+    );
+    assert_eq!(
+        impacts(&provider("g"), "{}"),
+        vec![(Impact::Major, "providers")]
+    );
+    assert_eq!(
+        impacts(&provider("g"), &provider("h")),
+        vec![(Impact::Major, "providers"), (Impact::Major, "providers")]
+    );
+
+    let remote = |url: &str, eud: bool| {
+        format!("remotes:\n  - key: r\n    baseUrl: {url}\n    storage:\n      inScopeEUD: {eud}\n")
+    };
+    assert_eq!(
+        impacts("{}", &remote("https://a.example.com", false)),
+        vec![(Impact::Major, "remotes")]
+    );
+    assert_eq!(
+        impacts(&remote("https://a.example.com", false), "{}"),
+        vec![(Impact::Minor, "remotes")]
+    );
+    assert_eq!(
+        impacts(
+            &remote("https://a.example.com", false),
+            &remote("https://b.example.com", false)
+        ),
+        vec![(Impact::Major, "remotes")]
+    );
+    assert_eq!(
+        impacts(
+            &remote("https://a.example.com", false),
+            &remote("https://a.example.com", true)
+        ),
+        vec![(Impact::Major, "remotes")]
+    );
+
+    let scopes = "permissions:\n  scopes: [read:jira-work, write:jira-work]\n";
+    assert_eq!(impacts(BASE, scopes), vec![(Impact::Major, "scopes")]);
+    assert_eq!(impacts(scopes, BASE), vec![(Impact::Minor, "scopes")]);
+
+    let llm = "modules:\n  llm:\n    - key: m\n";
+    assert_eq!(impacts("{}", llm), vec![(Impact::Major, "llm")]);
+    assert_eq!(
+        impacts("{}", "app:\n  id: x\n"),
+        vec![(Impact::Minor, "other")]
+    );
+}
+
+#[test]
+fn unreadable_side_is_reported() {
+    let err = classify(b"a: 1\na: 2\n", BASE.as_bytes(), &CheckOptions::default()).unwrap_err();
+    assert_eq!(err.side, "old");
+    let err = classify(BASE.as_bytes(), b"- list\n", &CheckOptions::default()).unwrap_err();
+    assert_eq!(err.side, "new");
+}
