@@ -113,6 +113,9 @@ pub struct RulesArgs {
     /// Print the approved analytics tools list instead.
     #[arg(long)]
     pub analytics_tools: bool,
+    /// Print the full reference of every code as Markdown (this is docs/rules.md).
+    #[arg(long, conflicts_with = "analytics_tools")]
+    pub reference: bool,
 }
 
 #[derive(Args, Debug)]
