@@ -13,7 +13,8 @@
 //! - `APPTRUST_BENCH_CORPUS`: the manifest directory (default:
 //!   `$APPTRUST_SHARED/corpus/forge-manifests/files`);
 //! - `APPTRUST_BENCH_WARMUP` (default 3) and `APPTRUST_BENCH_PASSES` (default 20);
-//! - `RAYON_NUM_THREADS`: threads of the parallel runs (default: one per core).
+//! - `RAYON_NUM_THREADS`: threads of the parallel runs (default: one per core);
+//! - `APPTRUST_BENCH_JSON`: also write the results as one JSON object to this file.
 //!
 //! Without `--bench` on the command line (e.g. `cargo test --benches`) it runs one pass of each
 //! workload as a smoke test.
@@ -73,6 +74,7 @@ type Pass<'a> = Box<dyn Fn(&[&[u8]]) -> usize + 'a>;
 
 struct Measurement {
     workload: &'static str,
+    key: &'static str,
     threads: usize,
     passes: Vec<Duration>,
 }
@@ -94,7 +96,7 @@ impl Measurement {
 }
 
 fn run(
-    workload: &'static str,
+    (workload, key): (&'static str, &'static str),
     threads: usize,
     pass: &Pass<'_>,
     files: &[&[u8]],
@@ -112,10 +114,14 @@ fn run(
     }
     Measurement {
         workload,
+        key,
         threads,
         passes: times,
     }
 }
+
+const LOAD: (&str, &str) = ("(a) load", "load");
+const CHECK: (&str, &str) = ("(b) check", "check");
 
 fn main() {
     let bench_mode = std::env::args().any(|a| a == "--bench");
@@ -195,10 +201,10 @@ fn main() {
     });
 
     let results = [
-        run("(a) load", 1, &load_seq, &files, warmup, passes),
-        run("(b) check", 1, &check_seq, &files, warmup, passes),
-        run("(a) load", threads, &load_par, &files, warmup, passes),
-        run("(b) check", threads, &check_par, &files, warmup, passes),
+        run(LOAD, 1, &load_seq, &files, warmup, passes),
+        run(CHECK, 1, &check_seq, &files, warmup, passes),
+        run(LOAD, threads, &load_par, &files, warmup, passes),
+        run(CHECK, threads, &check_par, &files, warmup, passes),
     ];
 
     let mb = bytes as f64 / 1e6;
@@ -240,4 +246,33 @@ fn main() {
     let (bp, mp) = ratio(&results[3], &results[2]);
     println!("time ratio (b)/(a), 1 thread:   best {b1:.2}x, median {m1:.2}x");
     println!("time ratio (b)/(a), {threads} threads:  best {bp:.2}x, median {mp:.2}x");
+
+    if let Some(path) = std::env::var_os("APPTRUST_BENCH_JSON") {
+        let rows: Vec<String> = results
+            .iter()
+            .map(|m| {
+                let (best, median) = (m.best().as_secs_f64(), m.median().as_secs_f64());
+                format!(
+                    "{{\"workload\":\"{}\",\"threads\":{},\"best_seconds\":{best:.6},\
+                     \"median_seconds\":{median:.6},\"files_per_second\":{:.1},\
+                     \"mb_per_second\":{:.3},\"median_files_per_second\":{:.1},\
+                     \"median_mb_per_second\":{:.3}}}",
+                    m.key,
+                    m.threads,
+                    n / best,
+                    mb / best,
+                    n / median,
+                    mb / median
+                )
+            })
+            .collect();
+        let json = format!(
+            "{{\"files\":{},\"bytes\":{bytes},\"warmup\":{warmup},\"passes\":{passes},\
+             \"threads\":{threads},\"results\":[{}]}}\n",
+            files.len(),
+            rows.join(",")
+        );
+        std::fs::write(&path, json)
+            .unwrap_or_else(|e| panic!("cannot write {}: {e}", Path::new(&path).display()));
+    }
 }

@@ -157,6 +157,24 @@ fn push(
     });
 }
 
+/// Reports every key of `after` missing from `before` as added, and the reverse as removed.
+fn added_and_removed(
+    before: &BTreeMap<String, Option<u32>>,
+    after: &BTreeMap<String, Option<u32>>,
+    area: &'static str,
+    noun: &str,
+    on_add: Impact,
+    on_remove: Impact,
+    out: &mut Vec<Change>,
+) {
+    for (key, at) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
+        push(out, on_add, area, *at, format!("{noun} `{key}` added"));
+    }
+    for (key, at) in before.iter().filter(|(k, _)| !after.contains_key(*k)) {
+        push(out, on_remove, area, *at, format!("{noun} `{key}` removed"));
+    }
+}
+
 fn line(node: &Node) -> Option<u32> {
     Some(node.span.start.line)
 }
@@ -306,28 +324,16 @@ fn providers(old: &Manifest<'_>, new: &Manifest<'_>, out: &mut Vec<Change>) {
             .unwrap_or_default()
     };
     let (before, after) = (keys(old), keys(new));
-    for (key, at) in &after {
-        if !before.contains_key(key) {
-            push(
-                out,
-                Impact::Major,
-                "providers",
-                *at,
-                format!("authentication provider `{key}` added"),
-            );
-        }
-    }
-    for (key, at) in &before {
-        if !after.contains_key(key) {
-            push(
-                out,
-                Impact::Major,
-                "providers",
-                *at,
-                format!("authentication provider `{key}` removed"),
-            );
-        }
-    }
+    let noun = "authentication provider";
+    added_and_removed(
+        &before,
+        &after,
+        "providers",
+        noun,
+        Impact::Major,
+        Impact::Major,
+        out,
+    );
 }
 
 fn remotes(old: &Manifest<'_>, new: &Manifest<'_>, options: &CheckOptions, out: &mut Vec<Change>) {
@@ -407,28 +413,15 @@ fn scopes(old: &Manifest<'_>, new: &Manifest<'_>, out: &mut Vec<Change>) {
             .collect()
     };
     let (before, after) = (set(old), set(new));
-    for (scope, at) in &after {
-        if !before.contains_key(scope) {
-            push(
-                out,
-                Impact::Major,
-                "scopes",
-                *at,
-                format!("scope `{scope}` added"),
-            );
-        }
-    }
-    for (scope, at) in &before {
-        if !after.contains_key(scope) {
-            push(
-                out,
-                Impact::Minor,
-                "scopes",
-                *at,
-                format!("scope `{scope}` removed"),
-            );
-        }
-    }
+    added_and_removed(
+        &before,
+        &after,
+        "scopes",
+        "scope",
+        Impact::Major,
+        Impact::Minor,
+        out,
+    );
 }
 
 fn llm(old: &Manifest<'_>, new: &Manifest<'_>, out: &mut Vec<Change>) {
