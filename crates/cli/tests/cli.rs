@@ -408,3 +408,31 @@ fn hostile_inputs_are_refused_cleanly() {
     );
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn a_closed_pipe_ends_output_quietly() {
+    for args in [
+        &["rules", "--reference"][..],
+        &["check", "--format", "sarif", "mixed/not-eligible.yml"][..],
+    ] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_apptrust"))
+            .args(args)
+            .current_dir(fixtures())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start");
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert_ne!(code(&out), 101, "{args:?}");
+    }
+}
+
+#[test]
+fn devices_are_read_with_a_bound() {
+    let out = run(&["check", "-q", "/dev/zero"]);
+    assert_eq!(code(&out), 2);
+    assert!(stdout(&out).contains("FILE_NOT_TEXT"));
+}

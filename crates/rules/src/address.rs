@@ -38,21 +38,22 @@ const BLOCKED_SCHEMES: [&str; 12] = [
     "smb",
 ];
 
-/// Applies Forge's address check, in Forge's order.
+/// Applies Forge's address check, in Forge's order. Prefix tests are case-sensitive, as Forge's
+/// are; the URL step follows the WHATWG parser Forge uses (tabs and line breaks are dropped, `\`
+/// counts as `/`, ports must be numbers up to 65535).
 pub fn check_address(address: &str) -> Result<Address, Refusal> {
-    if address.chars().count() > 1000 {
+    if address.encode_utf16().count() > 1000 {
         return Err(Refusal("the address is longer than 1000 characters".into()));
     }
     if address == "*" {
         return Ok(Address::Everything);
     }
     if let Some(scheme) = leading_scheme(address) {
-        let lower = scheme.to_ascii_lowercase();
-        if BLOCKED_SCHEMES.contains(&lower.as_str()) {
-            return Err(Refusal(format!("the `{lower}:` scheme is not allowed")));
+        if BLOCKED_SCHEMES.contains(&scheme) {
+            return Err(Refusal(format!("the `{scheme}:` scheme is not allowed")));
         }
-        if !matches!(lower.as_str(), "http" | "https" | "wss") {
-            return Ok(Address::CustomScheme(lower));
+        if !address.starts_with("http") && !address.starts_with("wss") {
+            return Ok(Address::CustomScheme(scheme.to_string()));
         }
     }
     if !address.contains('.') {
@@ -60,38 +61,51 @@ pub fn check_address(address: &str) -> Result<Address, Refusal> {
             "the address has no dot, so it is not a public host name".into(),
         ));
     }
-    if address.contains(char::is_whitespace) {
+    if address.contains(' ') {
         return Err(Refusal("the address contains spaces".into()));
     }
-    let (scheme, rest) = match address.split_once("://") {
-        Some((scheme, rest)) => (scheme.to_ascii_lowercase(), rest),
-        None => ("https".to_string(), address),
+    let cleaned: String = address
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .map(|c| if c == '\\' { '/' } else { c })
+        .collect();
+    let (scheme, rest) = match cleaned.find("://") {
+        Some(i) => (cleaned[..i].to_ascii_lowercase(), &cleaned[i + 3..]),
+        None => ("https".to_string(), cleaned.as_str()),
     };
     if scheme != "https" && scheme != "wss" {
         return Err(Refusal(format!(
             "the `{scheme}://` scheme is not allowed; use `https://` (or `wss://`)"
         )));
     }
+    let rest = rest.trim_start_matches('/');
     let (authority, path) = split_authority(rest);
     let host_port = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
-    if host_port.is_empty() {
+    let (host, port) = match host_port.split_once(':') {
+        Some((h, p)) => (h, Some(p)),
+        None => (host_port, None),
+    };
+    if let Some(port) = port {
+        let valid = port.is_empty()
+            || (port.bytes().all(|b| b.is_ascii_digit())
+                && port.parse::<u32>().is_ok_and(|p| p <= 65535));
+        if !valid {
+            return Err(Refusal(format!("`{port}` is not a valid port")));
+        }
+    }
+    let bare = host.strip_prefix("*.").unwrap_or(host);
+    if bare.is_empty() || host.is_empty() {
         return Err(Refusal("the address has no host".into()));
     }
-    if !host_port.chars().all(host_char) {
+    if !host.chars().all(host_char) || bare.contains('*') {
         return Err(Refusal(format!(
-            "the host `{host_port}` has characters Forge does not accept"
+            "the host `{host}` is not a valid host name (a wildcard is only allowed as a whole \
+             first label, as in `*.example.com`)"
         )));
     }
-    let host = host_port.strip_prefix("*.").unwrap_or(host_port);
-    if !host.chars().all(|c| c != '*') {
-        return Err(Refusal(format!(
-            "`{host_port}`: a wildcard is only allowed as a whole first label, as in `*.example.com`"
-        )));
-    }
-    let host_only = strip_port(host_port).to_ascii_lowercase();
     Ok(Address::Web {
         scheme,
-        host: host_only,
+        host: host.to_lowercase(),
         path: if path == "/" {
             String::new()
         } else {
@@ -120,19 +134,11 @@ fn split_authority(rest: &str) -> (&str, &str) {
     }
 }
 
-/// Forge's host pattern `^(\*\.)?[.a-zA-Z0-9_\-/:~#%?=&]+$`, with non-ASCII letters allowed because
-/// the URL parser turns them into punycode before the pattern sees them.
+/// Forge's host pattern `^(\*\.)?[.a-zA-Z0-9_\-/:~#%?=&]+$` after the URL parser has refused the
+/// characters it forbids in a domain (`%` among them); non-ASCII letters are allowed because the
+/// parser turns them into punycode before the pattern sees them.
 fn host_char(c: char) -> bool {
-    c.is_ascii_alphanumeric()
-        || ".-_/:~#%?=&*".contains(c)
-        || (!c.is_ascii() && c.is_alphanumeric())
-}
-
-fn strip_port(host: &str) -> &str {
-    match host.rsplit_once(':') {
-        Some((h, port)) if port.chars().all(|c| c.is_ascii_digit()) => h,
-        _ => host,
-    }
+    c.is_ascii_alphanumeric() || ".-_~=&*".contains(c) || (!c.is_ascii() && c.is_alphanumeric())
 }
 
 #[cfg(test)]
@@ -154,6 +160,7 @@ mod tests {
         assert!(check_address("*example.com").is_err());
         assert!(check_address("a b.com").is_err());
         assert!(check_address("javascript:alert(1)").is_err());
+        assert!(check_address("data:text/html,x").is_err());
         assert!(check_address(&"a.".repeat(501)).is_err());
         assert_eq!(check_address("*"), Ok(Address::Everything));
         assert_eq!(
@@ -170,6 +177,48 @@ mod tests {
             check_address("wss://live.example.com/socket"),
             Ok(Address::Web { ref scheme, ref path, .. }) if scheme == "wss" && path == "/socket"
         ));
+    }
+
+    #[test]
+    fn the_url_parser_details_forge_relies_on() {
+        // `\` is `/` to the URL parser: the host is the part before it.
+        assert_eq!(
+            host_of("https://evil.example.com\\@eu.posthog.com").as_deref(),
+            Some("evil.example.com")
+        );
+        for refused in [
+            "example.com:abc",
+            "example.com:99999",
+            "a.com::80",
+            "https:example.com",
+            "wss:x.com",
+            "httpbin:x",
+            "a%zz.com",
+            "*.",
+        ] {
+            assert!(
+                check_address(refused).is_err(),
+                "{refused} should be refused"
+            );
+        }
+        for accepted in [
+            "HTTP://example.com",
+            "JavaScript:alert(1)",
+            "exa\tmple.com",
+            "a.com\t",
+            "example.com:8443",
+            "example.com:",
+        ] {
+            assert!(
+                check_address(accepted).is_ok(),
+                "{accepted} should be accepted"
+            );
+        }
+        let emoji_path = format!("a.com/{}", "😀".repeat(600));
+        assert!(
+            check_address(&emoji_path).is_err(),
+            "length counts UTF-16 units"
+        );
     }
 
     #[test]

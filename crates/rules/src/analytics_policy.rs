@@ -53,7 +53,8 @@ impl AnalyticsPolicy {
     }
 }
 
-fn covers(pattern: &str, host: &str) -> bool {
+/// Whether a list pattern (`host` or `*.base`) covers a declared host (`host` or `*.sub`).
+pub(crate) fn covers(pattern: &str, host: &str) -> bool {
     match (pattern.strip_prefix("*."), host.strip_prefix("*.")) {
         (None, None) => pattern == host,
         (None, Some(_)) => false,

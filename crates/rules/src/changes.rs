@@ -180,87 +180,79 @@ fn line(node: &Node) -> Option<u32> {
 }
 
 struct EgressFacts<'a> {
-    category: Option<String>,
     in_scope_eud: bool,
     node: &'a Node,
 }
 
-fn egress_map<'a>(m: &Manifest<'a>) -> BTreeMap<(&'static str, String), EgressFacts<'a>> {
-    m.egress_entries()
-        .into_iter()
-        .filter_map(|e| {
-            let object = e.object();
-            let target = match (e.address(), object.and_then(|o| o.remote)) {
-                (Some(a), _) => a.to_string(),
-                (None, Some(r)) => format!("remote:{}", r.display_scalar()),
-                _ => return None,
-            };
-            let facts = EgressFacts {
-                category: object.and_then(|o| o.category).map(Node::display_scalar),
-                in_scope_eud: object.and_then(|o| o.in_scope_eud).and_then(Node::as_bool)
-                    != Some(false),
-                node: e.node,
-            };
-            Some(((e.list.path(), target), facts))
-        })
-        .collect()
+/// Egress keyed by list, target and category. A category change shows as the old entry removed
+/// and the new one added, and two entries for one host in one list are both kept.
+type EgressKey = (&'static str, String, Option<String>);
+
+fn egress_map<'a>(m: &Manifest<'a>) -> BTreeMap<EgressKey, EgressFacts<'a>> {
+    let mut map: BTreeMap<EgressKey, EgressFacts<'a>> = BTreeMap::new();
+    for e in m.egress_entries() {
+        let object = e.object();
+        let target = match (e.address(), object.and_then(|o| o.remote)) {
+            (Some(a), _) => a.to_string(),
+            (None, Some(r)) => format!("remote:{}", r.display_scalar()),
+            _ => continue,
+        };
+        let category = object.and_then(|o| o.category).map(Node::display_scalar);
+        let in_scope_eud =
+            object.and_then(|o| o.in_scope_eud).and_then(Node::as_bool) != Some(false);
+        let key = (e.list.path(), target, category);
+        // Of two identical declarations, the one that may carry End-User Data decides.
+        let keep = map
+            .get(&key)
+            .is_none_or(|old| in_scope_eud && !old.in_scope_eud);
+        if keep {
+            map.insert(
+                key,
+                EgressFacts {
+                    in_scope_eud,
+                    node: e.node,
+                },
+            );
+        }
+    }
+    map
+}
+
+fn describe(key: &EgressKey) -> String {
+    let (list, target, category) = key;
+    match category {
+        Some(c) => format!("egress to `{target}` (category {c}) in `{list}`"),
+        None => format!("egress to `{target}` in `{list}`"),
+    }
 }
 
 fn egress(old: &Manifest<'_>, new: &Manifest<'_>, out: &mut Vec<Change>) {
     let (before, after) = (egress_map(old), egress_map(new));
-    for ((list, target), now) in &after {
+    for (key, now) in &after {
         let at = line(now.node);
-        match before.get(&(list, target.clone())) {
+        match before.get(key) {
             None => push(
                 out,
                 Impact::Major,
                 "egress",
                 at,
-                format!("egress to `{target}` added in `{list}`"),
+                format!("{} added", describe(key)),
             ),
-            Some(was) => {
-                if was.category != now.category {
-                    push(
-                        out,
-                        Impact::Major,
-                        "egress",
-                        at,
-                        format!(
-                            "category of `{target}` in `{list}` changed from {} to {}",
-                            was.category.as_deref().unwrap_or("none"),
-                            now.category.as_deref().unwrap_or("none")
-                        ),
-                    );
-                }
-                if !was.in_scope_eud && now.in_scope_eud {
-                    push(
-                        out,
-                        Impact::Major,
-                        "egress",
-                        at,
-                        format!("`{target}` in `{list}` may now carry in-scope End-User Data"),
-                    );
-                } else if was.in_scope_eud && !now.in_scope_eud {
-                    push(
-                        out,
-                        Impact::Minor,
-                        "egress",
-                        at,
-                        format!("`{target}` in `{list}` no longer carries in-scope End-User Data"),
-                    );
-                }
+            Some(was) if !was.in_scope_eud && now.in_scope_eud => {
+                let text = format!("{} may now carry in-scope End-User Data", describe(key));
+                push(out, Impact::Major, "egress", at, text);
             }
+            Some(was) if was.in_scope_eud && !now.in_scope_eud => {
+                let text = format!("{} no longer carries in-scope End-User Data", describe(key));
+                push(out, Impact::Minor, "egress", at, text);
+            }
+            Some(_) => {}
         }
     }
-    for ((list, target), was) in &before {
-        if !after.contains_key(&(list, target.clone())) {
-            push(
-                out,
-                Impact::Minor,
-                "egress",
-                line(was.node),
-                format!("egress to `{target}` removed from `{list}`"),
-            );
+    for (key, was) in &before {
+        if !after.contains_key(key) {
+            let text = format!("{} removed", describe(key));
+            push(out, Impact::Minor, "egress", line(was.node), text);
         }
     }
 }
@@ -345,7 +337,7 @@ fn remotes(old: &Manifest<'_>, new: &Manifest<'_>, options: &CheckOptions, out: 
     let urls = |r: &apptrust_manifest::Remote<'_>| -> BTreeMap<String, String> {
         r.urls()
             .into_iter()
-            .map(|(region, n)| (region.unwrap_or("(single)").to_string(), n.display_scalar()))
+            .map(|(region, n)| (region.unwrap_or("default").to_string(), n.display_scalar()))
             .collect()
     };
     let old_remotes = old.remotes();
@@ -373,14 +365,13 @@ fn remotes(old: &Manifest<'_>, new: &Manifest<'_>, options: &CheckOptions, out: 
         let (u0, u1) = (urls(was), urls(now));
         for (region, url) in &u1 {
             if u0.get(region) != Some(url) {
-                push(
-                    out,
-                    Impact::Major,
-                    "remotes",
-                    at,
-                    format!("remote `{key}` URL for {region} is now `{url}`"),
-                );
+                let text = format!("remote `{key}` URL for {region} is now `{url}`");
+                push(out, Impact::Major, "remotes", at, text);
             }
+        }
+        for region in u0.keys().filter(|r| !u1.contains_key(*r)) {
+            let text = format!("remote `{key}` no longer has a URL for {region}");
+            push(out, Impact::Major, "remotes", at, text);
         }
         if !storage(was) && storage(now) {
             push(

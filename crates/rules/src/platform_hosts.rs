@@ -17,7 +17,10 @@ fn table() -> &'static [(String, String)] {
     })
 }
 
-/// True when Forge allows `host` in the list at `list_path` (e.g. `images`) without a declaration.
+/// True when Forge allows `host` (possibly a declared wildcard) in the list at `list_path` (e.g.
+/// `images`) without a declaration.
 pub fn platform_allows(list_path: &str, host: &str) -> bool {
-    table().iter().any(|(l, h)| l == list_path && h == host)
+    table()
+        .iter()
+        .any(|(l, pattern)| l == list_path && crate::analytics_policy::covers(pattern, host))
 }

@@ -135,3 +135,40 @@ fn unreadable_side_is_reported() {
     let err = classify(BASE.as_bytes(), b"- list\n", &CheckOptions::default()).unwrap_err();
     assert_eq!(err.side, "new");
 }
+
+#[test]
+fn duplicate_hosts_and_region_urls() {
+    let with =
+        |entries: &str| format!("permissions:\n  external:\n    fetch:\n      backend:\n{entries}");
+    let plain = with("        - {address: a.posthog.com}\n");
+    let both = with(
+        "        - {address: a.posthog.com}\n        - {address: a.posthog.com, category: analytics, inScopeEUD: false}\n",
+    );
+    assert_eq!(
+        impacts(&plain, &both),
+        vec![(Impact::Major, "egress")],
+        "a second entry for the same host"
+    );
+
+    let regions = |eu: bool| {
+        let eu = if eu {
+            "      EU: https://eu.r.example.com\n"
+        } else {
+            ""
+        };
+        format!(
+            "remotes:\n  - key: r\n    storage: {{inScopeEUD: true}}\n    baseUrl:\n      default: https://r.example.com\n{eu}"
+        )
+    };
+    let single = "remotes:\n  - key: r\n    storage: {inScopeEUD: true}\n    baseUrl: https://r.example.com\n";
+    assert_eq!(
+        impacts(&regions(true), &regions(false)),
+        vec![(Impact::Major, "remotes")],
+        "region URL removed"
+    );
+    assert_eq!(
+        impacts(single, &regions(false)),
+        vec![(Impact::Minor, "other")],
+        "same URL, other spelling"
+    );
+}

@@ -35,6 +35,7 @@ fn leaf(value: Value, span: Span) -> Node {
 struct Anchor {
     node: Node,
     nodes: usize,
+    bytes: usize,
     /// How many times an alias has used it so far.
     uses: u64,
     /// `yaml`'s `aliasCount`: the largest alias weight nested inside the anchored node, fixed at
@@ -110,6 +111,7 @@ struct Composer<'l> {
     root: Option<Node>,
     documents: usize,
     nodes: usize,
+    copied_bytes: usize,
 }
 
 impl<'l> Composer<'l> {
@@ -121,6 +123,7 @@ impl<'l> Composer<'l> {
             root: None,
             documents: 0,
             nodes: 0,
+            copied_bytes: 0,
         }
     }
 
@@ -172,6 +175,21 @@ impl<'l> Composer<'l> {
                 reason: format!(
                     "the expanded document would hold more than {} values",
                     self.limits.max_nodes
+                ),
+            });
+        }
+        Ok(())
+    }
+
+    /// Charges text copied for anchors and aliases against its budget.
+    fn count_copied(&mut self, bytes: usize, at: Pos) -> Result<(), LoadError> {
+        self.copied_bytes = self.copied_bytes.saturating_add(bytes);
+        if self.copied_bytes > self.limits.max_copied_bytes {
+            return Err(LoadError::AliasBudget {
+                at,
+                reason: format!(
+                    "anchors and aliases would copy more than {} bytes of text",
+                    self.limits.max_copied_bytes
                 ),
             });
         }
@@ -233,9 +251,13 @@ impl<'l> Composer<'l> {
                 ),
             });
         }
-        let added = anchor.nodes;
-        let mut node = anchor.node.clone();
+        let (added, bytes) = (anchor.nodes, anchor.bytes);
         self.count_nodes(added, span.start)?;
+        self.count_copied(bytes, span.start)?;
+        let Some(anchor) = self.anchors.get(&id) else {
+            return Err(LoadError::RecursiveAlias { at: span.start });
+        };
+        let mut node = anchor.node.clone();
         node.walk_mut(&mut |n| n.via_alias = Some(span));
         self.complete(node, 0, weight)
     }
@@ -243,10 +265,14 @@ impl<'l> Composer<'l> {
     /// Attaches a finished node to its parent, or makes it the root.
     fn complete(&mut self, node: Node, anchor: usize, weight: u64) -> Result<(), LoadError> {
         if anchor != 0 {
+            let (nodes, bytes) = node.size();
+            self.count_nodes(nodes, node.span.start)?;
+            self.count_copied(bytes, node.span.start)?;
             self.anchors.insert(
                 anchor,
                 Anchor {
-                    nodes: node.node_count(),
+                    nodes,
+                    bytes,
                     node: node.clone(),
                     uses: 0,
                     alias_count: 0,
@@ -440,6 +466,21 @@ mod tests {
             load(&nested(9)),
             Err(LoadError::AliasBudget { .. })
         ));
+    }
+
+    #[test]
+    fn copies_are_bounded_in_bytes() {
+        let big = "x".repeat(1024 * 1024);
+        let nested = format!(
+            "a: {}'{big}'{}\n",
+            (0..40).map(|i| format!("&a{i} [")).collect::<String>(),
+            "]".repeat(40)
+        );
+        assert!(matches!(load(&nested), Err(LoadError::AliasBudget { .. })));
+        let aliased = format!("a: &a '{big}'\nb: [{}]\n", vec!["*a"; 50].join(", "));
+        assert!(matches!(load(&aliased), Err(LoadError::AliasBudget { .. })));
+        let fine = format!("a: &a '{big}'\nb: [*a, *a]\n");
+        assert!(load(&fine).is_ok());
     }
 
     #[test]

@@ -16,6 +16,10 @@ pub struct Limits {
     /// Cap on the number of nodes in the expanded tree. Forge shares aliased objects by reference;
     /// we copy them, so this second bound keeps memory proportional to the input.
     pub max_nodes: usize,
+    /// Cap on the text copied while keeping anchors and expanding aliases, in bytes. Forge shares
+    /// one object per anchor; our copies are bounded by this instead, so that nested anchors or a
+    /// huge aliased string cannot multiply a 10 MiB file into gigabytes.
+    pub max_copied_bytes: usize,
 }
 
 impl Default for Limits {
@@ -25,6 +29,7 @@ impl Default for Limits {
             max_depth: 512,
             max_alias_count: 100,
             max_nodes: 2_000_000,
+            max_copied_bytes: 32 * 1024 * 1024,
         }
     }
 }

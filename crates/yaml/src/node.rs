@@ -48,11 +48,14 @@ impl Node {
         self.entry(key).map(|e| &e.value)
     }
 
-    /// Looks up a string key in a mapping and returns the whole entry, key span included.
+    /// Looks up a string key in a mapping and returns the whole entry, key span included. When a
+    /// key appears twice (possible only through an alias key, which Forge's parser never counts
+    /// as a duplicate), the last one wins, as it does in the JavaScript object Forge builds.
     pub fn entry(&self, key: &str) -> Option<&Entry> {
         match &self.value {
             Value::Map(entries) => entries
                 .iter()
+                .rev()
                 .find(|e| matches!(&e.key.value, Value::Str(k) if k == key)),
             _ => None,
         }
@@ -127,11 +130,17 @@ impl Node {
 
     /// Number of nodes in this subtree, the node itself included.
     pub fn node_count(&self) -> usize {
-        let mut count = 0;
+        self.size().0
+    }
+
+    /// Number of nodes and bytes of text in this subtree.
+    pub fn size(&self) -> (usize, usize) {
+        let (mut count, mut bytes) = (0, 0);
         let mut stack = vec![self];
         while let Some(node) = stack.pop() {
             count += 1;
             match &node.value {
+                Value::Str(s) => bytes += s.len(),
                 Value::Seq(items) => stack.extend(items),
                 Value::Map(entries) => {
                     for e in entries {
@@ -142,7 +151,7 @@ impl Node {
                 _ => {}
             }
         }
-        count
+        (count, bytes)
     }
 
     /// Calls `f` on every node of the subtree, parents before children.

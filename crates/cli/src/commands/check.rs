@@ -141,5 +141,20 @@ fn read_bounded(path: &std::path::Path, max_bytes: usize) -> Result<Vec<u8>, Fin
             ),
         );
     }
-    std::fs::read(path).map_err(|e| unreadable(format!("cannot read {}: {e}", path.display())))
+    // Devices and pipes report a length of 0, so the read itself is bounded too.
+    read_at_most(path, max_bytes)
+        .map_err(|e| unreadable(format!("cannot read {}: {e}", path.display())))
+}
+
+/// Reads at most `max_bytes + 1` bytes, enough for the loader to tell that a file is too large.
+pub fn read_at_most(path: &std::path::Path, max_bytes: usize) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let limit = u64::try_from(max_bytes)
+        .unwrap_or(u64::MAX)
+        .saturating_add(1);
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)?
+        .take(limit)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
 }

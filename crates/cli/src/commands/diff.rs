@@ -12,7 +12,8 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
         ..CheckOptions::default()
     };
     let read = |p: &std::path::Path| {
-        std::fs::read(p).map_err(|e| format!("cannot read {}: {e}", p.display()))
+        crate::commands::check::read_at_most(p, options.limits.max_bytes)
+            .map_err(|e| format!("cannot read {}: {e}", p.display()))
     };
     let (old, new) = (read(&args.old)?, read(&args.new)?);
     let report = match classify(&old, &new, &options) {
@@ -30,17 +31,18 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
         }
     };
     if args.format == Format::Json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
-        );
+        crate::output::emitln(
+            &serde_json::to_string_pretty(&report)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        )?;
     } else {
         if report.major {
-            println!("major version: installed sites must consent to this change");
+            crate::output::emitln("major version: installed sites must consent to this change")?;
         } else if report.changes.is_empty() {
-            println!("no change");
+            crate::output::emitln("no change")?;
         } else {
-            println!("minor version: rolls out without admin consent");
+            crate::output::emitln("minor version: rolls out without admin consent")?;
         }
         for change in &report.changes {
             let impact = match change.impact {
@@ -48,10 +50,10 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
                 Impact::Minor => "minor",
             };
             let line = change.line.map(|l| format!("line {l}")).unwrap_or_default();
-            println!(
+            crate::output::emitln(&format!(
                 "  {impact}  {:10} {line:9} {}",
                 change.area, change.description
-            );
+            ))?;
         }
         let names = |codes: &[Code]| {
             if codes.is_empty() {
@@ -72,13 +74,13 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
             EligibilityChange::Lost => "lost",
             EligibilityChange::Unchanged => "unchanged",
         };
-        println!(
+        crate::output::emitln(&format!(
             "Runs on Atlassian eligibility {movement}: {}{} -> {}{}",
             report.before,
             names(&report.rules_before),
             report.after,
             names(&report.rules_after)
-        );
+        ))?;
     }
     let fail = (args.fail_on_major && report.major)
         || (args.fail_on_lost && report.eligibility == EligibilityChange::Lost);

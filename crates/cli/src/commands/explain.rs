@@ -19,8 +19,8 @@ pub fn run(args: &ExplainArgs) -> Result<u8, String> {
         };
         return Err(format!("unknown code `{}`: {hint}", args.code));
     };
-    println!("# {} ({})\n", code.name(), kind_word(code));
-    println!("{}", code.doc_text());
+    crate::output::emitln(&format!("# {} ({})\n", code.name(), kind_word(code)))?;
+    crate::output::emitln(&code.doc_text().to_string())?;
     Ok(0)
 }
 

@@ -10,23 +10,24 @@ pub fn run(args: &RulesArgs) -> Result<u8, String> {
         let policy = AnalyticsPolicy::default();
         if args.format == Format::Json {
             let value = json!({"version": policy.version, "effective": policy.effective, "hosts": policy.patterns});
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&value).map_err(|e| e.to_string())?
-            );
+            crate::output::emitln(
+                &serde_json::to_string_pretty(&value)
+                    .map_err(|e| e.to_string())?
+                    .to_string(),
+            )?;
         } else {
-            println!(
+            crate::output::emitln(&format!(
                 "# approved analytics tools, version {} (effective {})",
                 policy.version, policy.effective
-            );
+            ))?;
             for pattern in &policy.patterns {
-                println!("{pattern}");
+                crate::output::emitln(&pattern.to_string())?;
             }
         }
         return Ok(0);
     }
     if args.reference {
-        print!("{}", reference());
+        crate::output::emit(&reference().to_string())?;
         return Ok(0);
     }
     if args.format == Format::Json {
@@ -34,16 +35,21 @@ pub fn run(args: &RulesArgs) -> Result<u8, String> {
             .iter()
             .map(|c| json!({"code": c.name(), "kind": c.kind(), "severity": c.severity(), "summary": c.summary()}))
             .collect();
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())?
-        );
+        crate::output::emitln(
+            &serde_json::to_string_pretty(&rows)
+                .map_err(|e| e.to_string())?
+                .to_string(),
+        )?;
         return Ok(0);
     }
     let width = Code::ALL.iter().map(|c| c.name().len()).max().unwrap_or(0);
     for code in Code::ALL {
         let kind = format!("{:?}", code.kind()).to_lowercase();
-        println!("{:width$}  {kind:8}  {}", code.name(), code.summary());
+        crate::output::emitln(&format!(
+            "{:width$}  {kind:8}  {}",
+            code.name(),
+            code.summary()
+        ))?;
     }
     Ok(0)
 }

@@ -4,6 +4,7 @@ use std::io::{self, IsTerminal, Write};
 
 use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
 use apptrust_rules::{Finding, Severity, Verdict};
+use apptrust_yaml::{Pos, Span};
 
 use crate::args::{CheckArgs, ColorChoice};
 use crate::commands::check::{Checked, Summary};
@@ -34,8 +35,9 @@ pub fn write(
     };
     for checked in results {
         if !args.quiet {
+            let map = checked.source.as_deref().map(SourceMap::new);
             for finding in &checked.evaluation.findings {
-                let text = render(&renderer, checked, finding);
+                let text = render(&renderer, checked, map.as_ref(), finding);
                 writeln!(out, "{text}\n")?;
             }
         }
@@ -47,8 +49,14 @@ pub fn write(
     writeln!(out, "{}", summary_line(summary))
 }
 
-/// One finding as an annotated snippet.
-pub fn render(renderer: &Renderer, checked: &Checked, finding: &Finding) -> String {
+/// One finding as an annotated snippet. Only the lines the finding touches are handed to the
+/// renderer, so a file with many findings renders in time proportional to its size.
+pub fn render(
+    renderer: &Renderer,
+    checked: &Checked,
+    map: Option<&SourceMap<'_>>,
+    finding: &Finding,
+) -> String {
     let level = match finding.severity() {
         Severity::Error => Level::ERROR,
         Severity::Warning => Level::WARNING,
@@ -56,22 +64,41 @@ pub fn render(renderer: &Renderer, checked: &Checked, finding: &Finding) -> Stri
     let title = level
         .primary_title(finding.message.as_str())
         .id(finding.code.name());
-    let mut group: Group<'_> = match (&checked.source, finding.span) {
-        (Some(source), Some(span)) => {
-            let map = SourceMap::new(source);
-            let mut snippet = Snippet::source(source.as_str())
-                .line_start(1)
+    let mut group: Group<'_> = match (map, finding.span) {
+        (Some(map), Some(span)) => {
+            let related: Vec<(Span, &str)> = finding
+                .related
+                .iter()
+                .map(|r| {
+                    let at = Span::new(
+                        Pos::new(r.span.line, r.span.column),
+                        Pos::new(r.span.end_line, r.span.end_column),
+                    );
+                    (at, r.message.as_str())
+                })
+                .collect();
+            let first = related
+                .iter()
+                .map(|(s, _)| s.start.line)
+                .fold(span.start.line, u32::min);
+            let last = related
+                .iter()
+                .map(|(s, _)| s.end.line)
+                .fold(span.end.line, u32::max);
+            let (text, offset) = map.lines(first, last);
+            let len = text.len();
+            let shift = |r: std::ops::Range<usize>| {
+                r.start.saturating_sub(offset).min(len)..r.end.saturating_sub(offset).min(len)
+            };
+            let mut snippet = Snippet::source(text)
+                .line_start(first.max(1) as usize)
                 .path(checked.path.as_str())
-                .annotation(AnnotationKind::Primary.span(map.range(span)));
-            for related in &finding.related {
-                let at = apptrust_yaml::Span::new(
-                    apptrust_yaml::Pos::new(related.span.line, related.span.column),
-                    apptrust_yaml::Pos::new(related.span.end_line, related.span.end_column),
-                );
+                .annotation(AnnotationKind::Primary.span(shift(map.range(span))));
+            for (at, message) in related {
                 snippet = snippet.annotation(
                     AnnotationKind::Context
-                        .span(map.range(at))
-                        .label(related.message.as_str()),
+                        .span(shift(map.range(at)))
+                        .label(message),
                 );
             }
             title.element(snippet)

@@ -44,6 +44,6 @@ pub fn write(out: &mut impl Write, results: &[Checked], summary: &Summary) -> io
             .collect(),
         summary,
     };
-    serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::from)?;
     writeln!(out)
 }

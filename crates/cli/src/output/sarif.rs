@@ -32,7 +32,7 @@ pub fn write(out: &mut impl Write, results: &[Checked]) -> io::Result<()> {
             "columnKind": "unicodeCodePoints",
         }]
     });
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     writeln!(out)
 }
 
@@ -56,7 +56,23 @@ fn rule(code: Code) -> Value {
     })
 }
 
+/// A report path as a SARIF URI reference: characters outside RFC 3986's unreserved and
+/// path sets are percent-encoded (`my app/manifest.yml` becomes `my%20app/manifest.yml`).
+fn uri(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let c = byte as char;
+        if c.is_ascii_alphanumeric() || "-._~/!$&'()*+,;=:@".contains(c) {
+            out.push(c);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
 fn result(path: &str, finding: &Finding) -> Value {
+    let path = &uri(path);
     let region = match finding.span {
         Some(span) => json!({
             "startLine": span.start.line,
@@ -105,4 +121,14 @@ fn result(path: &str, finding: &Finding) -> Value {
         value["relatedLocations"] = Value::Array(related);
     }
     value
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_percent_encoded() {
+        assert_eq!(super::uri("my app/manifest.yml"), "my%20app/manifest.yml");
+        assert_eq!(super::uri("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(super::uri("a/ü.yml"), "a/%C3%BC.yml");
+    }
 }

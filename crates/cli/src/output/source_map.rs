@@ -35,6 +35,24 @@ impl<'a> SourceMap<'a> {
                 .map_or(line_text.len(), |(i, _)| i)
     }
 
+    /// The text of lines `first..=last` (1-based, clamped) and the byte offset where it starts.
+    pub fn lines(&self, first: u32, last: u32) -> (&'a str, usize) {
+        let start = self.line_start(first);
+        let end = self
+            .line_starts
+            .get(last.max(first) as usize)
+            .map_or(self.text.len(), |&next| next.saturating_sub(1).max(start));
+        (&self.text[start..end.max(start)], start)
+    }
+
+    fn line_start(&self, line: u32) -> usize {
+        let index = (line.max(1) - 1) as usize;
+        self.line_starts
+            .get(index)
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// The byte range of a span; a zero-width span widens to the character it points at, and a
     /// span ending after a line break is pulled back to the end of the previous line.
     pub fn range(&self, span: Span) -> std::ops::Range<usize> {

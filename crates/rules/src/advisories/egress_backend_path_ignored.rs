@@ -8,7 +8,7 @@ use crate::finding::Finding;
 
 documented! {
     /// ## What it does
-    /// Warns about a `fetch.backend` address with a path, query or fragment.
+    /// Warns about a `fetch.backend` address with a path.
     ///
     /// ## Why it matters
     /// Backend egress is allowed per host: the path is ignored, so `api.example.com/v1/safe`
@@ -46,7 +46,9 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         let Some(Ok(Address::Web { host, path, scheme })) = &egress.address else {
             continue;
         };
-        if path.is_empty() {
+        // Forge warns about the URL's pathname only; a query or fragment alone is not a path.
+        let pathname = path.split(['?', '#']).next().unwrap_or_default();
+        if pathname.is_empty() || pathname == "/" {
             continue;
         }
         out.push(
