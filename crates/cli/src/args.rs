@@ -83,7 +83,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,
     /// Refuse files larger than this many bytes.
-    #[arg(long, value_name = "BYTES", default_value_t = 10 * 1024 * 1024)]
+    #[arg(long, value_name = "BYTES", default_value_t = 2 * 1024 * 1024)]
     pub max_file_size: usize,
     /// Worker threads (default: one per core).
     #[arg(long, short = 'j', value_name = "N")]
