@@ -1,0 +1,11 @@
+//! The trust-program domain, kept pure: no I/O and no clock reads (callers pass time in), so that
+//! every rule about versions and badges is tested without a database or a server.
+//!
+//! So far: app version numbering from the rules engine's change classification, and the Runs on
+//! Atlassian badge, which follows the latest production version.
+
+pub mod runs_on_atlassian;
+pub mod version;
+
+pub use runs_on_atlassian::{BadgeEvent, BadgeStatus, Cause, Deploy, RunsOnAtlassian};
+pub use version::{AppVersion, VersionError};

@@ -1,0 +1,131 @@
+//! `major.minor.patch` app versions, numbered per environment.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Serialize, Serializer};
+
+/// An app version. Majors need admin consent on installed sites; the rules engine's change
+/// classification decides when a deploy starts one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AppVersion {
+    pub major: u32,
+    pub minor: u32,
+    pub patch: u32,
+}
+
+/// Why a version string was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a version: expected MAJOR.MINOR.PATCH, each a number such as 4.2.0")]
+pub struct VersionError(pub String);
+
+impl AppVersion {
+    /// The first version of an app in an environment.
+    pub const FIRST: AppVersion = AppVersion {
+        major: 1,
+        minor: 0,
+        patch: 0,
+    };
+
+    /// The version a new deploy gets after `previous`: a new major when the change needs admin
+    /// consent, otherwise the next minor.
+    pub fn next(previous: Option<AppVersion>, needs_consent: bool) -> AppVersion {
+        match previous {
+            None => AppVersion::FIRST,
+            Some(v) if needs_consent => AppVersion {
+                major: v.major.saturating_add(1),
+                minor: 0,
+                patch: 0,
+            },
+            Some(v) => AppVersion {
+                major: v.major,
+                minor: v.minor.saturating_add(1),
+                patch: 0,
+            },
+        }
+    }
+}
+
+impl FromStr for AppVersion {
+    type Err = VersionError;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let refuse = || VersionError(text.to_string());
+        let mut parts = text.split('.');
+        let mut number = || -> Result<u32, VersionError> {
+            let part = parts.next().ok_or_else(refuse)?;
+            if part.is_empty()
+                || !part.bytes().all(|b| b.is_ascii_digit())
+                || (part.len() > 1 && part.starts_with('0'))
+            {
+                return Err(refuse());
+            }
+            part.parse().map_err(|_| refuse())
+        };
+        let version = AppVersion {
+            major: number()?,
+            minor: number()?,
+            patch: number()?,
+        };
+        if parts.next().is_some() {
+            return Err(refuse());
+        }
+        Ok(version)
+    }
+}
+
+impl fmt::Display for AppVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}.{}.{}", self.major, self.minor, self.patch)
+    }
+}
+
+impl Serialize for AppVersion {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_and_prints() {
+        let v: AppVersion = "4.2.0".parse().unwrap();
+        assert_eq!(
+            v,
+            AppVersion {
+                major: 4,
+                minor: 2,
+                patch: 0
+            }
+        );
+        assert_eq!(v.to_string(), "4.2.0");
+        for bad in [
+            "",
+            "1",
+            "1.2",
+            "1.2.3.4",
+            "1.x.3",
+            "01.2.3",
+            "-1.2.3",
+            "1..3",
+            "99999999999.0.0",
+        ] {
+            assert!(bad.parse::<AppVersion>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbering_follows_consent() {
+        assert_eq!(AppVersion::next(None, true), AppVersion::FIRST);
+        let v = AppVersion {
+            major: 4,
+            minor: 2,
+            patch: 1,
+        };
+        assert_eq!(AppVersion::next(Some(v), false).to_string(), "4.3.0");
+        assert_eq!(AppVersion::next(Some(v), true).to_string(), "5.0.0");
+    }
+}
