@@ -167,33 +167,31 @@ impl<'l> Composer<'l> {
         Ok(false)
     }
 
+    /// Charges values to the expanded-size budget.
     fn count_nodes(&mut self, added: usize, at: Pos) -> Result<(), LoadError> {
-        self.nodes = self.nodes.saturating_add(added);
-        if self.nodes > self.limits.max_nodes {
-            return Err(LoadError::AliasBudget {
-                at,
-                reason: format!(
-                    "the expanded document would hold more than {} values",
-                    self.limits.max_nodes
-                ),
-            });
-        }
-        Ok(())
+        let limit = self.limits.max_nodes;
+        charge(
+            &mut self.nodes,
+            added,
+            limit,
+            at,
+            "the expanded document would hold more than",
+            "values",
+        )
     }
 
-    /// Charges text copied for anchors and aliases against its budget.
+    /// Charges text copied for anchors and aliases to its budget.
     fn count_copied(&mut self, bytes: usize, at: Pos) -> Result<(), LoadError> {
-        self.copied_bytes = self.copied_bytes.saturating_add(bytes);
-        if self.copied_bytes > self.limits.max_copied_bytes {
-            return Err(LoadError::AliasBudget {
-                at,
-                reason: format!(
-                    "anchors and aliases would copy more than {} bytes of text",
-                    self.limits.max_copied_bytes
-                ),
-            });
-        }
-        Ok(())
+        let limit = self.limits.max_copied_bytes;
+        let what = "anchors and aliases would copy more than";
+        charge(
+            &mut self.copied_bytes,
+            bytes,
+            limit,
+            at,
+            what,
+            "bytes of text",
+        )
     }
 
     fn open(&mut self, span: Span, anchor: usize, kind: FrameKind) -> Result<(), LoadError> {
@@ -315,6 +313,25 @@ impl<'l> Composer<'l> {
         }
         Ok(())
     }
+}
+
+/// Adds to a running total and refuses the document once the total passes its limit.
+fn charge(
+    total: &mut usize,
+    added: usize,
+    limit: usize,
+    at: Pos,
+    what: &str,
+    unit: &str,
+) -> Result<(), LoadError> {
+    *total = total.saturating_add(added);
+    if *total > limit {
+        return Err(LoadError::AliasBudget {
+            at,
+            reason: format!("{what} {limit} {unit}"),
+        });
+    }
+    Ok(())
 }
 
 fn check_unique(
