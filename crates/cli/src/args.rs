@@ -32,6 +32,104 @@ pub enum Command {
     /// Classify the change between two versions of a manifest (major or minor) and tell whether
     /// eligibility is gained or lost.
     Diff(DiffArgs),
+    /// Run the trust-program service (JSON API, public trust reads, background re-evaluation).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DatabaseArgs),
+    /// Administration of a service database.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+    /// Deploy a manifest to an apptrust server and print its verdict (for CI pipelines).
+    Deploy(DeployArgs),
+}
+
+/// Where the service's settings come from, besides the flags themselves.
+#[derive(Args, Debug, Clone, Default)]
+pub struct ConfigArgs {
+    /// A TOML file with any of the settings (keys as in docs/service.md). Flags and APPTRUST_*
+    /// variables override it.
+    #[arg(long, env = "APPTRUST_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// A `postgres://` URL or a SQLite file path [default: apptrust.db].
+    #[arg(long, env = "APPTRUST_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct ServeArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Address to listen on; port 0 picks a free one [default: 127.0.0.1:8080].
+    #[arg(long, env = "APPTRUST_LISTEN", value_name = "ADDR")]
+    pub listen: Option<String>,
+    /// Seed a demo partner, apps and versions from the bundled examples, and print demo tokens.
+    #[arg(long, env = "APPTRUST_DEMO")]
+    pub demo: bool,
+    /// Database connections per instance (PostgreSQL) or readers (SQLite) [default: 16].
+    #[arg(long, env = "APPTRUST_MAX_CONNECTIONS", value_name = "N")]
+    pub max_connections: Option<u32>,
+    /// How long public trust documents are served from memory, in ms [default: 1000].
+    #[arg(long, env = "APPTRUST_TRUST_CACHE_MS", value_name = "MS")]
+    pub trust_cache_ms: Option<u64>,
+    /// How often to look for stale evaluations, in ms [default: 5000].
+    #[arg(long, env = "APPTRUST_JOB_INTERVAL_MS", value_name = "MS")]
+    pub job_interval_ms: Option<u64>,
+}
+
+#[derive(Args, Debug)]
+pub struct DatabaseArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AdminCommand {
+    /// Create the first staff user of a fresh database and print their API token.
+    Bootstrap(BootstrapArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct BootstrapArgs {
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The staff user's name.
+    #[arg(long, default_value = "Administrator")]
+    pub name: String,
+    /// The staff user's e-mail address.
+    #[arg(long, default_value = "admin@apptrust.invalid")]
+    pub email: String,
+}
+
+#[derive(Args, Debug)]
+pub struct DeployArgs {
+    /// The manifest to deploy.
+    pub manifest: PathBuf,
+    /// The server's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "APPTRUST_SERVER", value_name = "URL")]
+    pub server: String,
+    /// An API token (prefer the APPTRUST_TOKEN variable: flags show up in process lists).
+    #[arg(
+        long,
+        env = "APPTRUST_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: String,
+    /// The app's key.
+    #[arg(long, value_name = "KEY")]
+    pub app: String,
+    /// The environment, e.g. production.
+    #[arg(long, value_name = "ENV")]
+    pub env: String,
+    /// The version to record (MAJOR.MINOR.PATCH); numbered by the server when absent.
+    #[arg(long, value_name = "VERSION")]
+    pub app_version: Option<String>,
+    /// A key that makes retries safe: the same key returns the first deploy's result.
+    #[arg(long, value_name = "KEY")]
+    pub idempotency_key: Option<String>,
+    /// Output format (human or json).
+    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
+    pub format: Format,
 }
 
 /// Output formats of `check`.
@@ -135,4 +233,13 @@ pub struct DiffArgs {
     /// Exit with status 1 when eligibility is lost.
     #[arg(long)]
     pub fail_on_lost: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

@@ -22,6 +22,10 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::Migrate(args) => commands::migrate::run(&args),
+        Command::Admin(command) => commands::admin::run(&command),
+        Command::Deploy(args) => commands::deploy::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -4,8 +4,12 @@
 //! So far: app version numbering from the rules engine's change classification, and the Runs on
 //! Atlassian badge, which follows the latest production version.
 
+pub mod names;
+pub mod program;
 pub mod runs_on_atlassian;
 pub mod version;
 
+pub use names::{AppKey, EnvironmentName, NameError, PartnerKey, STANDARD_ENVIRONMENTS};
+pub use program::Program;
 pub use runs_on_atlassian::{BadgeEvent, BadgeStatus, Cause, Deploy, RunsOnAtlassian};
-pub use version::{AppVersion, VersionError};
+pub use version::{AppVersion, VersionChoiceError, VersionError};

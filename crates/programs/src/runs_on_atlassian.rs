@@ -64,6 +64,38 @@ pub struct RunsOnAtlassian {
     pub reasons: Vec<Code>,
 }
 
+impl BadgeStatus {
+    /// The status as the API and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BadgeStatus::Approved => "APPROVED",
+            BadgeStatus::Removed => "REMOVED",
+            BadgeStatus::NotAParticipant => "NOT_A_PARTICIPANT",
+        }
+    }
+
+    /// Reads a stored status; `None` for a spelling this version does not know.
+    pub fn parse(text: &str) -> Option<BadgeStatus> {
+        [
+            BadgeStatus::Approved,
+            BadgeStatus::Removed,
+            BadgeStatus::NotAParticipant,
+        ]
+        .into_iter()
+        .find(|s| s.as_str() == text)
+    }
+}
+
+impl Cause {
+    /// The cause as the API and the database spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cause::AutoEvaluation => "auto-evaluation",
+            Cause::Reevaluation => "reevaluation",
+        }
+    }
+}
+
 impl Default for RunsOnAtlassian {
     fn default() -> Self {
         RunsOnAtlassian {
@@ -170,6 +202,38 @@ mod tests {
             )
             .unwrap();
         assert_eq!(restored.to, BadgeStatus::Approved);
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_spelling() {
+        for status in [
+            BadgeStatus::Approved,
+            BadgeStatus::Removed,
+            BadgeStatus::NotAParticipant,
+        ] {
+            assert_eq!(BadgeStatus::parse(status.as_str()), Some(status));
+        }
+        assert_eq!(BadgeStatus::parse("approved"), None);
+    }
+
+    #[test]
+    fn reevaluating_the_current_version_can_remove_the_badge() {
+        let mut badge = RunsOnAtlassian::default();
+        badge.apply(
+            &deploy("production", "1.0.0", Verdict::Eligible, &[]),
+            Cause::AutoEvaluation,
+        );
+        let rules = [Code::HasRemotes];
+        let event = badge
+            .apply(
+                &deploy("production", "1.0.0", Verdict::NotEligible, &rules),
+                Cause::Reevaluation,
+            )
+            .unwrap();
+        assert_eq!(
+            (event.to, event.cause),
+            (BadgeStatus::Removed, Cause::Reevaluation)
+        );
     }
 
     #[test]

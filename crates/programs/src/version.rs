@@ -46,6 +46,53 @@ impl AppVersion {
     }
 }
 
+/// Why a requested version cannot be used for a deploy.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VersionChoiceError {
+    /// Versions only move forward within an environment.
+    #[error(
+        "version {requested} is not newer than {latest}, the latest version in this environment"
+    )]
+    NotNewer {
+        requested: AppVersion,
+        latest: AppVersion,
+    },
+    /// The change needs admin consent, so it must start a new major.
+    #[error(
+        "this change needs admin consent on installed sites, so it must start a new major version \
+         (for example {suggested}), not {requested}"
+    )]
+    MajorRequired {
+        requested: AppVersion,
+        suggested: AppVersion,
+    },
+}
+
+impl AppVersion {
+    /// The version a deploy gets: the requested one when it is newer than `previous` and starts a
+    /// new major whenever the change needs consent; otherwise the next one after `previous`.
+    pub fn choose(
+        previous: Option<AppVersion>,
+        needs_consent: bool,
+        requested: Option<AppVersion>,
+    ) -> Result<AppVersion, VersionChoiceError> {
+        let suggested = AppVersion::next(previous, needs_consent);
+        let (Some(requested), Some(latest)) = (requested, previous) else {
+            return Ok(requested.unwrap_or(suggested));
+        };
+        if requested <= latest {
+            return Err(VersionChoiceError::NotNewer { requested, latest });
+        }
+        if needs_consent && requested.major == latest.major {
+            return Err(VersionChoiceError::MajorRequired {
+                requested,
+                suggested,
+            });
+        }
+        Ok(requested)
+    }
+}
+
 impl FromStr for AppVersion {
     type Err = VersionError;
 
@@ -127,5 +174,38 @@ mod tests {
         };
         assert_eq!(AppVersion::next(Some(v), false).to_string(), "4.3.0");
         assert_eq!(AppVersion::next(Some(v), true).to_string(), "5.0.0");
+    }
+
+    #[test]
+    fn a_requested_version_must_move_forward_and_respect_consent() {
+        let v = |t: &str| t.parse::<AppVersion>().unwrap();
+        assert_eq!(
+            AppVersion::choose(None, true, Some(v("4.2.0"))),
+            Ok(v("4.2.0"))
+        );
+        assert_eq!(
+            AppVersion::choose(Some(v("4.2.0")), false, None),
+            Ok(v("4.3.0"))
+        );
+        assert_eq!(
+            AppVersion::choose(Some(v("4.2.0")), true, None),
+            Ok(v("5.0.0"))
+        );
+        assert_eq!(
+            AppVersion::choose(Some(v("4.2.0")), false, Some(v("4.2.1"))),
+            Ok(v("4.2.1"))
+        );
+        assert!(matches!(
+            AppVersion::choose(Some(v("4.2.0")), false, Some(v("4.2.0"))),
+            Err(VersionChoiceError::NotNewer { .. })
+        ));
+        assert!(matches!(
+            AppVersion::choose(Some(v("4.2.0")), true, Some(v("4.3.0"))),
+            Err(VersionChoiceError::MajorRequired { .. })
+        ));
+        assert_eq!(
+            AppVersion::choose(Some(v("4.2.0")), true, Some(v("6.0.0"))),
+            Ok(v("6.0.0"))
+        );
     }
 }

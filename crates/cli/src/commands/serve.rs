@@ -1,0 +1,25 @@
+//! `apptrust serve`.
+
+use crate::args::ServeArgs;
+use crate::commands::settings;
+
+pub fn run(args: &ServeArgs) -> Result<u8, String> {
+    let mut settings = settings::load(&args.config)?;
+    if let Some(listen) = &args.listen {
+        settings.listen.clone_from(listen);
+    }
+    settings.demo |= args.demo;
+    if let Some(n) = args.max_connections {
+        settings.max_connections = n;
+    }
+    if let Some(ms) = args.trust_cache_ms {
+        settings.trust_cache_ms = ms;
+    }
+    if let Some(ms) = args.job_interval_ms {
+        settings.job_interval_ms = ms;
+    }
+    settings::runtime()?
+        .block_on(apptrust_server::startup::run(settings))
+        .map_err(|e| e.to_string())?;
+    Ok(0)
+}

@@ -1,0 +1,111 @@
+//! Identifiers that arrive from outside (API payloads, URLs), parsed once into types that can only
+//! hold valid values, so that nothing past the edge re-checks them.
+
+use std::fmt;
+
+/// Why an identifier was refused.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{text}` is not a valid {what}: {rule}")]
+pub struct NameError {
+    pub what: &'static str,
+    pub text: String,
+    pub rule: &'static str,
+}
+
+fn parse_name(
+    text: &str,
+    what: &'static str,
+    max: usize,
+    allowed: fn(u8) -> bool,
+    rule: &'static str,
+) -> Result<String, NameError> {
+    let ok = !text.is_empty()
+        && text.len() <= max
+        && text.bytes().all(allowed)
+        && text.as_bytes()[0].is_ascii_alphanumeric();
+    if ok {
+        Ok(text.to_string())
+    } else {
+        Err(NameError {
+            what,
+            text: text.chars().take(80).collect(),
+            rule,
+        })
+    }
+}
+
+macro_rules! name_type {
+    ($(#[$doc:meta])* $name:ident, $what:literal, $max:literal, $allowed:expr, $rule:literal) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub struct $name(String);
+
+        impl $name {
+            /// Parses the identifier.
+            pub fn parse(text: &str) -> Result<Self, NameError> {
+                parse_name(text, $what, $max, $allowed, $rule).map($name)
+            }
+
+            /// The identifier as text.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+}
+
+name_type!(
+    /// A Marketplace app key such as `com.example.app`.
+    AppKey,
+    "app key",
+    128,
+    |b| b.is_ascii_alphanumeric() || b"._-".contains(&b),
+    "use 1 to 128 letters, digits, `.`, `_` or `-`, starting with a letter or digit"
+);
+
+name_type!(
+    /// A partner's key, e.g. `acme`.
+    PartnerKey,
+    "partner key",
+    64,
+    |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-',
+    "use 1 to 64 lowercase letters, digits or `-`, starting with a letter or digit"
+);
+
+name_type!(
+    /// An environment name: `development`, `staging`, `production` or a custom one.
+    EnvironmentName,
+    "environment name",
+    64,
+    |b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-',
+    "use 1 to 64 lowercase letters, digits or `-`, starting with a letter or digit"
+);
+
+/// The environments every app starts with.
+pub const STANDARD_ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_accept_the_usual_shapes_and_refuse_the_rest() {
+        assert!(AppKey::parse("com.example.app").is_ok());
+        assert!(AppKey::parse("").is_err());
+        assert!(AppKey::parse(".hidden").is_err());
+        assert!(AppKey::parse("a/b").is_err());
+        assert!(AppKey::parse(&"a".repeat(129)).is_err());
+        assert!(PartnerKey::parse("acme-2").is_ok());
+        assert!(PartnerKey::parse("Acme").is_err());
+        assert!(EnvironmentName::parse("perf-eu").is_ok());
+        assert!(EnvironmentName::parse("prod env").is_err());
+        let error = EnvironmentName::parse("prod env").unwrap_err();
+        assert!(error.to_string().contains("environment name"));
+    }
+}

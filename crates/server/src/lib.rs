@@ -1,0 +1,17 @@
+//! The apptrust service: the JSON API under `/api/v1`, browser sessions, health and metrics
+//! endpoints, and the background re-evaluation job. `startup::run` wires them together; routes are
+//! grouped by resource under `routes/`.
+
+mod auth;
+pub mod demo;
+mod error;
+mod extract;
+mod jobs;
+mod metrics;
+mod routes;
+pub mod settings;
+pub mod startup;
+mod state;
+mod trust_cache;
+
+pub use settings::Settings;

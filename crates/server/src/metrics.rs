@@ -1,0 +1,134 @@
+//! Prometheus metrics, kept by hand: a request counter and latency histogram per route, method
+//! and status, plus business counters. Rendered in the text exposition format at `/metrics`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::state::AppState;
+
+/// Latency bucket bounds, in seconds.
+const BUCKETS: [f64; 12] = [
+    0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+];
+
+#[derive(Default)]
+struct Series {
+    count: u64,
+    sum: f64,
+    buckets: [u64; BUCKETS.len()],
+}
+
+/// The metric registry.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), Series>>,
+    counters: Mutex<BTreeMap<(&'static str, String), u64>>,
+}
+
+impl Metrics {
+    fn observe(&self, route: &str, method: &str, status: u16, seconds: f64) {
+        let mut requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        let series = requests
+            .entry((route.to_string(), method.to_string(), status))
+            .or_default();
+        series.count += 1;
+        series.sum += seconds;
+        for (bound, bucket) in BUCKETS.iter().zip(series.buckets.iter_mut()) {
+            if seconds <= *bound {
+                *bucket += 1;
+            }
+        }
+    }
+
+    /// Adds one to a labelled counter, e.g. (`apptrust_deploys_total`, `eligible`).
+    pub fn count(&self, name: &'static str, label: &str) {
+        let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        *counters.entry((name, label.to_string())).or_default() += 1;
+    }
+
+    /// The exposition text, with extra gauges appended.
+    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+        let mut out = String::new();
+        out.push_str(
+            "# HELP apptrust_http_requests_total HTTP requests by route, method and status.\n",
+        );
+        out.push_str("# TYPE apptrust_http_requests_total counter\n");
+        let requests = self.requests.lock().unwrap_or_else(|p| p.into_inner());
+        for ((route, method, status), s) in requests.iter() {
+            let _ = writeln!(
+                out,
+                "apptrust_http_requests_total{{route=\"{route}\",method=\"{method}\",status=\"{status}\"}} {}",
+                s.count
+            );
+        }
+        out.push_str("# HELP apptrust_http_request_duration_seconds Request latency.\n");
+        out.push_str("# TYPE apptrust_http_request_duration_seconds histogram\n");
+        for ((route, method, status), s) in requests.iter() {
+            let labels = format!("route=\"{route}\",method=\"{method}\",status=\"{status}\"");
+            for (bound, n) in BUCKETS.iter().zip(s.buckets.iter()) {
+                let _ = writeln!(
+                    out,
+                    "apptrust_http_request_duration_seconds_bucket{{{labels},le=\"{bound}\"}} {n}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "apptrust_http_request_duration_seconds_bucket{{{labels},le=\"+Inf\"}} {}",
+                s.count
+            );
+            let _ = writeln!(
+                out,
+                "apptrust_http_request_duration_seconds_sum{{{labels}}} {}",
+                s.sum
+            );
+            let _ = writeln!(
+                out,
+                "apptrust_http_request_duration_seconds_count{{{labels}}} {}",
+                s.count
+            );
+        }
+        drop(requests);
+        let counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
+        let mut last = "";
+        for ((name, label), n) in counters.iter() {
+            if *name != last {
+                let _ = writeln!(out, "# TYPE {name} counter");
+                last = name;
+            }
+            let _ = writeln!(out, "{name}{{outcome=\"{label}\"}} {n}");
+        }
+        for (name, help, value) in gauges {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}"
+            );
+        }
+        out
+    }
+}
+
+/// Middleware: times every request and records it under its route pattern (never the raw path,
+/// which would make one series per app key).
+pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |m| m.as_str())
+        .to_string();
+    let method = request.method().as_str().to_string();
+    let response = next.run(request).await;
+    state.metrics.observe(
+        &route,
+        &method,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    response
+}

@@ -1,0 +1,34 @@
+//! The audit log, for staff.
+
+use axum::extract::{Query, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::page_limit;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/audit`: entries after `after`, oldest first.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    caller.staff()?;
+    let entries = state
+        .store
+        .audit_entries(query.after.unwrap_or(0), page_limit(query.limit)?)
+        .await?;
+    let next = entries.last().map(|e| e.id);
+    Ok(axum::Json(json!({"entries": entries, "next": next})))
+}

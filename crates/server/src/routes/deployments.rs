@@ -1,0 +1,126 @@
+//! Deploys: evaluate the manifest, then record the version, its evaluation and any badge change
+//! in one transaction.
+
+use apptrust_programs::AppVersion;
+use apptrust_rules::{CheckOptions, Verdict};
+use apptrust_store::deploy::DeployRequest;
+use apptrust_store::evaluation::StoredEvaluation;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CreateDeployment {
+    /// The `manifest.yml` text.
+    manifest: String,
+    /// `MAJOR.MINOR.PATCH`; numbered from the change classification when absent.
+    version: Option<String>,
+    /// Retrying with the same key returns the first result instead of deploying twice.
+    idempotency_key: Option<String>,
+}
+
+/// `POST /api/v1/apps/{app}/environments/{env}/deployments`.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((key, env)): Path<(String, String)>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<CreateDeployment>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.user()?;
+    let app = state.store.app(&key).await?;
+    let user = caller.for_app(&app)?;
+    let requested_version = body
+        .version
+        .as_deref()
+        .map(str::parse::<AppVersion>)
+        .transpose()
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let header_key = headers
+        .get("idempotency-key")
+        .map(|v| v.to_str().map(str::to_string))
+        .transpose()
+        .map_err(|_| ApiError::bad_request("`Idempotency-Key` must be visible ASCII"))?;
+    let idempotency_key = match (body.idempotency_key, header_key) {
+        (Some(a), Some(b)) if a != b => {
+            return Err(ApiError::unprocessable(
+                "the body's `idempotencyKey` and the `Idempotency-Key` header differ",
+            ));
+        }
+        (a, b) => a.or(b),
+    };
+    if idempotency_key
+        .as_ref()
+        .is_some_and(|k| k.is_empty() || k.len() > 200)
+    {
+        return Err(ApiError::unprocessable(
+            "an idempotency key must be 1 to 200 characters",
+        ));
+    }
+    // Checked before the evaluation so that a typo in the URL costs nothing.
+    state.store.environment(&app, &env).await?;
+
+    let evaluation = evaluate(&state, body.manifest.clone()).await?;
+    state
+        .metrics
+        .count("apptrust_deploys_total", evaluation.verdict.as_str());
+    if matches!(evaluation.verdict, Verdict::Blocked | Verdict::Error) {
+        let stored = StoredEvaluation::new(&evaluation, &apptrust_store::clock::now());
+        let mut error = ApiError::unprocessable(match evaluation.verdict {
+            Verdict::Blocked => "Forge would refuse to deploy this manifest; nothing was recorded",
+            _ => "the manifest could not be read; nothing was recorded",
+        });
+        error.code = "manifest-refused";
+        error.extra = Some(json!({"evaluation": stored}));
+        return Err(error);
+    }
+    let outcome = state
+        .store
+        .deploy(&DeployRequest {
+            app: &app,
+            environment: &env,
+            manifest: &body.manifest,
+            requested_version,
+            idempotency_key: idempotency_key.as_deref(),
+            evaluation: &evaluation,
+            deployer: user,
+        })
+        .await?;
+    state.trust_cache.forget(&app.key);
+    let status = if outcome.replayed {
+        StatusCode::OK
+    } else {
+        StatusCode::CREATED
+    };
+    let mut body = serde_json::to_value(&outcome.version).map_err(|_| ApiError::internal())?;
+    if let Some(map) = body.as_object_mut() {
+        map.insert("replayed".into(), outcome.replayed.into());
+    }
+    Ok((status, axum::Json(body)))
+}
+
+/// Evaluates off the async threads, at most `evaluation-slots` at once.
+async fn evaluate(
+    state: &AppState,
+    manifest: String,
+) -> Result<apptrust_rules::Evaluation, ApiError> {
+    let _slot = state
+        .evaluations
+        .clone()
+        .acquire_owned()
+        .await
+        .map_err(|_| ApiError::internal())?;
+    tokio::task::spawn_blocking(move || {
+        apptrust_rules::evaluate(manifest.as_bytes(), &CheckOptions::default())
+    })
+    .await
+    .map_err(|_| ApiError::internal())
+}

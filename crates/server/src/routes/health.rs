@@ -1,0 +1,57 @@
+//! Liveness, readiness and metrics.
+
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use serde_json::json;
+
+use crate::state::AppState;
+
+/// The process is up.
+pub async fn healthz() -> impl IntoResponse {
+    axum::Json(json!({"status": "ok"}))
+}
+
+/// The database answers and is migrated: the instance can take traffic.
+pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+    let ready =
+        state.store.ping().await.is_ok() && state.store.is_migrated().await.unwrap_or(false);
+    let status = if ready {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    let body = json!({
+        "status": if ready { "ready" } else { "not-ready" },
+        "database": state.store.kind().as_str(),
+        "instance": &*state.instance,
+    });
+    (status, axum::Json(body))
+}
+
+/// Prometheus metrics.
+pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let stale = state.store.stale_evaluations().await.unwrap_or(-1);
+    #[allow(clippy::cast_precision_loss)]
+    let gauges = [
+        (
+            "apptrust_stale_evaluations",
+            "Versions waiting for re-evaluation by the current rules engine (-1: unknown).",
+            stale as f64,
+        ),
+        (
+            "apptrust_trust_cache_entries",
+            "Trust documents held in memory.",
+            state.trust_cache.len() as f64,
+        ),
+        (
+            "apptrust_evaluation_slots_free",
+            "Manifest evaluations that could start now.",
+            state.evaluations.available_permits() as f64,
+        ),
+    ];
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&gauges),
+    )
+}

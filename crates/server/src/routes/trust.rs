@@ -1,0 +1,29 @@
+//! The public trust read: no authentication, served from a short-lived in-memory copy.
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// `GET /api/v1/apps/{app}/trust`.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(app): Path<String>,
+) -> Result<Response, ApiError> {
+    let cached = match state.trust_cache.get(&app) {
+        Some(cached) => cached,
+        None => {
+            let document = state.store.trust_document(&app).await?;
+            let cached = document.map(|d| Bytes::from(d.to_string()));
+            state.trust_cache.put(&app, cached.clone());
+            cached
+        }
+    };
+    match cached {
+        Some(body) => Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()),
+        None => Err(ApiError::not_found(format!("no app with key `{app}`"))),
+    }
+}

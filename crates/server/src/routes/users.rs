@@ -1,0 +1,77 @@
+//! Users and tokens.
+
+use apptrust_store::users::{NewUser, Role};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::extract::ApiJson;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateUser {
+    name: String,
+    email: String,
+    role: String,
+    partner: Option<String>,
+    site: Option<String>,
+}
+
+/// `POST /api/v1/users` (staff): creates a user; the answer holds their token, shown only once.
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateUser>,
+) -> Result<impl IntoResponse, ApiError> {
+    let staff = caller.staff()?;
+    let role = Role::parse(&body.role).ok_or_else(|| {
+        ApiError::unprocessable("`role` must be `partner`, `staff` or `site-admin`")
+    })?;
+    let new = NewUser {
+        name: body.name,
+        email: body.email,
+        role,
+        partner: body.partner,
+        site: body.site,
+    };
+    let (user, token) = state.store.create_user(&new, &staff.actor()).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"user": user, "token": token})),
+    ))
+}
+
+/// `GET /api/v1/me`: who the credentials belong to.
+pub async fn me(caller: Caller) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(json!({"user": caller.user()?})))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CreateToken {
+    label: String,
+}
+
+/// `POST /api/v1/me/tokens`: another token for the caller (e.g. one per CI pipeline).
+pub async fn create_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<CreateToken>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = caller.user()?;
+    if body.label.trim().is_empty() || body.label.len() > 100 {
+        return Err(ApiError::unprocessable(
+            "`label` must be 1 to 100 characters",
+        ));
+    }
+    let token = state.store.create_token(user, &body.label).await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"token": token, "label": body.label})),
+    ))
+}

@@ -1,0 +1,59 @@
+//! Versions (what deployments created), newest first.
+
+use apptrust_programs::AppVersion;
+use axum::extract::{Path, Query, State};
+use axum::response::IntoResponse;
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::Caller;
+use crate::error::ApiError;
+use crate::routes::page_limit;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Only versions older than this one (the paging cursor).
+    before: Option<String>,
+    limit: Option<i64>,
+}
+
+fn parse_version(text: &str) -> Result<AppVersion, ApiError> {
+    text.parse::<AppVersion>()
+        .map_err(|e| ApiError::unprocessable(e.to_string()))
+}
+
+/// `GET /api/v1/apps/{app}/environments/{env}/versions`.
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((key, env)): Path<(String, String)>,
+    query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    caller.user()?;
+    let app = state.store.app(&key).await?;
+    caller.for_app(&app)?;
+    state.store.environment(&app, &env).await?;
+    let limit = page_limit(query.limit)?;
+    let before = query.before.as_deref().map(parse_version).transpose()?;
+    let versions = state.store.versions(&app, &env, limit, before).await?;
+    let next = (i64::try_from(versions.len()).unwrap_or(0) == limit)
+        .then(|| versions.last().map(|v| v.version.clone()))
+        .flatten();
+    Ok(axum::Json(json!({"versions": versions, "next": next})))
+}
+
+/// `GET /api/v1/apps/{app}/environments/{env}/versions/{version}`: with the manifest.
+pub async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path((key, env, version)): Path<(String, String, String)>,
+) -> Result<impl IntoResponse, ApiError> {
+    caller.user()?;
+    let app = state.store.app(&key).await?;
+    caller.for_app(&app)?;
+    let version = parse_version(&version)?;
+    Ok(axum::Json(state.store.version(&app, &env, version).await?))
+}

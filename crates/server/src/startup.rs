@@ -1,0 +1,136 @@
+//! Building and running the service: open and migrate the store, seed the demo if asked, start
+//! the background jobs, listen, and shut down cleanly on SIGTERM or Ctrl-C.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apptrust_store::{DatabaseUrl, PoolSettings, Store, secrets};
+use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
+
+use crate::metrics::Metrics;
+use crate::settings::Settings;
+use crate::state::AppState;
+use crate::trust_cache::TrustCache;
+
+/// Why the service could not start or stopped with an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    #[error("{0}")]
+    Store(#[from] apptrust_store::StoreError),
+    #[error("cannot listen on {address}: {source}")]
+    Listen {
+        address: String,
+        source: std::io::Error,
+    },
+    #[error("the server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Opens the configured database with the configured pool size.
+pub async fn open_store(settings: &Settings) -> Result<Store, apptrust_store::StoreError> {
+    let url: DatabaseUrl = settings.database.parse()?;
+    let pool = PoolSettings {
+        max_connections: settings.max_connections.max(1),
+        ..PoolSettings::default()
+    };
+    Store::open(&url, &pool).await
+}
+
+/// Runs the service until it is asked to stop.
+pub async fn run(settings: Settings) -> Result<(), ServeError> {
+    let store = open_store(&settings).await?;
+    store.migrate().await?;
+    let demo = if settings.demo {
+        Some(crate::demo::seed(&store).await?)
+    } else {
+        None
+    };
+    let listener = TcpListener::bind(&settings.listen)
+        .await
+        .map_err(|source| ServeError::Listen {
+            address: settings.listen.clone(),
+            source,
+        })?;
+    let address = listener.local_addr()?;
+    let random = secrets::new_secret("").unwrap_or_default();
+    let instance = format!("{}-{}", std::process::id(), random.get(..8).unwrap_or(""));
+    let state = AppState {
+        trust_cache: Arc::new(TrustCache::new(Duration::from_millis(
+            settings.trust_cache_ms,
+        ))),
+        metrics: Arc::new(Metrics::default()),
+        evaluations: Arc::new(Semaphore::new(settings.evaluation_slots.max(1))),
+        instance: instance.into(),
+        settings: Arc::new(settings),
+        store: store.clone(),
+    };
+    announce(&address, &state, demo.as_ref());
+    let jobs = tokio::spawn(crate::jobs::run(state.clone()));
+    let app = crate::routes::router(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    jobs.abort();
+    store.close().await;
+    Ok(())
+}
+
+/// The first line is for scripts and tests (`listening on http://ADDR`); the rest is for people.
+fn announce(
+    address: &std::net::SocketAddr,
+    state: &AppState,
+    demo: Option<&crate::demo::DemoLogins>,
+) {
+    let mut out = std::io::stdout().lock();
+    let url = format!("http://{address}");
+    let _ = writeln!(out, "apptrust serve: listening on {url}");
+    let _ = writeln!(
+        out,
+        "  database: {} ({})  instance: {}",
+        state
+            .settings
+            .database
+            .parse::<DatabaseUrl>()
+            .map(|u| u.redacted())
+            .unwrap_or_default(),
+        state.store.kind().as_str(),
+        state.instance
+    );
+    if let Some(demo) = demo {
+        let _ = writeln!(
+            out,
+            "\n  Demo data is loaded. Try:\n\
+             \x20   open {url}/ in a browser\n\
+             \x20   curl {url}/api/v1/apps/com.acme.issue-insights/trust\n\
+             \x20   curl {url}/api/v1/apps/com.acme.vendor-reports/trust\n\
+             \x20   curl '{url}/api/v1/apps?badge=runsOnAtlassian'\n\
+             \x20   apptrust deploy --server {url} --token {} --app com.acme.issue-insights --env staging examples/eligible/manifest.yml\n\
+             \n  Demo tokens (new at every start):\n    staff:   {}\n    partner: {}",
+            demo.partner_token, demo.staff_token, demo.partner_token
+        );
+    }
+    let _ = out.flush();
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,224 @@
+//! Apps and their environments.
+
+use apptrust_programs::{AppKey, EnvironmentName, STANDARD_ENVIRONMENTS};
+use serde::Serialize;
+use sqlx::{Any, Row};
+
+use crate::error::is_unique_violation;
+use crate::{Actor, Store, StoreError, audit, clock};
+
+/// An app.
+#[derive(Clone, Debug, Serialize)]
+pub struct App {
+    #[serde(skip)]
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    #[serde(skip)]
+    pub partner_id: i64,
+    pub partner: String,
+    pub framework: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+}
+
+/// An app to create.
+#[derive(Clone, Debug)]
+pub struct NewApp {
+    pub key: AppKey,
+    pub name: String,
+    pub partner: String,
+    pub framework: String,
+}
+
+/// An environment of an app, with its latest version.
+#[derive(Clone, Debug, Serialize)]
+pub struct Environment {
+    #[serde(skip)]
+    pub id: i64,
+    pub name: String,
+    #[serde(rename = "latestVersion")]
+    pub latest_version: Option<String>,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+}
+
+pub(crate) const APP_COLUMNS: &str =
+    "a.id, a.key, a.name, a.partner_id, p.key AS partner_key, a.framework, a.created_at";
+
+pub(crate) fn app(row: &sqlx::any::AnyRow) -> Result<App, sqlx::Error> {
+    Ok(App {
+        id: row.try_get("id")?,
+        key: row.try_get("key")?,
+        name: row.try_get("name")?,
+        partner_id: row.try_get("partner_id")?,
+        partner: row.try_get("partner_key")?,
+        framework: row.try_get("framework")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Creates an app with the standard environments.
+    pub async fn create_app(&self, new: &NewApp, actor: &Actor) -> Result<App, StoreError> {
+        if !["forge", "connect"].contains(&new.framework.as_str()) {
+            return Err(StoreError::Invalid(format!(
+                "framework must be `forge` or `connect`, not `{}`",
+                new.framework.chars().take(40).collect::<String>()
+            )));
+        }
+        if new.name.trim().is_empty() || new.name.len() > 200 {
+            return Err(StoreError::Invalid(
+                "an app needs a name of 1 to 200 characters".into(),
+            ));
+        }
+        let mut tx = self.write.begin().await?;
+        let partner_id = sqlx::query_scalar::<Any, i64>("SELECT id FROM partners WHERE key = $1")
+            .bind(&new.partner)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("no partner with key `{}`", new.partner))
+            })?;
+        let now = clock::now();
+        let id = sqlx::query_scalar::<Any, i64>(
+            "INSERT INTO apps (key, name, partner_id, framework, created_at) \
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(new.key.as_str())
+        .bind(&new.name)
+        .bind(partner_id)
+        .bind(&new.framework)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("an app with key `{}` already exists", new.key))
+            } else {
+                e.into()
+            }
+        })?;
+        for name in STANDARD_ENVIRONMENTS {
+            sqlx::query::<Any>(
+                "INSERT INTO environments (app_id, name, created_at) VALUES ($1, $2, $3)",
+            )
+            .bind(id)
+            .bind(name)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let detail = serde_json::json!({"name": new.name, "partner": new.partner, "framework": new.framework});
+        audit::record(
+            &mut tx,
+            actor,
+            "app.create",
+            &format!("app:{}", new.key),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(App {
+            id,
+            key: new.key.to_string(),
+            name: new.name.clone(),
+            partner_id,
+            partner: new.partner.clone(),
+            framework: new.framework.clone(),
+            created_at: now,
+        })
+    }
+
+    /// One app by key.
+    pub async fn app(&self, key: &str) -> Result<App, StoreError> {
+        let sql = format!(
+            "SELECT {APP_COLUMNS} FROM apps a JOIN partners p ON p.id = a.partner_id WHERE a.key = $1"
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no app with key `{key}`")))?;
+        Ok(app(&row)?)
+    }
+
+    /// The environments of an app, with the latest version of each.
+    pub async fn environments(&self, app: &App) -> Result<Vec<Environment>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT e.id, e.name, e.created_at, \
+               (SELECT v.major || '.' || v.minor || '.' || v.patch FROM versions v \
+                WHERE v.environment_id = e.id ORDER BY v.major DESC, v.minor DESC, v.patch DESC \
+                LIMIT 1) AS latest \
+             FROM environments e WHERE e.app_id = $1 ORDER BY e.id",
+        )
+        .bind(app.id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(Environment {
+                    id: r.try_get("id")?,
+                    name: r.try_get("name")?,
+                    latest_version: r.try_get("latest")?,
+                    created_at: r.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// One environment of an app.
+    pub async fn environment(&self, app: &App, name: &str) -> Result<Environment, StoreError> {
+        self.environments(app)
+            .await?
+            .into_iter()
+            .find(|e| e.name == name)
+            .ok_or_else(|| {
+                StoreError::NotFound(format!("app `{}` has no environment `{name}`", app.key))
+            })
+    }
+
+    /// Adds a custom environment.
+    pub async fn create_environment(
+        &self,
+        app: &App,
+        name: &EnvironmentName,
+        actor: &Actor,
+    ) -> Result<Environment, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let now = clock::now();
+        let id = sqlx::query_scalar::<Any, i64>(
+            "INSERT INTO environments (app_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
+        )
+        .bind(app.id)
+        .bind(name.as_str())
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "app `{}` already has an environment `{name}`",
+                    app.key
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        audit::record(
+            &mut tx,
+            actor,
+            "environment.create",
+            &format!("app:{}/env:{name}", app.key),
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Environment {
+            id,
+            name: name.to_string(),
+            latest_version: None,
+            created_at: now,
+        })
+    }
+}

@@ -1,0 +1,36 @@
+//! Timestamps as the database stores them: RFC 3339 in UTC with milliseconds and a fixed width,
+//! so that text order is time order on both databases.
+
+use time::OffsetDateTime;
+use time::format_description::FormatItem;
+use time::macros::format_description;
+
+const FORMAT: &[FormatItem<'static>] =
+    format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z");
+
+/// The current time.
+pub fn now() -> String {
+    format(OffsetDateTime::now_utc())
+}
+
+/// The time `seconds` from now (negative for the past).
+pub fn from_now(seconds: i64) -> String {
+    format(OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
+}
+
+fn format(at: OffsetDateTime) -> String {
+    // The format has no fallible parts for years 0..=9999; fall back to the epoch rather than panic.
+    at.format(FORMAT)
+        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn timestamps_have_a_fixed_width_and_sort_as_text() {
+        let a = super::from_now(-1);
+        let b = super::now();
+        assert_eq!(a.len(), 24);
+        assert!(a < b);
+    }
+}

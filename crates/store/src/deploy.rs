@@ -1,0 +1,266 @@
+//! Recording a deploy: one transaction that numbers the version from the change classification,
+//! stores the manifest and its evaluation, moves the badge and writes the audit entry. Either all
+//! of it is committed or none of it.
+
+use apptrust_programs::{AppVersion, Cause, Deploy};
+use apptrust_rules::{CheckOptions, Evaluation, changes};
+use sqlx::{Any, Row};
+
+use crate::apps::App;
+use crate::error::is_unique_violation;
+use crate::evaluation::StoredEvaluation;
+use crate::users::User;
+use crate::versions::VersionView;
+use crate::{Store, StoreError, audit, badges, clock, secrets};
+
+/// A deploy to record. The manifest has already been evaluated (outside the transaction, so
+/// that slow or hostile input never holds the write lock).
+#[derive(Debug)]
+pub struct DeployRequest<'a> {
+    pub app: &'a App,
+    pub environment: &'a str,
+    pub manifest: &'a str,
+    pub requested_version: Option<AppVersion>,
+    pub idempotency_key: Option<&'a str>,
+    pub evaluation: &'a Evaluation,
+    pub deployer: &'a User,
+}
+
+/// What a deploy did.
+#[derive(Debug)]
+pub struct DeployOutcome {
+    /// The version, its evaluation, the change report and the badge events it caused.
+    pub version: VersionView,
+    /// True when the idempotency key matched an earlier deploy, which is returned unchanged.
+    pub replayed: bool,
+}
+
+impl Store {
+    /// Records a deploy; see the module doc.
+    pub async fn deploy(&self, request: &DeployRequest<'_>) -> Result<DeployOutcome, StoreError> {
+        let fingerprint = secrets::hash(request.manifest);
+        if let Some(key) = request.idempotency_key
+            && let Some(outcome) = self.replay(request, key, &fingerprint).await?
+        {
+            return Ok(outcome);
+        }
+        match self.record(request, &fingerprint).await {
+            // Two deploys with the same key raced: the loser returns the winner's result.
+            Err(StoreError::Conflict(_)) if request.idempotency_key.is_some() => {
+                let key = request.idempotency_key.unwrap_or_default();
+                match self.replay(request, key, &fingerprint).await? {
+                    Some(outcome) => Ok(outcome),
+                    None => self.record(request, &fingerprint).await,
+                }
+            }
+            other => other,
+        }
+    }
+
+    async fn replay(
+        &self,
+        request: &DeployRequest<'_>,
+        key: &str,
+        fingerprint: &str,
+    ) -> Result<Option<DeployOutcome>, StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT v.id, v.manifest_sha256, e.name FROM versions v \
+             JOIN environments e ON e.id = v.environment_id \
+             WHERE v.app_id = $1 AND v.idempotency_key = $2",
+        )
+        .bind(request.app.id)
+        .bind(key)
+        .fetch_optional(&self.write)
+        .await?;
+        let Some(row) = row else { return Ok(None) };
+        let same = row.try_get::<String, _>("manifest_sha256")? == fingerprint
+            && row.try_get::<String, _>("name")? == request.environment;
+        if !same {
+            return Err(StoreError::Conflict(format!(
+                "idempotency key `{key}` was already used for a different deploy of `{}`",
+                request.app.key
+            )));
+        }
+        let version = self.version_by_id(row.try_get("id")?).await?;
+        if let Some(requested) = request.requested_version
+            && requested.to_string() != version.version
+        {
+            return Err(StoreError::Conflict(format!(
+                "idempotency key `{key}` was already used for version {}",
+                version.version
+            )));
+        }
+        Ok(Some(DeployOutcome {
+            version,
+            replayed: true,
+        }))
+    }
+
+    async fn record(
+        &self,
+        request: &DeployRequest<'_>,
+        fingerprint: &str,
+    ) -> Result<DeployOutcome, StoreError> {
+        let app = request.app;
+        let now = clock::now();
+        let mut tx = self.write.begin().await?;
+        // Taking the environment row first serialises deploys to one environment (a row lock on
+        // PostgreSQL; SQLite has a single writer anyway), so version numbering cannot race.
+        let environment_id = sqlx::query_scalar::<Any, i64>(
+            "UPDATE environments SET deploy_count = deploy_count + 1 \
+             WHERE app_id = $1 AND name = $2 RETURNING id",
+        )
+        .bind(app.id)
+        .bind(request.environment)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| {
+            StoreError::NotFound(format!(
+                "app `{}` has no environment `{}`",
+                app.key, request.environment
+            ))
+        })?;
+        let previous = sqlx::query::<Any>(
+            "SELECT major, minor, patch, manifest FROM versions WHERE environment_id = $1 \
+             ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
+        )
+        .bind(environment_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let (previous_version, report) = match &previous {
+            None => (None, None),
+            Some(row) => {
+                let version = version_of(row)?;
+                let old: String = row.try_get("manifest")?;
+                let report = changes::classify(
+                    old.as_bytes(),
+                    request.manifest.as_bytes(),
+                    &CheckOptions::default(),
+                )
+                .ok();
+                (Some(version), report)
+            }
+        };
+        // A change that cannot be classified is treated as needing consent: the safe side.
+        let needs_consent = report.as_ref().is_none_or(|r| r.major) && previous.is_some();
+        let version =
+            AppVersion::choose(previous_version, needs_consent, request.requested_version)
+                .map_err(|e| StoreError::Conflict(e.to_string()))?;
+        let change_json = report.as_ref().map(serde_json::to_string).transpose()?;
+        let version_id = sqlx::query_scalar::<Any, i64>(
+            "INSERT INTO versions (app_id, environment_id, major, minor, patch, manifest, \
+               manifest_sha256, change_report, idempotency_key, deployed_by, deployed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(app.id)
+        .bind(environment_id)
+        .bind(i64::from(version.major))
+        .bind(i64::from(version.minor))
+        .bind(i64::from(version.patch))
+        .bind(request.manifest)
+        .bind(fingerprint)
+        .bind(&change_json)
+        .bind(request.idempotency_key)
+        .bind(request.deployer.id)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!(
+                    "version {version} of `{}` is already deployed to `{}`, or the idempotency key was used",
+                    app.key, request.environment
+                ))
+            } else {
+                e.into()
+            }
+        })?;
+        let stored = StoredEvaluation::new(request.evaluation, &now);
+        insert_evaluation(&mut tx, version_id, &stored).await?;
+
+        let mut badge = badges::load_runs_on_atlassian(&mut tx, app.id).await?;
+        let before = badge.status;
+        let rules = stored.rule_codes();
+        let deploy = Deploy {
+            environment: request.environment,
+            version,
+            verdict: request.evaluation.verdict,
+            rules: &rules,
+            at: &now,
+        };
+        let before_version = badge.version;
+        let event = badge.apply(&deploy, Cause::AutoEvaluation);
+        if event.is_some() || badge.version != before_version {
+            let reference = format!("version:{version_id}");
+            badges::save_runs_on_atlassian(
+                &mut tx,
+                app.id,
+                &badge,
+                before,
+                event.as_ref(),
+                &reference,
+                &now,
+            )
+            .await?;
+        }
+        let detail = serde_json::json!({
+            "version": version.to_string(),
+            "verdict": stored.verdict,
+            "rules": stored.rules,
+            "badge": event.as_ref().map(|e| e.to.as_str()),
+        });
+        let subject = format!("app:{}/env:{}", app.key, request.environment);
+        audit::record(
+            &mut tx,
+            &request.deployer.actor(),
+            "deploy",
+            &subject,
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(DeployOutcome {
+            version: self.version_by_id(version_id).await?,
+            replayed: false,
+        })
+    }
+}
+
+/// Stores an evaluation as the current one of its version.
+pub(crate) async fn insert_evaluation(
+    tx: &mut sqlx::AnyConnection,
+    version_id: i64,
+    stored: &StoredEvaluation,
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>("UPDATE evaluations SET current = 0 WHERE version_id = $1 AND current = 1")
+        .bind(version_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query::<Any>(
+        "INSERT INTO evaluations (version_id, engine_version, verdict, rules, blockers, findings, \
+           evaluated_at, current) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+    )
+    .bind(version_id)
+    .bind(&stored.engine_version)
+    .bind(&stored.verdict)
+    .bind(serde_json::to_string(&stored.rules)?)
+    .bind(serde_json::to_string(&stored.blockers)?)
+    .bind(stored.findings.to_string())
+    .bind(&stored.evaluated_at)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Reads `major`, `minor` and `patch` columns.
+pub(crate) fn version_of(row: &sqlx::any::AnyRow) -> Result<AppVersion, StoreError> {
+    let part = |name: &str| -> Result<u32, StoreError> {
+        let n: i64 = row.try_get(name)?;
+        u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("version part {n}")))
+    };
+    Ok(AppVersion {
+        major: part("major")?,
+        minor: part("minor")?,
+        patch: part("patch")?,
+    })
+}

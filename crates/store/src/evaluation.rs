@@ -1,0 +1,61 @@
+//! How an evaluation is stored and returned: the verdict, the codes that fired and every finding
+//! with its place, plus the rules-engine version, so that stale ones can be found and redone.
+
+use apptrust_rules::{Code, Evaluation, Finding};
+use serde::Serialize;
+
+/// An evaluation as stored and as the API returns it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StoredEvaluation {
+    pub verdict: String,
+    pub rules: Vec<String>,
+    pub blockers: Vec<String>,
+    pub findings: serde_json::Value,
+    pub engine_version: String,
+    pub evaluated_at: String,
+}
+
+impl StoredEvaluation {
+    /// The stored form of a fresh evaluation.
+    pub fn new(evaluation: &Evaluation, evaluated_at: &str) -> StoredEvaluation {
+        StoredEvaluation {
+            verdict: evaluation.verdict.as_str().to_string(),
+            rules: names(&evaluation.rules),
+            blockers: names(&evaluation.blockers),
+            findings: serde_json::Value::Array(evaluation.findings.iter().map(finding).collect()),
+            engine_version: apptrust_rules::ENGINE_VERSION.to_string(),
+            evaluated_at: evaluated_at.to_string(),
+        }
+    }
+
+    /// The rules that fired, as codes; names this engine no longer knows are dropped.
+    pub fn rule_codes(&self) -> Vec<Code> {
+        self.rules
+            .iter()
+            .filter_map(|n| Code::from_name(n))
+            .collect()
+    }
+}
+
+fn names(codes: &[Code]) -> Vec<String> {
+    codes.iter().map(|c| c.name().to_string()).collect()
+}
+
+/// One finding in the JSON shape `apptrust check --format json` uses for places.
+fn finding(f: &Finding) -> serde_json::Value {
+    let mut value = serde_json::json!({
+        "code": f.code.name(),
+        "kind": f.code.kind(),
+        "severity": f.code.severity(),
+        "message": f.message,
+        "fix": f.fix,
+    });
+    if let (Some(span), Some(map)) = (f.span, value.as_object_mut()) {
+        map.insert("line".into(), span.start.line.into());
+        map.insert("column".into(), span.start.column.into());
+        map.insert("endLine".into(), span.end.line.into());
+        map.insert("endColumn".into(), span.end.column.into());
+    }
+    value
+}

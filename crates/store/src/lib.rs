@@ -1,0 +1,93 @@
+//! Persistence for apptrust: one set of SQL statements that runs on SQLite (embedded, the default)
+//! and on PostgreSQL (several server instances sharing one store), through sqlx's `Any` driver.
+//! Each database has its own migration folder; the schemas are kept column-for-column alike.
+//!
+//! Every write that changes state also appends to the audit log in the same transaction, so the
+//! log can never disagree with the data.
+
+pub mod apps;
+pub mod audit;
+mod badges;
+pub mod clock;
+mod connect;
+pub mod deploy;
+mod error;
+pub mod evaluation;
+pub mod jobs;
+mod migrate;
+pub mod partners;
+pub mod reevaluate;
+pub mod search;
+pub mod secrets;
+pub mod trust;
+pub mod users;
+pub mod versions;
+
+pub use connect::{DatabaseKind, DatabaseUrl, PoolSettings};
+pub use error::StoreError;
+
+use sqlx::AnyPool;
+
+/// A handle on the database. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Store {
+    /// Reads. On SQLite several connections read in parallel beside the writer (WAL).
+    read: AnyPool,
+    /// Writes. On SQLite one connection, so writers queue in the pool instead of failing with
+    /// `database is locked`; on PostgreSQL the same pool as `read`.
+    write: AnyPool,
+    kind: DatabaseKind,
+}
+
+/// What the audit log records as the author of a change.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Actor {
+    /// The user, when a person or their token made the change.
+    pub user_id: Option<i64>,
+    /// How the log names them: `user:3 (alice@example.com)`, `system:reevaluation`.
+    pub label: String,
+}
+
+impl Actor {
+    /// A background job or the command line acting on its own.
+    pub fn system(what: &str) -> Actor {
+        Actor {
+            user_id: None,
+            label: format!("system:{what}"),
+        }
+    }
+}
+
+impl Store {
+    /// Opens the database (creating a SQLite file if needed). Does not migrate.
+    pub async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<Store, StoreError> {
+        connect::open(url, settings).await
+    }
+
+    /// Applies every pending migration. Safe to run from several instances at once.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        migrate::run(self).await
+    }
+
+    /// True when every migration this build knows has been applied.
+    pub async fn is_migrated(&self) -> Result<bool, StoreError> {
+        migrate::is_current(self).await
+    }
+
+    /// A round trip to the database, for readiness checks.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn kind(&self) -> DatabaseKind {
+        self.kind
+    }
+
+    /// Closes every connection, waiting for queries in flight.
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}

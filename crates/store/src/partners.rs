@@ -1,0 +1,90 @@
+//! Partners: the companies that own apps.
+
+use apptrust_programs::PartnerKey;
+use serde::Serialize;
+use sqlx::{Any, Row};
+
+use crate::error::is_unique_violation;
+use crate::{Actor, Store, StoreError, audit, clock};
+
+/// A partner.
+#[derive(Clone, Debug, Serialize)]
+pub struct Partner {
+    #[serde(skip)]
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    #[serde(rename = "createdAt")]
+    pub created_at: String,
+}
+
+fn partner(row: &sqlx::any::AnyRow) -> Result<Partner, sqlx::Error> {
+    Ok(Partner {
+        id: row.try_get("id")?,
+        key: row.try_get("key")?,
+        name: row.try_get("name")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+impl Store {
+    /// Creates a partner.
+    pub async fn create_partner(
+        &self,
+        key: &PartnerKey,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<Partner, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query::<Any>(
+            "INSERT INTO partners (key, name, created_at) VALUES ($1, $2, $3) \
+             RETURNING id, key, name, created_at",
+        )
+        .bind(key.as_str())
+        .bind(name)
+        .bind(clock::now())
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Conflict(format!("a partner with key `{key}` already exists"))
+            } else {
+                e.into()
+            }
+        })?;
+        let created = partner(&row)?;
+        let detail = serde_json::json!({"name": name});
+        audit::record(
+            &mut tx,
+            actor,
+            "partner.create",
+            &format!("partner:{key}"),
+            detail,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// One partner by key.
+    pub async fn partner(&self, key: &str) -> Result<Partner, StoreError> {
+        let row =
+            sqlx::query::<Any>("SELECT id, key, name, created_at FROM partners WHERE key = $1")
+                .bind(key)
+                .fetch_optional(&self.read)
+                .await?
+                .ok_or_else(|| StoreError::NotFound(format!("no partner with key `{key}`")))?;
+        Ok(partner(&row)?)
+    }
+
+    /// Every partner, or only the one with `only_id`.
+    pub async fn partners(&self, only_id: Option<i64>) -> Result<Vec<Partner>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT id, key, name, created_at FROM partners WHERE ($1 < 0 OR id = $1) ORDER BY key",
+        )
+        .bind(only_id.unwrap_or(-1))
+        .fetch_all(&self.read)
+        .await?;
+        Ok(rows.iter().map(partner).collect::<Result<_, _>>()?)
+    }
+}

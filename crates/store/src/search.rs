@@ -1,0 +1,106 @@
+//! App search: the public directory, filtered by badge, partner, framework and name, paged by key.
+
+use apptrust_programs::Program;
+use serde::Serialize;
+use sqlx::{Any, Row};
+
+use crate::{Store, StoreError};
+
+/// A search.
+#[derive(Clone, Debug, Default)]
+pub struct AppSearch {
+    /// Only apps that carry this badge (status `APPROVED`).
+    pub badge: Option<Program>,
+    /// Only this partner's apps.
+    pub partner: Option<String>,
+    /// Only `forge` or `connect` apps.
+    pub framework: Option<String>,
+    /// Only apps whose key or name contains this text (case-insensitive).
+    pub text: Option<String>,
+    /// Only apps whose key sorts after this one (the paging cursor).
+    pub after: Option<String>,
+    /// At most this many.
+    pub limit: i64,
+}
+
+/// One hit.
+#[derive(Clone, Debug, Serialize)]
+pub struct AppSummary {
+    pub key: String,
+    pub name: String,
+    pub partner: String,
+    pub framework: String,
+    /// The programs whose badge the app carries.
+    pub badges: Vec<String>,
+}
+
+/// A page of hits and the cursor for the next page.
+#[derive(Clone, Debug, Serialize)]
+pub struct SearchPage {
+    pub apps: Vec<AppSummary>,
+    /// Pass as `after` to get the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+impl Store {
+    /// Runs a search.
+    pub async fn search_apps(&self, search: &AppSearch) -> Result<SearchPage, StoreError> {
+        let pattern = search
+            .text
+            .as_ref()
+            .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+        let rows = sqlx::query::<Any>(
+            "SELECT a.key, a.name, p.key AS partner, a.framework \
+             FROM apps a JOIN partners p ON p.id = a.partner_id \
+             WHERE ($1 = '' OR EXISTS (SELECT 1 FROM badges b WHERE b.app_id = a.id \
+                                       AND b.program = $1 AND b.status = 'APPROVED')) \
+               AND ($2 = '' OR p.key = $2) \
+               AND ($3 = '' OR a.framework = $3) \
+               AND ($4 = '' OR LOWER(a.key) LIKE $4 OR LOWER(a.name) LIKE $4) \
+               AND a.key > $5 \
+             ORDER BY a.key LIMIT $6",
+        )
+        .bind(search.badge.map_or("", |p| p.key()))
+        .bind(search.partner.as_deref().unwrap_or(""))
+        .bind(search.framework.as_deref().unwrap_or(""))
+        .bind(pattern.as_deref().unwrap_or(""))
+        .bind(search.after.as_deref().unwrap_or(""))
+        .bind(search.limit + 1)
+        .fetch_all(&self.read)
+        .await?;
+        let mut apps = rows
+            .iter()
+            .take(usize::try_from(search.limit).unwrap_or(0))
+            .map(|r| {
+                Ok(AppSummary {
+                    key: r.try_get("key")?,
+                    name: r.try_get("name")?,
+                    partner: r.try_get("partner")?,
+                    framework: r.try_get("framework")?,
+                    badges: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let next = (rows.len() > apps.len())
+            .then(|| apps.last().map(|a| a.key.clone()))
+            .flatten();
+        if let (Some(first), Some(last)) = (apps.first(), apps.last()) {
+            // One query for the badges of the whole page: the page is a key range.
+            let badges = sqlx::query::<Any>(
+                "SELECT a.key, b.program FROM badges b JOIN apps a ON a.id = b.app_id \
+                 WHERE b.status = 'APPROVED' AND a.key >= $1 AND a.key <= $2 ORDER BY b.program",
+            )
+            .bind(&first.key)
+            .bind(&last.key)
+            .fetch_all(&self.read)
+            .await?;
+            for row in &badges {
+                let key: String = row.try_get("key")?;
+                if let Some(app) = apps.iter_mut().find(|a| a.key == key) {
+                    app.badges.push(row.try_get("program")?);
+                }
+            }
+        }
+        Ok(SearchPage { apps, next })
+    }
+}

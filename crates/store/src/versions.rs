@@ -1,0 +1,161 @@
+//! Reading versions back: lists, one version with its manifest, evaluation and badge events.
+
+use serde::Serialize;
+use sqlx::{Any, Row};
+
+use crate::apps::App;
+use crate::deploy::version_of;
+use crate::evaluation::StoredEvaluation;
+use crate::trust::{BadgeEventView, badge_event};
+use crate::{Store, StoreError};
+
+/// A version as the API shows it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VersionView {
+    #[serde(skip)]
+    pub id: i64,
+    pub app: String,
+    pub environment: String,
+    pub version: String,
+    pub deployed_at: String,
+    pub deployed_by: String,
+    pub manifest_sha256: String,
+    pub evaluation: StoredEvaluation,
+    /// The change classification against the previous version of the environment.
+    pub change: Option<serde_json::Value>,
+    /// The badge events this version caused when it was deployed.
+    pub badge_events: Vec<BadgeEventView>,
+    /// The manifest text; only in single-version reads.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub manifest: Option<String>,
+}
+
+const VERSION_SELECT: &str = "SELECT v.id, a.key AS app_key, e.name AS env, v.major, v.minor, v.patch, \
+      v.deployed_at, u.email AS deployed_by, v.manifest_sha256, v.change_report, \
+      ev.engine_version, ev.verdict, ev.rules, ev.blockers, ev.findings, ev.evaluated_at \
+    FROM versions v \
+    JOIN apps a ON a.id = v.app_id \
+    JOIN environments e ON e.id = v.environment_id \
+    JOIN users u ON u.id = v.deployed_by \
+    JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1";
+
+fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
+    let json = |name: &str| -> Result<serde_json::Value, StoreError> {
+        Ok(serde_json::from_str(&row.try_get::<String, _>(name)?)?)
+    };
+    let strings = |name: &str| -> Result<Vec<String>, StoreError> {
+        Ok(serde_json::from_str(&row.try_get::<String, _>(name)?)?)
+    };
+    let change: Option<String> = row.try_get("change_report")?;
+    Ok(VersionView {
+        id: row.try_get("id")?,
+        app: row.try_get("app_key")?,
+        environment: row.try_get("env")?,
+        version: version_of(row)?.to_string(),
+        deployed_at: row.try_get("deployed_at")?,
+        deployed_by: row.try_get("deployed_by")?,
+        manifest_sha256: row.try_get("manifest_sha256")?,
+        evaluation: StoredEvaluation {
+            verdict: row.try_get("verdict")?,
+            rules: strings("rules")?,
+            blockers: strings("blockers")?,
+            findings: json("findings")?,
+            engine_version: row.try_get("engine_version")?,
+            evaluated_at: row.try_get("evaluated_at")?,
+        },
+        change: change.map(|c| serde_json::from_str(&c)).transpose()?,
+        badge_events: Vec::new(),
+        manifest: None,
+    })
+}
+
+impl Store {
+    /// One version by id, with the badge events its deploy caused.
+    pub(crate) async fn version_by_id(&self, id: i64) -> Result<VersionView, StoreError> {
+        let sql = format!("{VERSION_SELECT} WHERE v.id = $1");
+        let row = sqlx::query::<Any>(&sql)
+            .bind(id)
+            .fetch_optional(&self.write)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(format!("no version with id {id}")))?;
+        let mut view = version_view(&row)?;
+        view.badge_events = self.badge_events_of_version(id).await?;
+        Ok(view)
+    }
+
+    async fn badge_events_of_version(&self, id: i64) -> Result<Vec<BadgeEventView>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT program, at, from_status, to_status, cause, version, reasons FROM badge_events \
+             WHERE reference = $1 ORDER BY id",
+        )
+        .bind(format!("version:{id}"))
+        .fetch_all(&self.write)
+        .await?;
+        rows.iter().map(badge_event).collect()
+    }
+
+    /// The versions of one environment, newest first, `limit` at most, older than `before` if given.
+    pub async fn versions(
+        &self,
+        app: &App,
+        environment: &str,
+        limit: i64,
+        before: Option<apptrust_programs::AppVersion>,
+    ) -> Result<Vec<VersionView>, StoreError> {
+        let before = before.map_or((i64::MAX, 0, 0), |v| {
+            (i64::from(v.major), i64::from(v.minor), i64::from(v.patch))
+        });
+        let sql = format!(
+            "{VERSION_SELECT} WHERE v.app_id = $1 AND e.name = $2 \
+             AND (v.major < $3 OR (v.major = $3 AND (v.minor < $4 OR (v.minor = $4 AND v.patch < $5)))) \
+             ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT $6"
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(app.id)
+            .bind(environment)
+            .bind(before.0)
+            .bind(before.1)
+            .bind(before.2)
+            .bind(limit)
+            .fetch_all(&self.read)
+            .await?;
+        rows.iter().map(version_view).collect()
+    }
+
+    /// One version with its manifest.
+    pub async fn version(
+        &self,
+        app: &App,
+        environment: &str,
+        version: apptrust_programs::AppVersion,
+    ) -> Result<VersionView, StoreError> {
+        let sql = format!(
+            "{VERSION_SELECT} WHERE v.app_id = $1 AND e.name = $2 AND v.major = $3 AND v.minor = $4 \
+             AND v.patch = $5"
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(app.id)
+            .bind(environment)
+            .bind(i64::from(version.major))
+            .bind(i64::from(version.minor))
+            .bind(i64::from(version.patch))
+            .fetch_optional(&self.read)
+            .await?
+            .ok_or_else(|| {
+                StoreError::NotFound(format!(
+                    "app `{}` has no version {version} in `{environment}`",
+                    app.key
+                ))
+            })?;
+        let mut view = version_view(&row)?;
+        view.badge_events = self.badge_events_of_version(view.id).await?;
+        view.manifest = Some(
+            sqlx::query_scalar::<Any, String>("SELECT manifest FROM versions WHERE id = $1")
+                .bind(view.id)
+                .fetch_one(&self.read)
+                .await?,
+        );
+        Ok(view)
+    }
+}
