@@ -63,26 +63,47 @@ impl Store {
         key: &str,
         fingerprint: &str,
     ) -> Result<Option<DeployOutcome>, StoreError> {
+        self.find_replay(
+            request.app,
+            request.environment,
+            key,
+            fingerprint,
+            request.requested_version,
+        )
+        .await
+    }
+
+    /// The earlier deploy made with this idempotency key, if any; a conflict when the key was used
+    /// for a different manifest, environment or version. Callers check this before evaluating, so
+    /// that a retry returns the recorded result even if the rules engine changed since.
+    pub async fn find_replay(
+        &self,
+        app: &App,
+        environment: &str,
+        key: &str,
+        fingerprint: &str,
+        requested_version: Option<AppVersion>,
+    ) -> Result<Option<DeployOutcome>, StoreError> {
         let row = sqlx::query::<Any>(
             "SELECT v.id, v.manifest_sha256, e.name FROM versions v \
              JOIN environments e ON e.id = v.environment_id \
              WHERE v.app_id = $1 AND v.idempotency_key = $2",
         )
-        .bind(request.app.id)
+        .bind(app.id)
         .bind(key)
         .fetch_optional(&self.write)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let same = row.try_get::<String, _>("manifest_sha256")? == fingerprint
-            && row.try_get::<String, _>("name")? == request.environment;
+            && row.try_get::<String, _>("name")? == environment;
         if !same {
             return Err(StoreError::Conflict(format!(
                 "idempotency key `{key}` was already used for a different deploy of `{}`",
-                request.app.key
+                app.key
             )));
         }
         let version = self.version_by_id(row.try_get("id")?).await?;
-        if let Some(requested) = request.requested_version
+        if let Some(requested) = requested_version
             && requested.to_string() != version.version
         {
             return Err(StoreError::Conflict(format!(

@@ -3,7 +3,7 @@
 
 use apptrust_programs::AppVersion;
 use apptrust_rules::{CheckOptions, Verdict};
-use apptrust_store::deploy::DeployRequest;
+use apptrust_store::deploy::{DeployOutcome, DeployRequest};
 use apptrust_store::evaluation::StoredEvaluation;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -67,6 +67,17 @@ pub async fn create(
     }
     // Checked before the evaluation so that a typo in the URL costs nothing.
     state.store.environment(&app, &env).await?;
+    // A retry returns what was recorded, even if the rules engine has changed since.
+    if let Some(key) = &idempotency_key {
+        let fingerprint = apptrust_store::secrets::hash(&body.manifest);
+        if let Some(outcome) = state
+            .store
+            .find_replay(&app, &env, key, &fingerprint, requested_version)
+            .await?
+        {
+            return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
+        }
+    }
 
     let evaluation = evaluate(&state, body.manifest.clone()).await?;
     state
@@ -100,11 +111,16 @@ pub async fn create(
     } else {
         StatusCode::CREATED
     };
+    Ok((status, axum::Json(deploy_body(&outcome)?)))
+}
+
+/// The version as recorded, plus whether this answer is a replay.
+fn deploy_body(outcome: &DeployOutcome) -> Result<serde_json::Value, ApiError> {
     let mut body = serde_json::to_value(&outcome.version).map_err(|_| ApiError::internal())?;
     if let Some(map) = body.as_object_mut() {
         map.insert("replayed".into(), outcome.replayed.into());
     }
-    Ok((status, axum::Json(body)))
+    Ok(body)
 }
 
 /// Evaluates off the async threads, at most `evaluation-slots` at once.

@@ -7,9 +7,13 @@ use serde_json::json;
 
 use crate::state::AppState;
 
-/// The process is up.
+/// The process is up; also names the build and the rules engine that judges deploys.
 pub async fn healthz() -> impl IntoResponse {
-    axum::Json(json!({"status": "ok"}))
+    axum::Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "engineVersion": apptrust_rules::ENGINE_VERSION,
+    }))
 }
 
 /// The database answers and is migrated: the instance can take traffic.

@@ -1,0 +1,26 @@
+//! The black-box API suite: every test starts a real `apptrust serve` and speaks real HTTP to it.
+//! Each test runs twice, against SQLite and against PostgreSQL (`scripts/test` starts a
+//! throwaway PostgreSQL cluster and sets APPTRUST_TEST_POSTGRES_URL).
+
+#![allow(clippy::unwrap_used)] // Test code: a panic is a failed test.
+
+mod access;
+mod bad_input;
+mod crash;
+mod deploys;
+mod jobs;
+mod operations;
+mod support;
+
+/// Declares each listed test function `fn(Db)` once per database.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $name() { super::$name($crate::support::Db::Sqlite) } )*
+        }
+        mod postgres {
+            $( #[test] fn $name() { super::$name($crate::support::Db::Postgres) } )*
+        }
+    };
+}

@@ -1,0 +1,236 @@
+//! Running the service: migrations, bootstrap, configuration, health, metrics, the OpenAPI
+//! document, the front page and the `deploy` client.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::support::{Db, ELIGIBLE, TempDir, TestApp, TestDb, binary, repo_path};
+
+crate::on_both_databases!(
+    migrate_is_repeatable_and_bootstrap_happens_once,
+    the_deploy_command_prints_the_verdict_and_exits_like_check,
+    health_metrics_and_the_front_page_answer,
+);
+
+fn migrate_is_repeatable_and_bootstrap_happens_once(db: Db) {
+    let db = TestDb::new(db);
+    for _ in 0..2 {
+        let output = Command::new(binary())
+            .args(["migrate", "--database", &db.url])
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let first = Command::new(binary())
+        .args(["admin", "bootstrap", "--database", &db.url])
+        .output()
+        .unwrap();
+    assert!(first.status.success());
+    assert!(
+        String::from_utf8_lossy(&first.stdout)
+            .trim()
+            .starts_with("apt_")
+    );
+    let second = Command::new(binary())
+        .args(["admin", "bootstrap", "--database", &db.url])
+        .output()
+        .unwrap();
+    assert_eq!(second.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("already has a staff user"));
+}
+
+fn the_deploy_command_prints_the_verdict_and_exits_like_check(db: Db) {
+    let app = TestApp::spawn(db);
+    let token = app.partner("acme");
+    app.app(&token, "com.acme.cli");
+    let run = |manifest: &str, token: &str, extra: &[&str]| {
+        Command::new(binary())
+            .args([
+                "deploy",
+                "--server",
+                &app.url,
+                "--app",
+                "com.acme.cli",
+                "--env",
+                "production",
+            ])
+            .args(extra)
+            .arg(repo_path(manifest))
+            .env("APPTRUST_TOKEN", token)
+            .output()
+            .unwrap()
+    };
+    let ok = run("examples/eligible/manifest.yml", &token, &[]);
+    let stdout = String::from_utf8_lossy(&ok.stdout);
+    assert_eq!(ok.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("deployed com.acme.cli 1.0.0 to production: eligible"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("badge runsOnAtlassian: NOT_A_PARTICIPANT -> APPROVED"),
+        "{stdout}"
+    );
+
+    let lost = run("examples/not-eligible/manifest.yml", &token, &[]);
+    let stdout = String::from_utf8_lossy(&lost.stdout);
+    assert_eq!(lost.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("HAS_REMOTES"), "{stdout}");
+    assert!(stdout.contains("major (needs admin consent)"), "{stdout}");
+
+    let blocked = run(
+        "examples/blocked/manifest.yml",
+        &token,
+        &["--format", "json"],
+    );
+    assert_eq!(blocked.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&blocked.stdout).unwrap();
+    assert_eq!(json["evaluation"]["verdict"], "blocked");
+
+    let refused = run("examples/eligible/manifest.yml", "apt_wrong", &[]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
+    let unreachable = Command::new(binary())
+        .args([
+            "deploy",
+            "--server",
+            "http://127.0.0.1:9",
+            "--token",
+            "t",
+            "--app",
+            "a",
+            "--env",
+            "e",
+        ])
+        .arg(repo_path("examples/eligible/manifest.yml"))
+        .output()
+        .unwrap();
+    assert_eq!(unreachable.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach"));
+}
+
+fn health_metrics_and_the_front_page_answer(db: Db) {
+    let app = TestApp::spawn(db);
+    let (status, ready) = app.get("/readyz", None);
+    assert_eq!(status, 200);
+    assert_eq!(
+        ready["database"],
+        if db == Db::Sqlite {
+            "sqlite"
+        } else {
+            "postgres"
+        }
+    );
+    let token = app.partner("acme");
+    app.app(&token, "com.acme.m");
+    app.deploy(
+        &token,
+        "com.acme.m",
+        "production",
+        json!({"manifest": ELIGIBLE}),
+    );
+    app.get("/api/v1/apps/com.acme.m/trust", None);
+    let (_, metrics) = app.get("/metrics", None);
+    let metrics = metrics.as_str().unwrap().to_string();
+    assert!(metrics.contains("apptrust_http_requests_total{route=\"/api/v1/apps/{app}/trust\",method=\"GET\",status=\"200\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("apptrust_deploys_total{outcome=\"eligible\"} 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("apptrust_stale_evaluations 0"),
+        "{metrics}"
+    );
+    let (status, page) = app.get("/", None);
+    assert_eq!(status, 200);
+    let page = page.as_str().unwrap().to_string();
+    assert!(
+        page.contains("com.acme.m") && page.contains("runsOnAtlassian"),
+        "{page}"
+    );
+}
+
+#[test]
+fn the_openapi_document_describes_every_route() {
+    let app = TestApp::spawn(Db::Sqlite);
+    let (status, doc) = app.get("/api/openapi.json", None);
+    assert_eq!(status, 200);
+    let paths = doc["paths"].as_object().expect("paths");
+    let source = std::fs::read_to_string(repo_path("crates/server/src/routes/mod.rs")).unwrap();
+    let mut checked = 0;
+    for piece in source.split(".route(").skip(1) {
+        let route = piece
+            .trim_start()
+            .trim_start_matches('"')
+            .split('"')
+            .next()
+            .unwrap();
+        let full = if paths.contains_key(route) {
+            route.to_string()
+        } else {
+            format!("/api/v1{route}")
+        };
+        assert!(
+            paths.contains_key(&full),
+            "{route} is not in the OpenAPI document"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 15, "only {checked} routes found");
+}
+
+#[test]
+fn settings_come_from_a_file_env_and_flags_and_bad_ones_are_refused() {
+    let dir = TempDir::new("config");
+    let config = dir.0.join("apptrust.toml");
+    let database = dir.0.join("from-file.db");
+    std::fs::write(
+        &config,
+        format!(
+            "database = \"{}\"\nlisten = \"127.0.0.1:0\"\n",
+            database.display()
+        ),
+    )
+    .unwrap();
+    let output = Command::new(binary())
+        .args(["migrate"])
+        .env("APPTRUST_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(database.exists(), "the file's database was used");
+    let flagged = dir.0.join("from-flag.db");
+    let output = Command::new(binary())
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .arg("--database")
+        .arg(&flagged)
+        .output()
+        .unwrap();
+    assert!(output.status.success());
+    assert!(flagged.exists(), "the flag beats the file");
+
+    std::fs::write(&config, "databse = \"typo.db\"\n").unwrap();
+    let output = Command::new(binary())
+        .args(["migrate", "--config"])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("databse"));
+    let output = Command::new(binary())
+        .args(["migrate", "--database", "mysql://x"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unsupported database URL"));
+}
