@@ -48,7 +48,7 @@ impl Store {
         let pattern = search
             .text
             .as_ref()
-            .map(|t| format!("%{}%", t.to_lowercase().replace(['%', '_'], "")));
+            .map(|t| format!("%{}%", like_escape(&t.to_lowercase())));
         let rows = sqlx::query::<Any>(
             "SELECT a.key, a.name, p.key AS partner, a.framework \
              FROM apps a JOIN partners p ON p.id = a.partner_id \
@@ -56,7 +56,7 @@ impl Store {
                                        AND b.program = $1 AND b.status = 'APPROVED')) \
                AND ($2 = '' OR p.key = $2) \
                AND ($3 = '' OR a.framework = $3) \
-               AND ($4 = '' OR LOWER(a.key) LIKE $4 OR LOWER(a.name) LIKE $4) \
+               AND ($4 = '' OR LOWER(a.key) LIKE $4 ESCAPE '\\' OR LOWER(a.name) LIKE $4 ESCAPE '\\') \
                AND a.key > $5 \
              ORDER BY a.key LIMIT $6",
         )
@@ -103,4 +103,16 @@ impl Store {
         }
         Ok(SearchPage { apps, next })
     }
+}
+
+/// Escapes `LIKE` wildcards so that `q=a_b` finds the text `a_b`.
+fn like_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -130,6 +130,16 @@ fn deploys_number_versions_and_move_the_badge(db: Db) {
         Some(&token),
     );
     assert_eq!(page["versions"][0]["version"], "1.1.0");
+    assert_eq!(
+        page["next"],
+        serde_json::Value::Null,
+        "the last page says so"
+    );
+    let (_, page) = app.get(
+        "/api/v1/apps/com.acme.one/environments/production/versions?limit=2",
+        Some(&token),
+    );
+    assert_eq!(page["next"], "2.0.0");
 }
 
 fn requested_versions_must_move_forward_and_respect_consent(db: Db) {
@@ -341,4 +351,10 @@ fn search_filters_by_badge_and_pages(db: Db) {
     assert_eq!(status, 422);
     let (_, hits) = app.get("/api/v1/apps?q=S3&partner=acme&framework=forge", None);
     assert_eq!(hits["apps"].as_array().map(Vec::len), Some(1));
+    let (_, literal) = app.get("/api/v1/apps?q=acme_s", None);
+    assert_eq!(
+        literal["apps"].as_array().map(Vec::len),
+        Some(0),
+        "`_` is not a wildcard"
+    );
 }

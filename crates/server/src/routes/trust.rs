@@ -7,6 +7,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::trust_cache::Lookup;
 
 /// `GET /api/v1/apps/{app}/trust`.
 pub async fn show(
@@ -14,8 +15,22 @@ pub async fn show(
     Path(app): Path<String>,
 ) -> Result<Response, ApiError> {
     let cached = match state.trust_cache.get(&app) {
-        Some(cached) => cached,
-        None => {
+        Lookup::Fresh(cached) => cached,
+        Lookup::Refresh(cached) => {
+            let refresh = state.clone();
+            let key = app.clone();
+            tokio::spawn(async move {
+                match refresh.store.trust_document(&key).await {
+                    Ok(document) => refresh
+                        .trust_cache
+                        .put(&key, document.map(|d| Bytes::from(d.to_string()))),
+                    // Never serve a stale copy indefinitely: the next reader asks the database.
+                    Err(_) => refresh.trust_cache.forget(&key),
+                }
+            });
+            cached
+        }
+        Lookup::Miss => {
             let document = state.store.trust_document(&app).await?;
             let cached = document.map(|d| Bytes::from(d.to_string()));
             state.trust_cache.put(&app, cached.clone());

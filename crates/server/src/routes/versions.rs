@@ -38,8 +38,11 @@ pub async fn list(
     state.store.environment(&app, &env).await?;
     let limit = page_limit(query.limit)?;
     let before = query.before.as_deref().map(parse_version).transpose()?;
-    let versions = state.store.versions(&app, &env, limit, before).await?;
-    let next = (i64::try_from(versions.len()).unwrap_or(0) == limit)
+    // One more than asked tells whether another page exists.
+    let mut versions = state.store.versions(&app, &env, limit + 1, before).await?;
+    let more = versions.len() > usize::try_from(limit).unwrap_or(usize::MAX);
+    versions.truncate(usize::try_from(limit).unwrap_or(usize::MAX));
+    let next = more
         .then(|| versions.last().map(|v| v.version.clone()))
         .flatten();
     Ok(axum::Json(json!({"versions": versions, "next": next})))
