@@ -9,7 +9,9 @@ pub mod program;
 pub mod runs_on_atlassian;
 pub mod version;
 
-pub use names::{AppKey, EnvironmentName, NameError, PartnerKey, STANDARD_ENVIRONMENTS};
+pub use names::{
+    AppKey, DisplayName, EnvironmentName, NameError, PartnerKey, STANDARD_ENVIRONMENTS,
+};
 pub use program::Program;
 pub use runs_on_atlassian::{BadgeEvent, BadgeStatus, Cause, Deploy, RunsOnAtlassian};
 pub use version::{AppVersion, VersionChoiceError, VersionError};

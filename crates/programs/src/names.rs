@@ -87,6 +87,31 @@ name_type!(
     "use 1 to 64 lowercase letters, digits or `-`, starting with a letter or digit"
 );
 
+/// A name for people to read (of a partner, an app, a user, a token): 1 to 200 characters, not
+/// only spaces, no control characters.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DisplayName(String);
+
+impl DisplayName {
+    /// Parses a display name.
+    pub fn parse(what: &'static str, text: &str) -> Result<Self, NameError> {
+        let count = text.chars().count();
+        if text.trim().is_empty() || count > 200 || text.chars().any(char::is_control) {
+            return Err(NameError {
+                what,
+                text: text.chars().take(80).collect(),
+                rule: "use 1 to 200 characters, not only spaces, and no control characters",
+            });
+        }
+        Ok(DisplayName(text.to_string()))
+    }
+
+    /// The name as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The environments every app starts with.
 pub const STANDARD_ENVIRONMENTS: [&str; 3] = ["development", "staging", "production"];
 
@@ -105,6 +130,14 @@ mod tests {
         assert!(PartnerKey::parse("Acme").is_err());
         assert!(EnvironmentName::parse("perf-eu").is_ok());
         assert!(EnvironmentName::parse("prod env").is_err());
+        assert!(DisplayName::parse("name", "Acme Apps").is_ok());
+        assert!(
+            DisplayName::parse("name", &"é".repeat(200)).is_ok(),
+            "characters, not bytes"
+        );
+        assert!(DisplayName::parse("name", &"é".repeat(201)).is_err());
+        assert!(DisplayName::parse("name", "  ").is_err());
+        assert!(DisplayName::parse("name", "a\u{0}b").is_err());
         let error = EnvironmentName::parse("prod env").unwrap_err();
         assert!(error.to_string().contains("environment name"));
     }

@@ -19,29 +19,22 @@ pub const SESSION_COOKIE: &str = "apptrust_session";
 /// The header that carries the CSRF token.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// The caller of a request.
+/// A request from a signed-in user. Anonymous requests are refused with 401 before anything else
+/// (such as the body) is looked at, so an unauthenticated caller learns nothing from validation
+/// errors.
 #[derive(Clone, Debug)]
-pub enum Caller {
-    /// No credentials: public routes only.
-    Anonymous,
-    /// A user, by token or by session.
-    User(User),
-}
+pub struct SignedIn(pub User);
 
-impl Caller {
-    /// The user, or 401.
-    pub fn user(&self) -> Result<&User, ApiError> {
-        match self {
-            Caller::User(user) => Ok(user),
-            Caller::Anonymous => Err(ApiError::unauthorized()),
-        }
+impl SignedIn {
+    /// The user.
+    pub fn user(&self) -> &User {
+        &self.0
     }
 
-    /// The user if they are staff, or 401/403.
+    /// The user if they are staff, or 403.
     pub fn staff(&self) -> Result<&User, ApiError> {
-        let user = self.user()?;
-        if user.role == Role::Staff {
-            Ok(user)
+        if self.0.role == Role::Staff {
+            Ok(&self.0)
         } else {
             Err(ApiError::forbidden("only staff may do this"))
         }
@@ -49,59 +42,68 @@ impl Caller {
 
     /// The user if they may see and change this partner's private data: its members and staff.
     pub fn for_partner(&self, partner_id: i64) -> Result<&User, ApiError> {
-        let user = self.user()?;
-        if user.role == Role::Staff || user.partner_id == Some(partner_id) {
-            Ok(user)
+        if self.0.role == Role::Staff || self.0.partner_id == Some(partner_id) {
+            Ok(&self.0)
         } else {
             Err(ApiError::forbidden("this belongs to another partner"))
         }
     }
 
-    /// The user if they may see and change this app's private data.
-    pub fn for_app(&self, app: &App) -> Result<&User, ApiError> {
+    /// The app with this key, if the user may see and change its private data.
+    pub async fn app(&self, state: &AppState, key: &str) -> Result<App, ApiError> {
+        let app = state.store.app(key).await?;
         self.for_partner(app.partner_id).map_err(|_| {
             ApiError::forbidden(format!("app `{}` belongs to another partner", app.key))
-        })
+        })?;
+        Ok(app)
     }
 }
 
-impl FromRequestParts<AppState> for Caller {
+impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
-            let token = value
-                .to_str()
-                .ok()
-                .and_then(|v| v.strip_prefix("Bearer "))
-                .map(str::trim)
-                .ok_or_else(|| invalid_token("use `Authorization: Bearer <token>`"))?;
-            return match state.store.user_by_token(token).await? {
-                Some(user) => Ok(Caller::User(user)),
-                None => Err(invalid_token("the token is unknown or revoked")),
-            };
-        }
-        let Some(secret) = session_cookie(parts) else {
-            return Ok(Caller::Anonymous);
-        };
-        let Some(session) = state.store.session(&secret).await? else {
-            return Err(invalid_token("the session has expired; sign in again"));
-        };
-        let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
-        if !safe {
-            let sent = parts
-                .headers
-                .get(CSRF_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or("");
-            if !secrets::equal(sent, &session.csrf_token) {
-                return Err(ApiError::forbidden(
-                    "missing or wrong CSRF token: send the session's token in `X-CSRF-Token`",
-                ));
-            }
-        }
-        Ok(Caller::User(session.user))
+        identify(parts, state)
+            .await?
+            .map(SignedIn)
+            .ok_or_else(ApiError::unauthorized)
     }
+}
+
+/// The user behind a request's credentials: `None` without credentials, an error for bad ones.
+async fn identify(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
+    if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim)
+            .ok_or_else(|| invalid_token("use `Authorization: Bearer <token>`"))?;
+        return match state.store.user_by_token(token).await? {
+            Some(user) => Ok(Some(user)),
+            None => Err(invalid_token("the token is unknown or revoked")),
+        };
+    }
+    let Some(secret) = session_cookie(parts) else {
+        return Ok(None);
+    };
+    let Some(session) = state.store.session(&secret).await? else {
+        return Err(invalid_token("the session has expired; sign in again"));
+    };
+    let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
+    if !safe {
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if !secrets::equal(sent, &session.csrf_token) {
+            return Err(ApiError::forbidden(
+                "missing or wrong CSRF token: send the session's token in `X-CSRF-Token`",
+            ));
+        }
+    }
+    Ok(Some(session.user))
 }
 
 fn invalid_token(why: &str) -> ApiError {

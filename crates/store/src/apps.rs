@@ -1,10 +1,10 @@
 //! Apps and their environments.
 
-use apptrust_programs::{AppKey, EnvironmentName, STANDARD_ENVIRONMENTS};
+use apptrust_programs::{AppKey, DisplayName, EnvironmentName, STANDARD_ENVIRONMENTS};
 use serde::Serialize;
 use sqlx::{Any, Row};
 
-use crate::error::is_unique_violation;
+use crate::error::conflict_if_duplicate;
 use crate::{Actor, Store, StoreError, audit, clock};
 
 /// An app.
@@ -67,11 +67,8 @@ impl Store {
                 new.framework.chars().take(40).collect::<String>()
             )));
         }
-        if new.name.trim().is_empty() || new.name.len() > 200 {
-            return Err(StoreError::Invalid(
-                "an app needs a name of 1 to 200 characters".into(),
-            ));
-        }
+        DisplayName::parse("app name", &new.name)
+            .map_err(|e| StoreError::Invalid(e.to_string()))?;
         let mut tx = self.write.begin().await?;
         let partner_id = sqlx::query_scalar::<Any, i64>("SELECT id FROM partners WHERE key = $1")
             .bind(&new.partner)
@@ -92,13 +89,9 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("an app with key `{}` already exists", new.key))
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(conflict_if_duplicate(|| {
+            format!("an app with key `{}` already exists", new.key)
+        }))?;
         for name in STANDARD_ENVIRONMENTS {
             sqlx::query::<Any>(
                 "INSERT INTO environments (app_id, name, created_at) VALUES ($1, $2, $3)",
@@ -195,16 +188,9 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!(
-                    "app `{}` already has an environment `{name}`",
-                    app.key
-                ))
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(conflict_if_duplicate(|| {
+            format!("app `{}` already has an environment `{name}`", app.key)
+        }))?;
         audit::record(
             &mut tx,
             actor,

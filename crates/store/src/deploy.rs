@@ -7,7 +7,7 @@ use apptrust_rules::{CheckOptions, Evaluation, changes};
 use sqlx::{Any, Row};
 
 use crate::apps::App;
-use crate::error::is_unique_violation;
+use crate::error::conflict_if_duplicate;
 use crate::evaluation::StoredEvaluation;
 use crate::users::User;
 use crate::versions::VersionView;
@@ -186,16 +186,10 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!(
+        .map_err(conflict_if_duplicate(|| format!(
                     "version {version} of `{}` is already deployed to `{}`, or the idempotency key was used",
                     app.key, request.environment
-                ))
-            } else {
-                e.into()
-            }
-        })?;
+                )))?;
         let stored = StoredEvaluation::new(request.evaluation, &now);
         insert_evaluation(&mut tx, version_id, &stored).await?;
 

@@ -23,9 +23,16 @@ pub enum StoreError {
     Corrupt(String),
 }
 
-/// True when the error is a unique-constraint violation.
-pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+/// Maps a unique-constraint violation to a conflict with the given message; other errors pass
+/// through. Duplicates are caught by the database's constraints, not by a read before the write,
+/// so that two concurrent requests cannot both pass the check.
+pub(crate) fn conflict_if_duplicate(
+    message: impl FnOnce() -> String,
+) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |error| match &error {
+        sqlx::Error::Database(e) if e.is_unique_violation() => StoreError::Conflict(message()),
+        _ => error.into(),
+    }
 }
 
 impl From<serde_json::Error> for StoreError {

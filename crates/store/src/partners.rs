@@ -4,7 +4,7 @@ use apptrust_programs::PartnerKey;
 use serde::Serialize;
 use sqlx::{Any, Row};
 
-use crate::error::is_unique_violation;
+use crate::error::conflict_if_duplicate;
 use crate::{Actor, Store, StoreError, audit, clock};
 
 /// A partner.
@@ -45,13 +45,9 @@ impl Store {
         .bind(clock::now())
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Conflict(format!("a partner with key `{key}` already exists"))
-            } else {
-                e.into()
-            }
-        })?;
+        .map_err(conflict_if_duplicate(|| {
+            format!("a partner with key `{key}` already exists")
+        }))?;
         let created = partner(&row)?;
         let detail = serde_json::json!({"name": name});
         audit::record(

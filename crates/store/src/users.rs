@@ -1,9 +1,10 @@
 //! Users, their API tokens and their browser sessions.
 
+use apptrust_programs::DisplayName;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row};
 
-use crate::error::is_unique_violation;
+use crate::error::conflict_if_duplicate;
 use crate::{Actor, Store, StoreError, audit, clock, secrets};
 
 /// What a user may do.
@@ -111,11 +112,7 @@ async fn insert_user(
             new.email.chars().take(80).collect::<String>()
         )));
     }
-    if new.name.trim().is_empty() || new.name.len() > 200 {
-        return Err(StoreError::Invalid(
-            "a user needs a name of 1 to 200 characters".into(),
-        ));
-    }
+    DisplayName::parse("user name", &new.name).map_err(|e| StoreError::Invalid(e.to_string()))?;
     let partner_id: Option<i64> = match (&new.partner, new.role) {
         (Some(key), Role::Partner) => Some(
             sqlx::query_scalar::<Any, i64>("SELECT id FROM partners WHERE key = $1")
@@ -148,13 +145,9 @@ async fn insert_user(
     .bind(clock::now())
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Conflict(format!("a user with e-mail `{}` already exists", new.email))
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(conflict_if_duplicate(|| {
+        format!("a user with e-mail `{}` already exists", new.email)
+    }))?;
     let token = insert_token(tx, id, "initial").await?;
     let created = User {
         id,

@@ -7,10 +7,7 @@ pub fn run(command: &AdminCommand) -> Result<u8, String> {
     let AdminCommand::Bootstrap(args) = command;
     let settings = settings::load(&args.config)?;
     settings::runtime()?.block_on(async {
-        let store = apptrust_server::startup::open_store(&settings)
-            .await
-            .map_err(|e| e.to_string())?;
-        store.migrate().await.map_err(|e| e.to_string())?;
+        let store = settings::open_migrated(&settings).await?;
         let (user, token) = store
             .bootstrap_staff(&args.name, &args.email)
             .await

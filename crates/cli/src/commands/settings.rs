@@ -29,3 +29,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
+
+/// Opens the configured database and applies pending migrations.
+pub async fn open_migrated(settings: &Settings) -> Result<apptrust_store::Store, String> {
+    let store = apptrust_server::startup::open_store(settings)
+        .await
+        .map_err(|e| e.to_string())?;
+    store.migrate().await.map_err(|e| e.to_string())?;
+    Ok(store)
+}

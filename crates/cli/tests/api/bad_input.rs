@@ -39,9 +39,14 @@ fn malformed_requests_get_clear_errors(db: Db) {
     );
     let (status, _) = into_parts(post().send_json(json!({"manifest": 42})));
     assert_eq!(status, 422);
+    // The server answers 413 as soon as the limit is passed and closes the connection, so a
+    // client still sending may see the reset instead of the answer; either way nothing is stored.
     let huge = "a".repeat(5 * 1024 * 1024);
-    let (status, body) = into_parts(post().send_json(json!({"manifest": huge})));
-    assert_eq!(status, 413, "{body}");
+    match post().send_json(json!({"manifest": huge})) {
+        Err(ureq::Error::Status(status, _)) => assert_eq!(status, 413),
+        Err(ureq::Error::Transport(t)) => assert_eq!(t.kind(), ureq::ErrorKind::Io, "{t}"),
+        Ok(response) => panic!("an oversized body was accepted: {}", response.status()),
+    }
 
     let (status, body) = app.deploy(
         &token,

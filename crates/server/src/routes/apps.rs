@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::page_limit;
@@ -79,10 +79,10 @@ pub struct CreateApp {
 /// `POST /api/v1/apps`: staff for any partner, partner members for their own.
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiJson(body): ApiJson<CreateApp>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let user = caller.user()?;
+    let user = caller.user();
     let key = AppKey::parse(&body.key)?;
     let partner = match (user.role, body.partner) {
         (Role::Staff, Some(p)) => p,
@@ -120,12 +120,10 @@ pub async fn create(
 /// `GET /api/v1/apps/{app}`: the app and its environments, for its partner and staff.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path(key): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.user()?;
-    let app = state.store.app(&key).await?;
-    caller.for_app(&app)?;
+    let app = caller.app(&state, &key).await?;
     let environments = state.store.environments(&app).await?;
     Ok(axum::Json(
         json!({"app": app, "environments": environments}),

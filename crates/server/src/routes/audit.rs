@@ -5,7 +5,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::routes::page_limit;
 use crate::state::AppState;
@@ -20,7 +20,7 @@ pub struct AuditQuery {
 /// `GET /api/v1/audit`: entries after `after`, oldest first.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;

@@ -11,7 +11,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -30,14 +30,13 @@ pub struct CreateDeployment {
 /// `POST /api/v1/apps/{app}/environments/{env}/deployments`.
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path((key, env)): Path<(String, String)>,
     headers: HeaderMap,
     ApiJson(body): ApiJson<CreateDeployment>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.user()?;
-    let app = state.store.app(&key).await?;
-    let user = caller.for_app(&app)?;
+    let app = caller.app(&state, &key).await?;
+    let user = caller.user();
     let requested_version = body
         .version
         .as_deref()

@@ -7,7 +7,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -15,12 +15,10 @@ use crate::state::AppState;
 /// `GET /api/v1/apps/{app}/environments`.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path(key): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.user()?;
-    let app = state.store.app(&key).await?;
-    caller.for_app(&app)?;
+    let app = caller.app(&state, &key).await?;
     Ok(axum::Json(
         json!({"environments": state.store.environments(&app).await?}),
     ))
@@ -35,13 +33,12 @@ pub struct CreateEnvironment {
 /// `POST /api/v1/apps/{app}/environments`: adds a custom environment.
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path(key): Path<String>,
     ApiJson(body): ApiJson<CreateEnvironment>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.user()?;
-    let app = state.store.app(&key).await?;
-    let user = caller.for_app(&app)?;
+    let app = caller.app(&state, &key).await?;
+    let user = caller.user();
     let name = EnvironmentName::parse(&body.name)?;
     let environment = state
         .store

@@ -1,6 +1,6 @@
 //! Partners.
 
-use apptrust_programs::PartnerKey;
+use apptrust_programs::{DisplayName, PartnerKey};
 use apptrust_store::users::Role;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -8,7 +8,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -23,16 +23,12 @@ pub struct CreatePartner {
 /// `POST /api/v1/partners` (staff).
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiJson(body): ApiJson<CreatePartner>,
 ) -> Result<impl IntoResponse, ApiError> {
     let staff = caller.staff()?;
     let key = PartnerKey::parse(&body.key)?;
-    if body.name.trim().is_empty() || body.name.len() > 200 {
-        return Err(ApiError::unprocessable(
-            "`name` must be 1 to 200 characters",
-        ));
-    }
+    DisplayName::parse("partner name", &body.name)?;
     let partner = state
         .store
         .create_partner(&key, &body.name, &staff.actor())
@@ -43,9 +39,9 @@ pub async fn create(
 /// `GET /api/v1/partners`: staff see all; a partner member sees their own.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
 ) -> Result<impl IntoResponse, ApiError> {
-    let user = caller.user()?;
+    let user = caller.user();
     let only = match user.role {
         Role::Staff => None,
         Role::Partner => user.partner_id,
@@ -58,10 +54,9 @@ pub async fn list(
 /// `GET /api/v1/partners/{partner}`: staff and the partner's members.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path(key): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.user()?;
     let partner = state.store.partner(&key).await?;
     caller.for_partner(partner.id)?;
     Ok(axum::Json(partner))

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{CSRF_HEADER, SESSION_COOKIE, session_cookie};
+use crate::auth::{CSRF_HEADER, SESSION_COOKIE, SignedIn, session_cookie};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -60,22 +60,25 @@ pub async fn create(
 pub async fn show(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let (mut parts, _) = request.into_parts();
     let secret = session_cookie(&parts).ok_or_else(ApiError::unauthorized)?;
-    let _ = crate::auth::Caller::from_request_parts(&mut parts, &state).await?;
+    SignedIn::from_request_parts(&mut parts, &state).await?;
     let session = state
         .store
         .session(&secret)
         .await?
         .ok_or_else(ApiError::unauthorized)?;
-    Ok(axum::Json(json!({"user": session.user, "csrfToken": session.csrf_token})).into_response())
+    Ok(axum::Json(json!({
+        "user": session.user,
+        "csrfToken": session.csrf_token,
+        "csrfHeader": CSRF_HEADER,
+    }))
+    .into_response())
 }
 
 /// `DELETE /api/v1/session`: signs out (needs the CSRF token like any change).
 pub async fn end(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let (mut parts, _) = request.into_parts();
     let secret = session_cookie(&parts).ok_or_else(ApiError::unauthorized)?;
-    crate::auth::Caller::from_request_parts(&mut parts, &state)
-        .await?
-        .user()?;
+    SignedIn::from_request_parts(&mut parts, &state).await?;
     state.store.end_session(&secret).await?;
     let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())

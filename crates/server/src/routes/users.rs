@@ -1,5 +1,6 @@
 //! Users and tokens.
 
+use apptrust_programs::DisplayName;
 use apptrust_store::users::{NewUser, Role};
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,7 +8,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -25,7 +26,7 @@ pub struct CreateUser {
 /// `POST /api/v1/users` (staff): creates a user; the answer holds their token, shown only once.
 pub async fn create(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiJson(body): ApiJson<CreateUser>,
 ) -> Result<impl IntoResponse, ApiError> {
     let staff = caller.staff()?;
@@ -47,8 +48,8 @@ pub async fn create(
 }
 
 /// `GET /api/v1/me`: who the credentials belong to.
-pub async fn me(caller: Caller) -> Result<impl IntoResponse, ApiError> {
-    Ok(axum::Json(json!({"user": caller.user()?})))
+pub async fn me(caller: SignedIn) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(json!({"user": caller.user()})))
 }
 
 #[derive(Deserialize)]
@@ -60,15 +61,11 @@ pub struct CreateToken {
 /// `POST /api/v1/me/tokens`: another token for the caller (e.g. one per CI pipeline).
 pub async fn create_token(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let user = caller.user()?;
-    if body.label.trim().is_empty() || body.label.len() > 100 {
-        return Err(ApiError::unprocessable(
-            "`label` must be 1 to 100 characters",
-        ));
-    }
+    let user = caller.user();
+    DisplayName::parse("token label", &body.label)?;
     let token = state.store.create_token(user, &body.label).await?;
     Ok((
         StatusCode::CREATED,

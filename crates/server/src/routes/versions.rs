@@ -6,7 +6,7 @@ use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::Caller;
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::routes::page_limit;
 use crate::state::AppState;
@@ -27,14 +27,12 @@ fn parse_version(text: &str) -> Result<AppVersion, ApiError> {
 /// `GET /api/v1/apps/{app}/environments/{env}/versions`.
 pub async fn list(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path((key, env)): Path<(String, String)>,
     query: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    caller.user()?;
-    let app = state.store.app(&key).await?;
-    caller.for_app(&app)?;
+    let app = caller.app(&state, &key).await?;
     state.store.environment(&app, &env).await?;
     let limit = page_limit(query.limit)?;
     let before = query.before.as_deref().map(parse_version).transpose()?;
@@ -51,12 +49,10 @@ pub async fn list(
 /// `GET /api/v1/apps/{app}/environments/{env}/versions/{version}`: with the manifest.
 pub async fn show(
     State(state): State<AppState>,
-    caller: Caller,
+    caller: SignedIn,
     Path((key, env, version)): Path<(String, String, String)>,
 ) -> Result<impl IntoResponse, ApiError> {
-    caller.user()?;
-    let app = state.store.app(&key).await?;
-    caller.for_app(&app)?;
+    let app = caller.app(&state, &key).await?;
     let version = parse_version(&version)?;
     Ok(axum::Json(state.store.version(&app, &env, version).await?))
 }
