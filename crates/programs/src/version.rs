@@ -16,7 +16,9 @@ pub struct AppVersion {
 
 /// Why a version string was refused.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a version: expected MAJOR.MINOR.PATCH, each a number such as 4.2.0")]
+#[error(
+    "`{0}` is not a version: expected MAJOR.MINOR.PATCH, each a number up to 999999999, such as 4.2.0"
+)]
 pub struct VersionError(pub String);
 
 impl AppVersion {
@@ -27,21 +29,27 @@ impl AppVersion {
         patch: 0,
     };
 
+    /// The largest number a version part may hold. Bounded so that numbering never wraps or
+    /// saturates: a saturated version would compare as older than its predecessor, and the badge
+    /// ignores older versions.
+    pub const MAX_PART: u32 = 999_999_999;
+
     /// The version a new deploy gets after `previous`: a new major when the change needs admin
-    /// consent, otherwise the next minor.
-    pub fn next(previous: Option<AppVersion>, needs_consent: bool) -> AppVersion {
+    /// consent, otherwise the next minor. `None` when the numbers are used up.
+    pub fn next(previous: Option<AppVersion>, needs_consent: bool) -> Option<AppVersion> {
+        let bump = |n: u32| n.checked_add(1).filter(|n| *n <= AppVersion::MAX_PART);
         match previous {
-            None => AppVersion::FIRST,
-            Some(v) if needs_consent => AppVersion {
-                major: v.major.saturating_add(1),
+            None => Some(AppVersion::FIRST),
+            Some(v) if needs_consent => Some(AppVersion {
+                major: bump(v.major)?,
                 minor: 0,
                 patch: 0,
-            },
-            Some(v) => AppVersion {
+            }),
+            Some(v) => Some(AppVersion {
                 major: v.major,
-                minor: v.minor.saturating_add(1),
+                minor: bump(v.minor)?,
                 patch: 0,
-            },
+            }),
         }
     }
 }
@@ -66,6 +74,9 @@ pub enum VersionChoiceError {
         requested: AppVersion,
         suggested: AppVersion,
     },
+    /// The numbers after the latest version are used up.
+    #[error("no version can follow {latest}: its numbers are at their maximum ({max})", max = AppVersion::MAX_PART)]
+    Exhausted { latest: AppVersion },
 }
 
 impl AppVersion {
@@ -78,15 +89,24 @@ impl AppVersion {
     ) -> Result<AppVersion, VersionChoiceError> {
         let suggested = AppVersion::next(previous, needs_consent);
         let (Some(requested), Some(latest)) = (requested, previous) else {
-            return Ok(requested.unwrap_or(suggested));
+            return match (requested, suggested, previous) {
+                (Some(requested), _, _) => Ok(requested),
+                (None, Some(suggested), _) => Ok(suggested),
+                (None, None, latest) => Err(VersionChoiceError::Exhausted {
+                    latest: latest.unwrap_or(AppVersion::FIRST),
+                }),
+            };
         };
         if requested <= latest {
             return Err(VersionChoiceError::NotNewer { requested, latest });
         }
         if needs_consent && requested.major == latest.major {
-            return Err(VersionChoiceError::MajorRequired {
-                requested,
-                suggested,
+            return Err(match suggested {
+                Some(suggested) => VersionChoiceError::MajorRequired {
+                    requested,
+                    suggested,
+                },
+                None => VersionChoiceError::Exhausted { latest },
             });
         }
         Ok(requested)
@@ -107,7 +127,10 @@ impl FromStr for AppVersion {
             {
                 return Err(refuse());
             }
-            part.parse().map_err(|_| refuse())
+            part.parse()
+                .ok()
+                .filter(|n| *n <= AppVersion::MAX_PART)
+                .ok_or_else(refuse)
         };
         let version = AppVersion {
             major: number()?,
@@ -166,14 +189,24 @@ mod tests {
 
     #[test]
     fn numbering_follows_consent() {
-        assert_eq!(AppVersion::next(None, true), AppVersion::FIRST);
+        assert_eq!(AppVersion::next(None, true), Some(AppVersion::FIRST));
         let v = AppVersion {
             major: 4,
             minor: 2,
             patch: 1,
         };
-        assert_eq!(AppVersion::next(Some(v), false).to_string(), "4.3.0");
-        assert_eq!(AppVersion::next(Some(v), true).to_string(), "5.0.0");
+        assert_eq!(
+            AppVersion::next(Some(v), false)
+                .map(|n| n.to_string())
+                .as_deref(),
+            Some("4.3.0")
+        );
+        assert_eq!(
+            AppVersion::next(Some(v), true)
+                .map(|n| n.to_string())
+                .as_deref(),
+            Some("5.0.0")
+        );
     }
 
     #[test]
@@ -207,5 +240,15 @@ mod tests {
             AppVersion::choose(Some(v("4.2.0")), true, Some(v("6.0.0"))),
             Ok(v("6.0.0"))
         );
+        assert!("1000000000.0.0".parse::<AppVersion>().is_err());
+        let top = v("999999999.999999999.999999999");
+        assert!(matches!(
+            AppVersion::choose(Some(top), false, None),
+            Err(VersionChoiceError::Exhausted { .. })
+        ));
+        assert!(matches!(
+            AppVersion::choose(Some(top), true, None),
+            Err(VersionChoiceError::Exhausted { .. })
+        ));
     }
 }

@@ -4,6 +4,7 @@
 //! state on the strength of a cookie must echo the session's CSRF token in `X-CSRF-Token`:
 //! a cross-site form can send the cookie but cannot read the token.
 
+use apptrust_programs::AppKey;
 use apptrust_store::apps::App;
 use apptrust_store::secrets;
 use apptrust_store::users::{Role, User};
@@ -51,6 +52,9 @@ impl SignedIn {
 
     /// The app with this key, if the user may see and change its private data.
     pub async fn app(&self, state: &AppState, key: &str) -> Result<App, ApiError> {
+        if AppKey::parse(key).is_err() {
+            return Err(ApiError::not_found("no app with this key"));
+        }
         let app = state.store.app(key).await?;
         self.for_partner(app.partner_id).map_err(|_| {
             ApiError::forbidden(format!("app `{}` belongs to another partner", app.key))

@@ -19,11 +19,38 @@ where
     type Rejection = ApiError;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(request, state).await {
-            Ok(axum::Json(value)) => Ok(ApiJson(value)),
-            Err(rejection) => Err(json_error(&rejection)),
+        let axum::Json(value) = axum::Json::<serde_json::Value>::from_request(request, state)
+            .await
+            .map_err(|rejection| json_error(&rejection))?;
+        if has_nul(&value) {
+            return Err(ApiError::unprocessable(
+                "text in the body must not contain NUL characters",
+            ));
+        }
+        serde_json::from_value(value).map(ApiJson).map_err(|e| {
+            ApiError::unprocessable(format!("the JSON does not have the expected shape: {e}"))
+        })
+    }
+}
+
+/// True when any string (or key) holds a NUL: PostgreSQL cannot store one, and no manifest, name
+/// or key needs one.
+fn has_nul(value: &serde_json::Value) -> bool {
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        match v {
+            serde_json::Value::String(s) if s.contains('\0') => return true,
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => {
+                if map.keys().any(|k| k.contains('\0')) {
+                    return true;
+                }
+                stack.extend(map.values());
+            }
+            _ => {}
         }
     }
+    false
 }
 
 fn json_error(rejection: &JsonRejection) -> ApiError {

@@ -123,6 +123,7 @@ impl Store {
         fingerprint: &str,
     ) -> Result<DeployOutcome, StoreError> {
         let app = request.app;
+        let classified = self.classify_ahead(request).await?;
         let now = clock::now();
         let mut tx = self.write.begin().await?;
         // Taking the environment row first serialises deploys to one environment (a row lock on
@@ -141,27 +142,16 @@ impl Store {
                 app.key, request.environment
             ))
         })?;
-        let previous = sqlx::query::<Any>(
-            "SELECT major, minor, patch, manifest FROM versions WHERE environment_id = $1 \
-             ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
-        )
-        .bind(environment_id)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let (previous_version, report) = match &previous {
-            None => (None, None),
-            Some(row) => {
-                let version = version_of(row)?;
-                let old: String = row.try_get("manifest")?;
-                let report = changes::classify(
-                    old.as_bytes(),
-                    request.manifest.as_bytes(),
-                    &CheckOptions::default(),
-                )
-                .ok();
-                (Some(version), report)
-            }
+        // The change is classified against the environment's latest version. That costs two
+        // evaluations, so it is done before the lock when possible (see `classify_ahead`); if
+        // another deploy got in between, it is done again here, under the lock.
+        let previous = latest_version(&mut tx, environment_id).await?;
+        let report = match (&previous, classified) {
+            (None, _) => None,
+            (Some(p), Some((id, report))) if p.id == id => report,
+            (Some(p), _) => classify(p.manifest.clone(), request.manifest.to_string()).await,
         };
+        let previous_version = previous.as_ref().map(|p| p.version);
         // A change that cannot be classified is treated as needing consent: the safe side.
         let needs_consent = report.as_ref().is_none_or(|r| r.major) && previous.is_some();
         let version =
@@ -191,7 +181,7 @@ impl Store {
                     app.key, request.environment
                 )))?;
         let stored = StoredEvaluation::new(request.evaluation, &now);
-        insert_evaluation(&mut tx, version_id, &stored).await?;
+        insert_evaluation_row(&mut tx, version_id, &stored).await?;
 
         let mut badge = badges::load_runs_on_atlassian(&mut tx, app.id).await?;
         let before = badge.status;
@@ -241,19 +231,85 @@ impl Store {
     }
 }
 
-/// Stores an evaluation as the current one of its version.
-pub(crate) async fn insert_evaluation(
+/// The latest version of an environment, with its manifest.
+struct Latest {
+    id: i64,
+    version: AppVersion,
+    manifest: String,
+}
+
+async fn latest_version(
+    connection: &mut sqlx::AnyConnection,
+    environment_id: i64,
+) -> Result<Option<Latest>, StoreError> {
+    let row = sqlx::query::<Any>(
+        "SELECT id, major, minor, patch, manifest FROM versions WHERE environment_id = $1 \
+         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
+    )
+    .bind(environment_id)
+    .fetch_optional(connection)
+    .await?;
+    row.map(|row| {
+        Ok(Latest {
+            id: row.try_get("id")?,
+            version: version_of(&row)?,
+            manifest: row.try_get("manifest")?,
+        })
+    })
+    .transpose()
+}
+
+/// Classifies the change off the async threads. `None` when a side cannot be read (a stored
+/// manifest from an older engine that no longer loads): the caller then treats it as major.
+async fn classify(old: String, new: String) -> Option<changes::ChangeReport> {
+    tokio::task::spawn_blocking(move || {
+        changes::classify(old.as_bytes(), new.as_bytes(), &CheckOptions::default()).ok()
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
+impl Store {
+    /// Classifies the deploy against the environment's latest version before any lock is taken,
+    /// so that the write lock is held only for the writes. Returns the id of the version it
+    /// classified against, for the caller to check under the lock.
+    async fn classify_ahead(
+        &self,
+        request: &DeployRequest<'_>,
+    ) -> Result<Option<(i64, Option<changes::ChangeReport>)>, StoreError> {
+        let mut connection = self.read.acquire().await?;
+        let environment_id = sqlx::query_scalar::<Any, i64>(
+            "SELECT id FROM environments WHERE app_id = $1 AND name = $2",
+        )
+        .bind(request.app.id)
+        .bind(request.environment)
+        .fetch_optional(&mut *connection)
+        .await?;
+        let Some(environment_id) = environment_id else {
+            return Ok(None);
+        };
+        let latest = latest_version(&mut connection, environment_id).await?;
+        drop(connection);
+        match latest {
+            None => Ok(None),
+            Some(latest) => Ok(Some((
+                latest.id,
+                classify(latest.manifest, request.manifest.to_string()).await,
+            ))),
+        }
+    }
+}
+
+/// Stores a new evaluation marked current; the caller has retired the previous current one.
+pub(crate) async fn insert_evaluation_row(
     tx: &mut sqlx::AnyConnection,
     version_id: i64,
     stored: &StoredEvaluation,
 ) -> Result<(), StoreError> {
-    sqlx::query::<Any>("UPDATE evaluations SET current = 0 WHERE version_id = $1 AND current = 1")
-        .bind(version_id)
-        .execute(&mut *tx)
-        .await?;
     sqlx::query::<Any>(
         "INSERT INTO evaluations (version_id, engine_version, verdict, rules, blockers, findings, \
-           evaluated_at, current) VALUES ($1, $2, $3, $4, $5, $6, $7, 1)",
+           findings_omitted, evaluated_at, current) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
     )
     .bind(version_id)
     .bind(&stored.engine_version)
@@ -261,6 +317,7 @@ pub(crate) async fn insert_evaluation(
     .bind(serde_json::to_string(&stored.rules)?)
     .bind(serde_json::to_string(&stored.blockers)?)
     .bind(stored.findings.to_string())
+    .bind(stored.findings_omitted)
     .bind(&stored.evaluated_at)
     .execute(&mut *tx)
     .await?;

@@ -4,6 +4,10 @@
 use apptrust_rules::{Code, Evaluation, Finding};
 use serde::Serialize;
 
+/// The most findings stored per evaluation. A hostile manifest can produce tens of thousands
+/// (one per egress entry); storing them all would make every read of the version huge.
+pub const MAX_STORED_FINDINGS: usize = 200;
+
 /// An evaluation as stored and as the API returns it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -11,7 +15,11 @@ pub struct StoredEvaluation {
     pub verdict: String,
     pub rules: Vec<String>,
     pub blockers: Vec<String>,
+    /// The findings in source order, at most [`MAX_STORED_FINDINGS`]; left out of list answers.
+    #[serde(skip_serializing_if = "serde_json::Value::is_null")]
     pub findings: serde_json::Value,
+    /// How many findings beyond the maximum were not stored.
+    pub findings_omitted: i64,
     pub engine_version: String,
     pub evaluated_at: String,
 }
@@ -23,7 +31,21 @@ impl StoredEvaluation {
             verdict: evaluation.verdict.as_str().to_string(),
             rules: names(&evaluation.rules),
             blockers: names(&evaluation.blockers),
-            findings: serde_json::Value::Array(evaluation.findings.iter().map(finding).collect()),
+            findings: serde_json::Value::Array(
+                evaluation
+                    .findings
+                    .iter()
+                    .take(MAX_STORED_FINDINGS)
+                    .map(finding)
+                    .collect(),
+            ),
+            findings_omitted: i64::try_from(
+                evaluation
+                    .findings
+                    .len()
+                    .saturating_sub(MAX_STORED_FINDINGS),
+            )
+            .unwrap_or(i64::MAX),
             engine_version: apptrust_rules::ENGINE_VERSION.to_string(),
             evaluated_at: evaluated_at.to_string(),
         }

@@ -1,13 +1,15 @@
 //! Re-evaluation after the rules engine changes: every version whose current evaluation was made
-//! by another engine version is evaluated again, in batches. Each batch is one transaction that
-//! also checks the lease, so the job is resumable (the work left is simply "stale evaluations")
-//! and never runs twice at once.
+//! by an *older* engine is evaluated again, in batches. Evaluations run before the transaction;
+//! each batch is then one transaction that also renews the lease, so the job is resumable (the
+//! work left is simply "evaluations by older engines") and never runs twice at once. Only older
+//! engines count, so that during a rolling upgrade the old build does not undo the new one.
 
-use apptrust_programs::{Cause, Deploy};
-use apptrust_rules::{CheckOptions, ENGINE_VERSION};
+use apptrust_programs::runs_on_atlassian::BADGE_ENVIRONMENT;
+use apptrust_programs::{AppVersion, Cause, Deploy};
+use apptrust_rules::{CheckOptions, ENGINE_VERSION, Evaluation};
 use sqlx::{Any, Row};
 
-use crate::deploy::{insert_evaluation, version_of};
+use crate::deploy::{insert_evaluation_row, version_of};
 use crate::evaluation::StoredEvaluation;
 use crate::{Actor, Store, StoreError, audit, badges, clock};
 
@@ -25,15 +27,58 @@ pub struct Batch {
     pub lease_held: bool,
 }
 
+/// Orders engine versions (`MAJOR.MINOR.PATCH+rules.N`). An unreadable one sorts first, so it
+/// is redone.
+fn engine_key(text: &str) -> Option<[u64; 4]> {
+    let (semver, rules) = text.split_once("+rules.")?;
+    let mut parts = semver.split('.').map(|p| p.parse::<u64>().ok());
+    Some([
+        parts.next()??,
+        parts.next()??,
+        parts.next()??,
+        rules.parse().ok()?,
+    ])
+}
+
+/// True when `stored` comes from an older engine than this build's.
+pub fn is_older_engine(stored: &str) -> bool {
+    engine_key(stored) < engine_key(ENGINE_VERSION)
+}
+
+/// One stale version, read before the transaction.
+struct Stale {
+    evaluation_id: i64,
+    version_id: i64,
+    app_id: i64,
+    environment_id: i64,
+    environment: String,
+    version: AppVersion,
+    manifest: String,
+}
+
 impl Store {
-    /// How many versions still carry an evaluation from another engine version.
-    pub async fn stale_evaluations(&self) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar::<Any, i64>(
-            "SELECT COUNT(*) FROM evaluations WHERE current = 1 AND engine_version <> $1",
+    /// The engine versions older than this build's that current evaluations still carry, with
+    /// how many each.
+    async fn older_engines(&self) -> Result<Vec<(String, i64)>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT engine_version, COUNT(*) AS n FROM evaluations WHERE current = 1 \
+             GROUP BY engine_version",
         )
-        .bind(ENGINE_VERSION)
-        .fetch_one(&self.read)
-        .await?)
+        .fetch_all(&self.read)
+        .await?;
+        let mut older = Vec::new();
+        for row in &rows {
+            let engine: String = row.try_get("engine_version")?;
+            if is_older_engine(&engine) {
+                older.push((engine, row.try_get("n")?));
+            }
+        }
+        Ok(older)
+    }
+
+    /// How many versions still carry an evaluation from an older engine.
+    pub async fn stale_evaluations(&self) -> Result<i64, StoreError> {
+        Ok(self.older_engines().await?.iter().map(|(_, n)| n).sum())
     }
 
     /// Re-evaluates up to `size` stale versions under the lease held by `owner`.
@@ -43,6 +88,23 @@ impl Store {
         size: i64,
         lease_seconds: i64,
     ) -> Result<Batch, StoreError> {
+        let mut batch = Batch::default();
+        let Some((engine, _)) = self.older_engines().await?.into_iter().next() else {
+            batch.lease_held = true;
+            return Ok(batch);
+        };
+        let stale = self.stale_versions(&engine, size).await?;
+        let manifests: Vec<String> = stale.iter().map(|s| s.manifest.clone()).collect();
+        let evaluations: Vec<Evaluation> = tokio::task::spawn_blocking(move || {
+            let options = CheckOptions::default();
+            manifests
+                .iter()
+                .map(|m| apptrust_rules::evaluate(m.as_bytes(), &options))
+                .collect()
+        })
+        .await
+        .map_err(|e| StoreError::Invalid(format!("evaluation failed: {e}")))?;
+
         let now = clock::now();
         let mut tx = self.write.begin().await?;
         let renewed = sqlx::query::<Any>(
@@ -56,81 +118,137 @@ impl Store {
         .execute(&mut *tx)
         .await?;
         if renewed.rows_affected() != 1 {
-            return Ok(Batch::default());
+            return Ok(batch);
         }
-        let stale = sqlx::query::<Any>(
-            "SELECT v.id, v.app_id, v.major, v.minor, v.patch, v.manifest, e.name AS env, \
-               (SELECT COUNT(*) FROM versions w WHERE w.environment_id = v.environment_id \
-                AND (w.major > v.major OR (w.major = v.major AND (w.minor > v.minor \
-                     OR (w.minor = v.minor AND w.patch > v.patch))))) AS newer \
-             FROM evaluations ev JOIN versions v ON v.id = ev.version_id \
-             JOIN environments e ON e.id = v.environment_id \
-             WHERE ev.current = 1 AND ev.engine_version <> $1 ORDER BY v.id LIMIT $2",
-        )
-        .bind(ENGINE_VERSION)
-        .bind(size)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut batch = Batch {
-            lease_held: true,
-            ..Batch::default()
-        };
-        let options = CheckOptions::default();
-        for row in &stale {
-            let version_id: i64 = row.try_get("id")?;
-            let app_id: i64 = row.try_get("app_id")?;
-            let manifest: String = row.try_get("manifest")?;
-            let environment: String = row.try_get("env")?;
-            let version = version_of(row)?;
-            let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), &options);
-            let stored = StoredEvaluation::new(&evaluation, &now);
-            insert_evaluation(&mut tx, version_id, &stored).await?;
-            batch.evaluated += 1;
-            // Only the latest version of production carries the badge.
-            if row.try_get::<i64, _>("newer")? > 0 {
+        batch.lease_held = true;
+        for (item, evaluation) in stale.iter().zip(&evaluations) {
+            // Retire exactly the evaluation that was read; if it changed meanwhile, skip.
+            let retired = sqlx::query::<Any>(
+                "UPDATE evaluations SET current = 0 WHERE id = $1 AND current = 1",
+            )
+            .bind(item.evaluation_id)
+            .execute(&mut *tx)
+            .await?;
+            if retired.rows_affected() != 1 {
                 continue;
             }
-            let mut badge = badges::load_runs_on_atlassian(&mut tx, app_id).await?;
-            let before = badge.status;
-            let rules = stored.rule_codes();
-            let deploy = Deploy {
-                environment: &environment,
-                version,
-                verdict: evaluation.verdict,
-                rules: &rules,
-                at: &now,
-            };
-            if let Some(event) = badge.apply(&deploy, Cause::Reevaluation) {
-                let reference = format!("reevaluation:{ENGINE_VERSION}");
-                badges::save_runs_on_atlassian(
-                    &mut tx,
-                    app_id,
-                    &badge,
-                    before,
-                    Some(&event),
-                    &reference,
-                    &now,
-                )
-                .await?;
-                let detail = serde_json::json!({
-                    "version": version.to_string(), "to": event.to.as_str(), "reasons": stored.rules,
-                    "engineVersion": ENGINE_VERSION,
-                });
-                audit::record(
-                    &mut tx,
-                    &Actor::system(JOB),
-                    "badge.change",
-                    &format!("app-id:{app_id}"),
-                    detail,
-                )
-                .await?;
+            let stored = StoredEvaluation::new(evaluation, &now);
+            insert_evaluation_row(&mut tx, item.version_id, &stored).await?;
+            batch.evaluated += 1;
+            if item.environment == BADGE_ENVIRONMENT
+                && self
+                    .move_badge(&mut tx, item, evaluation, &stored, &now)
+                    .await?
+            {
                 batch.badge_events += 1;
-            } else if environment == apptrust_programs::runs_on_atlassian::BADGE_ENVIRONMENT {
-                badges::save_runs_on_atlassian(&mut tx, app_id, &badge, before, None, "", &now)
-                    .await?;
             }
         }
         tx.commit().await?;
         Ok(batch)
+    }
+
+    async fn stale_versions(&self, engine: &str, size: i64) -> Result<Vec<Stale>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT ev.id AS evaluation_id, v.id, v.app_id, v.environment_id, v.major, v.minor, \
+               v.patch, v.manifest, e.name AS env \
+             FROM evaluations ev JOIN versions v ON v.id = ev.version_id \
+             JOIN environments e ON e.id = v.environment_id \
+             WHERE ev.current = 1 AND ev.engine_version = $1 ORDER BY v.id LIMIT $2",
+        )
+        .bind(engine)
+        .bind(size)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Stale {
+                    evaluation_id: row.try_get("evaluation_id")?,
+                    version_id: row.try_get("id")?,
+                    app_id: row.try_get("app_id")?,
+                    environment_id: row.try_get("environment_id")?,
+                    environment: row.try_get("env")?,
+                    version: version_of(row)?,
+                    manifest: row.try_get("manifest")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Moves the badge if this is still the latest production version. Takes the environment's
+    /// row lock first, as deploys do, so that a deploy and the job never overwrite each other's
+    /// badge. Returns true when an event was emitted.
+    async fn move_badge(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        item: &Stale,
+        evaluation: &Evaluation,
+        stored: &StoredEvaluation,
+        now: &str,
+    ) -> Result<bool, StoreError> {
+        sqlx::query::<Any>("UPDATE environments SET deploy_count = deploy_count WHERE id = $1")
+            .bind(item.environment_id)
+            .execute(&mut *tx)
+            .await?;
+        let v = item.version;
+        let newer = sqlx::query_scalar::<Any, i64>(
+            "SELECT COUNT(*) FROM versions w WHERE w.environment_id = $1 \
+             AND (w.major > $2 OR (w.major = $2 AND (w.minor > $3 \
+                  OR (w.minor = $3 AND w.patch > $4))))",
+        )
+        .bind(item.environment_id)
+        .bind(i64::from(v.major))
+        .bind(i64::from(v.minor))
+        .bind(i64::from(v.patch))
+        .fetch_one(&mut *tx)
+        .await?;
+        if newer > 0 {
+            return Ok(false);
+        }
+        let mut badge = badges::load_runs_on_atlassian(tx, item.app_id).await?;
+        let before = badge.status;
+        let rules = stored.rule_codes();
+        let deploy = Deploy {
+            environment: &item.environment,
+            version: v,
+            verdict: evaluation.verdict,
+            rules: &rules,
+            at: now,
+        };
+        let event = badge.apply(&deploy, Cause::Reevaluation);
+        let reference = format!("reevaluation:{ENGINE_VERSION}");
+        badges::save_runs_on_atlassian(
+            tx,
+            item.app_id,
+            &badge,
+            before,
+            event.as_ref(),
+            &reference,
+            now,
+        )
+        .await?;
+        let Some(event) = event else { return Ok(false) };
+        let detail = serde_json::json!({
+            "version": v.to_string(), "to": event.to.as_str(), "reasons": stored.rules,
+            "engineVersion": ENGINE_VERSION,
+        });
+        let subject = format!("app-id:{}", item.app_id);
+        audit::record(tx, &Actor::system(JOB), "badge.change", &subject, detail).await?;
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_older_engines_are_stale() {
+        assert!(is_older_engine("0.0.1+rules.0"));
+        assert!(is_older_engine("garbage"));
+        assert!(!is_older_engine(ENGINE_VERSION));
+        assert!(!is_older_engine("999.0.0+rules.1"));
+        let [a, b, c, r] = engine_key(ENGINE_VERSION).unwrap();
+        assert!(is_older_engine(&format!("{a}.{b}.{c}+rules.{}", r.saturating_sub(1))) || r == 0);
+        assert!(!is_older_engine(&format!("{a}.{b}.{c}+rules.{}", r + 1)));
     }
 }

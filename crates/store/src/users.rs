@@ -73,6 +73,16 @@ pub struct NewUser {
     pub site: Option<String>,
 }
 
+/// An API token as its owner sees it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenInfo {
+    pub id: i64,
+    pub label: String,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
 /// A browser session: the user and the token that state-changing requests must echo.
 #[derive(Clone, Debug)]
 pub struct Session {
@@ -323,12 +333,77 @@ impl Store {
     }
 
     /// Ends a session.
-    pub async fn end_session(&self, secret: &str) -> Result<(), StoreError> {
+    pub async fn end_session(&self, user: &User, secret: &str) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
         sqlx::query::<Any>("UPDATE sessions SET expires_at = $2 WHERE session_hash = $1")
             .bind(secrets::hash(secret))
             .bind(clock::now())
-            .execute(&self.write)
+            .execute(&mut *tx)
             .await?;
+        let subject = format!("user:{}", user.id);
+        audit::record(
+            &mut tx,
+            &user.actor(),
+            "session.end",
+            &subject,
+            serde_json::json!({}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A user's API tokens (never the secrets, which are not stored).
+    pub async fn tokens(&self, user: &User) -> Result<Vec<TokenInfo>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(user.id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(TokenInfo {
+                    id: r.try_get("id")?,
+                    label: r.try_get("label")?,
+                    created_at: r.try_get("created_at")?,
+                    revoked_at: r.try_get("revoked_at")?,
+                })
+            })
+            .collect()
+    }
+
+    /// Revokes one of `owner`'s tokens; refused (not found) for anyone else's.
+    pub async fn revoke_token(
+        &self,
+        owner: &User,
+        id: i64,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        let revoked = sqlx::query::<Any>(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(id)
+        .bind(owner.id)
+        .bind(clock::now())
+        .execute(&mut *tx)
+        .await?;
+        if revoked.rows_affected() != 1 {
+            return Err(StoreError::NotFound(format!(
+                "no live token {id} of this user"
+            )));
+        }
+        let subject = format!("user:{}", owner.id);
+        audit::record(
+            &mut tx,
+            actor,
+            "token.revoke",
+            &subject,
+            serde_json::json!({"token": id}),
+        )
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

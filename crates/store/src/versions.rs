@@ -31,9 +31,13 @@ pub struct VersionView {
     pub manifest: Option<String>,
 }
 
+const CURRENT_EVALUATION: &str = "ev.version_id = v.id AND ev.current = 1";
+const DEPLOY_TIME_EVALUATION: &str =
+    "ev.id = (SELECT MIN(first.id) FROM evaluations first WHERE first.version_id = v.id)";
+
 const VERSION_SELECT: &str = "SELECT v.id, a.key AS app_key, e.name AS env, v.major, v.minor, v.patch, \
       v.deployed_at, u.email AS deployed_by, v.manifest_sha256, v.change_report, \
-      ev.engine_version, ev.verdict, ev.rules, ev.blockers, ev.findings, ev.evaluated_at \
+      ev.engine_version, ev.verdict, ev.rules, ev.blockers, ev.findings, ev.findings_omitted, ev.evaluated_at \
     FROM versions v \
     JOIN apps a ON a.id = v.app_id \
     JOIN environments e ON e.id = v.environment_id \
@@ -61,6 +65,7 @@ fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
             rules: strings("rules")?,
             blockers: strings("blockers")?,
             findings: json("findings")?,
+            findings_omitted: row.try_get("findings_omitted")?,
             engine_version: row.try_get("engine_version")?,
             evaluated_at: row.try_get("evaluated_at")?,
         },
@@ -71,9 +76,11 @@ fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
 }
 
 impl Store {
-    /// One version by id, with the badge events its deploy caused.
+    /// One version by id as its deploy recorded it: with the evaluation made at deploy time, even
+    /// if a newer engine has re-evaluated it since (a replayed deploy must answer the same).
     pub(crate) async fn version_by_id(&self, id: i64) -> Result<VersionView, StoreError> {
-        let sql = format!("{VERSION_SELECT} WHERE v.id = $1");
+        let sql = format!("{VERSION_SELECT} WHERE v.id = $1")
+            .replace(CURRENT_EVALUATION, DEPLOY_TIME_EVALUATION);
         let row = sqlx::query::<Any>(&sql)
             .bind(id)
             .fetch_optional(&self.write)
@@ -120,7 +127,14 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.read)
             .await?;
-        rows.iter().map(version_view).collect()
+        // Lists leave the findings out: they are for one version's read.
+        rows.iter()
+            .map(|row| {
+                let mut view = version_view(row)?;
+                view.evaluation.findings = serde_json::Value::Null;
+                Ok(view)
+            })
+            .collect()
     }
 
     /// One version with its manifest.
@@ -157,5 +171,13 @@ impl Store {
                 .await?,
         );
         Ok(view)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_deploy_time_variant_replaces_the_current_evaluation_join() {
+        assert!(super::VERSION_SELECT.contains(super::CURRENT_EVALUATION));
     }
 }

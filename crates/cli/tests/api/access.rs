@@ -9,7 +9,58 @@ crate::on_both_databases!(
     anonymous_callers_reach_only_public_routes,
     roles_limit_what_users_may_do,
     sessions_need_the_csrf_token_for_changes,
+    tokens_can_be_listed_and_revoked,
 );
+
+fn tokens_can_be_listed_and_revoked(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let globex = app.partner("globex");
+    let (status, created) = app.post("/api/v1/me/tokens", Some(&acme), json!({"label": "ci"}));
+    assert_eq!(status, 201, "{created}");
+    let ci = created["token"].as_str().unwrap().to_string();
+    let (_, listed) = app.get("/api/v1/me/tokens", Some(&ci));
+    let tokens = listed["tokens"].as_array().unwrap();
+    assert_eq!(tokens.len(), 2);
+    assert!(
+        !listed.to_string().contains("apt_"),
+        "secrets are never listed"
+    );
+    let id = tokens.iter().find(|t| t["label"] == "ci").unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    // Another partner cannot revoke it.
+    let (status, _) = app.request(
+        "DELETE",
+        &format!("/api/v1/me/tokens/{id}"),
+        Some(&globex),
+        None,
+    );
+    assert_eq!(status, 404);
+    assert_eq!(app.get("/api/v1/me", Some(&ci)).0, 200);
+    let (status, _) = app.request(
+        "DELETE",
+        &format!("/api/v1/me/tokens/{id}"),
+        Some(&acme),
+        None,
+    );
+    assert_eq!(status, 204);
+    let (status, body) = app.get("/api/v1/me", Some(&ci));
+    assert_eq!(status, 401, "{body}");
+    assert_eq!(
+        app.get("/api/v1/me", Some(&acme)).0,
+        200,
+        "the other token still works"
+    );
+    let (_, audit) = app.get("/api/v1/audit?limit=200", Some(&app.staff_token));
+    assert!(
+        audit["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "token.revoke")
+    );
+}
 
 fn partners_cannot_reach_each_others_private_data(db: Db) {
     let app = TestApp::spawn(db);

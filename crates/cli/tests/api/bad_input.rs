@@ -88,6 +88,34 @@ fn malformed_requests_get_clear_errors(db: Db) {
     let (status, _) = app.get("/api/v1/no-such-route", None);
     assert_eq!(status, 404);
 
+    // NUL characters, which PostgreSQL cannot store, are refused at the edge on both databases.
+    for path in [
+        "/api/v1/apps/a%00b/trust",
+        "/api/v1/apps?q=%00",
+        "/api/v1/apps?partner=x%00",
+    ] {
+        let (status, body) = app.get(path, None);
+        assert_eq!(status, 400, "{path}: {body}");
+    }
+    let (status, body) = app.post(
+        "/api/v1/users",
+        Some(&app.staff_token),
+        json!({"name": "x", "email": "a\u{0}@b.test", "role": "staff"}),
+    );
+    assert_eq!(status, 422, "{body}");
+    let (status, _) = app.deploy(
+        &token,
+        "com.acme.bad",
+        "production",
+        json!({"manifest": ELIGIBLE, "idempotencyKey": "k\u{0}"}),
+    );
+    assert_eq!(status, 422);
+    // Keys that cannot name an app are not looked up (nor cached).
+    for key in ["bad%20key", ".dot", "x".repeat(300).as_str()] {
+        let (status, _) = app.get(&format!("/api/v1/apps/{key}/trust"), None);
+        assert_eq!(status, 404, "{key}");
+    }
+
     for bad in [
         json!({"key": "", "name": "x"}),
         json!({"key": "a/b", "name": "x"}),

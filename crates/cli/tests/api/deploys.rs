@@ -11,7 +11,40 @@ crate::on_both_databases!(
     concurrent_deploys_of_one_version_record_it_once,
     concurrent_auto_numbered_deploys_get_distinct_versions,
     search_filters_by_badge_and_pages,
+    stored_findings_are_bounded,
 );
+
+fn stored_findings_are_bounded(db: Db) {
+    let app = TestApp::spawn(db);
+    let token = app.partner("acme");
+    app.app(&token, "com.acme.many-hosts");
+    let hosts: String = (0..300)
+        .map(|n| format!("        - h{n}.example.com\n"))
+        .collect();
+    let manifest = format!(
+        "app:\n  id: ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000009\n\
+         permissions:\n  external:\n    fetch:\n      backend:\n{hosts}"
+    );
+    let (status, body) = app.deploy(
+        &token,
+        "com.acme.many-hosts",
+        "production",
+        json!({"manifest": manifest}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let findings = body["evaluation"]["findings"].as_array().unwrap();
+    assert_eq!(findings.len(), 200);
+    assert!(body["evaluation"]["findingsOmitted"].as_i64().unwrap() >= 100);
+    let (_, list) = app.get(
+        "/api/v1/apps/com.acme.many-hosts/environments/production/versions",
+        Some(&token),
+    );
+    assert!(
+        list["versions"][0]["evaluation"].get("findings").is_none(),
+        "lists leave findings out"
+    );
+    assert_eq!(list["versions"][0]["evaluation"]["verdict"], "not-eligible");
+}
 
 fn deploys_number_versions_and_move_the_badge(db: Db) {
     let app = TestApp::spawn(db);
@@ -176,7 +209,24 @@ fn requested_versions_must_move_forward_and_respect_consent(db: Db) {
     );
     let (status, body) = deploy(NOT_ELIGIBLE, "5.0.0");
     assert_eq!(status, 201, "{body}");
-    for bad in ["1.2", "01.0.0", "1.0.0-beta", "x", ""] {
+    // Numbers are bounded, so numbering can never wrap and make a newer version look older.
+    let (status, _) = deploy(NOT_ELIGIBLE, "999999999.999999999.999999999");
+    assert_eq!(status, 201);
+    let (status, body) = app.deploy(
+        &token,
+        "com.acme.two",
+        "staging",
+        json!({"manifest": NOT_ELIGIBLE}),
+    );
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("maximum"),
+        "{body}"
+    );
+    for bad in ["1.2", "01.0.0", "1.0.0-beta", "x", "", "1000000000.0.0"] {
         let (status, body) = deploy(ELIGIBLE, bad);
         assert_eq!(status, 422, "{bad}: {body}");
     }

@@ -135,6 +135,8 @@ fn health_metrics_and_the_front_page_answer(db: Db) {
         json!({"manifest": ELIGIBLE}),
     );
     app.get("/api/v1/apps/com.acme.m/trust", None);
+    let (status, _) = app.request("FROBNICATE", "/api/v1/apps/com.acme.m/trust", None, None);
+    assert_eq!(status, 405);
     let (_, metrics) = app.get("/metrics", None);
     let metrics = metrics.as_str().unwrap().to_string();
     assert!(metrics.contains("apptrust_http_requests_total{route=\"/api/v1/apps/{app}/trust\",method=\"GET\",status=\"200\"} 1"), "{metrics}");

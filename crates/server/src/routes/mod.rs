@@ -17,7 +17,7 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::error::ApiError;
 use crate::metrics;
@@ -33,7 +33,11 @@ pub fn router(state: AppState) -> Router {
                 .delete(session::end),
         )
         .route("/me", get(users::me))
-        .route("/me/tokens", post(users::create_token))
+        .route(
+            "/me/tokens",
+            post(users::create_token).get(users::list_tokens),
+        )
+        .route("/me/tokens/{id}", delete(users::revoke_token))
         .route("/users", post(users::create))
         .route("/partners", get(partners::list).post(partners::create))
         .route("/partners/{partner}", get(partners::show))
@@ -76,7 +80,27 @@ pub fn router(state: AppState) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(middleware::from_fn(refuse_nul_in_uri))
         .with_state(state)
+}
+
+/// Refuses a URI that encodes a NUL (`%00`) anywhere: no key, name or search needs one, and
+/// PostgreSQL cannot take one as text.
+async fn refuse_nul_in_uri(
+    request: axum::extract::Request,
+    next: middleware::Next,
+) -> axum::response::Response {
+    let uri = request.uri().to_string();
+    if uri
+        .as_bytes()
+        .windows(3)
+        .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    {
+        return axum::response::IntoResponse::into_response(ApiError::bad_request(
+            "the address must not contain NUL characters (%00)",
+        ));
+    }
+    next.run(request).await
 }
 
 /// Paging bounds shared by list routes.

@@ -57,6 +57,9 @@ pub async fn show(
     caller: SignedIn,
     Path(key): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
+    if PartnerKey::parse(&key).is_err() {
+        return Err(ApiError::not_found("no partner with this key"));
+    }
     let partner = state.store.partner(&key).await?;
     caller.for_partner(partner.id)?;
     Ok(axum::Json(partner))

@@ -78,8 +78,8 @@ pub async fn show(State(state): State<AppState>, request: Request) -> Result<Res
 pub async fn end(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let (mut parts, _) = request.into_parts();
     let secret = session_cookie(&parts).ok_or_else(ApiError::unauthorized)?;
-    SignedIn::from_request_parts(&mut parts, &state).await?;
-    state.store.end_session(&secret).await?;
+    let caller = SignedIn::from_request_parts(&mut parts, &state).await?;
+    state.store.end_session(caller.user(), &secret).await?;
     let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

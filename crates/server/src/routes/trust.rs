@@ -5,6 +5,8 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use apptrust_programs::AppKey;
+
 use crate::error::ApiError;
 use crate::state::AppState;
 use crate::trust_cache::Lookup;
@@ -14,6 +16,14 @@ pub async fn show(
     State(state): State<AppState>,
     Path(app): Path<String>,
 ) -> Result<Response, ApiError> {
+    // Only well-formed keys reach the cache and the database: anything else cannot name an app,
+    // and caching it would let anyone fill memory with junk keys.
+    if AppKey::parse(&app).is_err() {
+        return Err(ApiError::not_found(format!(
+            "no app with key `{}`",
+            app.chars().take(80).collect::<String>()
+        )));
+    }
     let cached = match state.trust_cache.get(&app) {
         Lookup::Fresh(cached) => cached,
         Lookup::Refresh(cached) => {

@@ -2,7 +2,7 @@
 
 use apptrust_programs::DisplayName;
 use apptrust_store::users::{NewUser, Role};
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -71,4 +71,25 @@ pub async fn create_token(
         StatusCode::CREATED,
         axum::Json(json!({"token": token, "label": body.label})),
     ))
+}
+
+/// `GET /api/v1/me/tokens`: the caller's tokens (labels and dates; secrets are never stored).
+pub async fn list_tokens(
+    State(state): State<AppState>,
+    caller: SignedIn,
+) -> Result<impl IntoResponse, ApiError> {
+    Ok(axum::Json(
+        json!({"tokens": state.store.tokens(caller.user()).await?}),
+    ))
+}
+
+/// `DELETE /api/v1/me/tokens/{id}`: revokes one of the caller's tokens at once.
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(id): Path<i64>,
+) -> Result<impl IntoResponse, ApiError> {
+    let user = caller.user();
+    state.store.revoke_token(user, id, &user.actor()).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -82,6 +82,8 @@ CREATE TABLE evaluations (
     rules           TEXT NOT NULL,
     blockers        TEXT NOT NULL,
     findings        TEXT NOT NULL,
+    -- Findings beyond the stored maximum are counted, not kept.
+    findings_omitted INTEGER NOT NULL DEFAULT 0,
     evaluated_at    TEXT NOT NULL,
     current         INTEGER NOT NULL DEFAULT 1
 );
