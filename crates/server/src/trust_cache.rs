@@ -6,7 +6,7 @@
 //! PostgreSQL before).
 
 use std::collections::HashMap;
-use std::sync::RwLock;
+use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
@@ -18,7 +18,9 @@ const MAX_ENTRIES: usize = 100_000;
 pub type Cached = Option<Bytes>;
 
 struct Entry {
-    fetched: Instant,
+    /// When the entry goes stale: the TTL shortened by up to a quarter at random, so that
+    /// entries filled together do not all expire (and hit the database) together.
+    stale_at: Instant,
     cached: Cached,
     /// Set when one reader has taken on refreshing a stale entry.
     refreshing: bool,
@@ -38,6 +40,9 @@ pub enum Lookup {
 pub struct TrustCache {
     ttl: Duration,
     entries: RwLock<HashMap<String, Entry>>,
+    /// One gate per key being loaded, so that a crowd of readers missing the same key (at start,
+    /// or after a deploy) sends one query to the database, not one each.
+    loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
 }
 
 impl TrustCache {
@@ -45,6 +50,7 @@ impl TrustCache {
         TrustCache {
             ttl,
             entries: RwLock::new(HashMap::new()),
+            loading: Mutex::new(HashMap::new()),
         }
     }
 
@@ -54,7 +60,7 @@ impl TrustCache {
             let entries = self.entries.read().unwrap_or_else(|p| p.into_inner());
             match entries.get(app_key) {
                 None => return Lookup::Miss,
-                Some(e) if e.fetched.elapsed() < self.ttl || e.refreshing => {
+                Some(e) if Instant::now() < e.stale_at || e.refreshing => {
                     return Lookup::Fresh(e.cached.clone());
                 }
                 Some(_) => {}
@@ -71,6 +77,27 @@ impl TrustCache {
         }
     }
 
+    /// False when the TTL is zero: nothing is kept, so there is nothing to wait for either.
+    pub fn enabled(&self) -> bool {
+        !self.ttl.is_zero()
+    }
+
+    /// The gate to hold while loading `app_key` after a miss; look the key up again once holding
+    /// it, since the previous holder has probably filled it.
+    pub fn gate(&self, app_key: &str) -> Arc<tokio::sync::Mutex<()>> {
+        let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        loading.entry(app_key.to_string()).or_default().clone()
+    }
+
+    /// Drops the gate once nobody else waits on it.
+    pub fn release_gate(&self, app_key: &str, gate: &Arc<tokio::sync::Mutex<()>>) {
+        let mut loading = self.loading.lock().unwrap_or_else(|p| p.into_inner());
+        // Two references: the map's and the caller's.
+        if Arc::strong_count(gate) <= 2 {
+            loading.remove(app_key);
+        }
+    }
+
     /// Stores an entry.
     pub fn put(&self, app_key: &str, cached: Cached) {
         if self.ttl.is_zero() {
@@ -80,10 +107,11 @@ impl TrustCache {
         if entries.len() >= MAX_ENTRIES {
             entries.clear();
         }
+        let now = Instant::now();
         entries.insert(
             app_key.to_string(),
             Entry {
-                fetched: Instant::now(),
+                stale_at: now + self.ttl.mul_f64(1.0 - jitter(app_key, now) / 4.0),
                 cached,
                 refreshing: false,
             },
@@ -106,6 +134,17 @@ impl TrustCache {
     pub fn len(&self) -> usize {
         self.entries.read().unwrap_or_else(|p| p.into_inner()).len()
     }
+}
+
+/// A number in [0, 1) that differs between keys and over time; spreading, not security.
+fn jitter(key: &str, now: Instant) -> f64 {
+    use std::hash::{BuildHasher, Hash, Hasher};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    key.hash(&mut hasher);
+    now.hash(&mut hasher);
+    #[allow(clippy::cast_precision_loss)]
+    let fraction = (hasher.finish() % 1_000_000) as f64 / 1_000_000.0;
+    fraction
 }
 
 #[cfg(test)]

@@ -131,7 +131,13 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
     };
     match url.kind {
         DatabaseKind::Postgres => {
-            let pool = options().connect(&url.url).await?;
+            // A few connections are opened at start and kept: opening one costs a PostgreSQL
+            // backend process, and a burst of first requests opening many at once showed as a
+            // 50 ms p99 on an otherwise idle server.
+            let pool = options()
+                .min_connections(settings.max_connections.min(8))
+                .connect(&url.url)
+                .await?;
             Ok(Store {
                 read: pool.clone(),
                 write: pool,

@@ -145,11 +145,19 @@ impl Store {
         // The change is classified against the environment's latest version. That costs two
         // evaluations, so it is done before the lock when possible (see `classify_ahead`); if
         // another deploy got in between, it is done again here, under the lock.
-        let previous = latest_version(&mut tx, environment_id).await?;
+        let previous = latest_version(&mut tx, environment_id, false).await?;
         let report = match (&previous, classified) {
             (None, _) => None,
             (Some(p), Some((id, report))) if p.id == id => report,
-            (Some(p), _) => classify(p.manifest.clone(), request.manifest.to_string()).await,
+            (Some(p), _) => {
+                let manifest = sqlx::query_scalar::<Any, String>(
+                    "SELECT manifest FROM versions WHERE id = $1",
+                )
+                .bind(p.id)
+                .fetch_one(&mut *tx)
+                .await?;
+                classify(manifest, request.manifest.to_string()).await
+            }
         };
         let previous_version = previous.as_ref().map(|p| p.version);
         // A change that cannot be classified is treated as needing consent: the safe side.
@@ -231,7 +239,7 @@ impl Store {
     }
 }
 
-/// The latest version of an environment, with its manifest.
+/// The latest version of an environment, with its manifest when asked for.
 struct Latest {
     id: i64,
     version: AppVersion,
@@ -241,14 +249,21 @@ struct Latest {
 async fn latest_version(
     connection: &mut sqlx::AnyConnection,
     environment_id: i64,
+    with_manifest: bool,
 ) -> Result<Option<Latest>, StoreError> {
-    let row = sqlx::query::<Any>(
-        "SELECT id, major, minor, patch, manifest FROM versions WHERE environment_id = $1 \
-         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
-    )
-    .bind(environment_id)
-    .fetch_optional(connection)
-    .await?;
+    let manifest = if with_manifest {
+        "manifest"
+    } else {
+        "'' AS manifest"
+    };
+    let sql = format!(
+        "SELECT id, major, minor, patch, {manifest} FROM versions WHERE environment_id = $1 \
+         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1"
+    );
+    let row = sqlx::query::<Any>(&sql)
+        .bind(environment_id)
+        .fetch_optional(connection)
+        .await?;
     row.map(|row| {
         Ok(Latest {
             id: row.try_get("id")?,
@@ -289,7 +304,7 @@ impl Store {
         let Some(environment_id) = environment_id else {
             return Ok(None);
         };
-        let latest = latest_version(&mut connection, environment_id).await?;
+        let latest = latest_version(&mut connection, environment_id, true).await?;
         drop(connection);
         match latest {
             None => Ok(None),

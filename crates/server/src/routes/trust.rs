@@ -25,30 +25,50 @@ pub async fn show(
         )));
     }
     let cached = match state.trust_cache.get(&app) {
-        Lookup::Fresh(cached) => cached,
-        Lookup::Refresh(cached) => {
-            let refresh = state.clone();
-            let key = app.clone();
-            tokio::spawn(async move {
-                match refresh.store.trust_document(&key).await {
-                    Ok(document) => refresh
-                        .trust_cache
-                        .put(&key, document.map(|d| Bytes::from(d.to_string()))),
-                    // Never serve a stale copy indefinitely: the next reader asks the database.
-                    Err(_) => refresh.trust_cache.forget(&key),
-                }
-            });
-            cached
-        }
+        Lookup::Miss if !state.trust_cache.enabled() => load(&state, &app).await?,
         Lookup::Miss => {
-            let document = state.store.trust_document(&app).await?;
-            let cached = document.map(|d| Bytes::from(d.to_string()));
-            state.trust_cache.put(&app, cached.clone());
-            cached
+            let gate = state.trust_cache.gate(&app);
+            let loaded = {
+                let _held = gate.lock().await;
+                match state.trust_cache.get(&app) {
+                    Lookup::Miss => load(&state, &app).await,
+                    other => Ok(serve(&state, &app, other)),
+                }
+            };
+            state.trust_cache.release_gate(&app, &gate);
+            loaded?
         }
+        other => serve(&state, &app, other),
     };
     match cached {
         Some(body) => Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()),
         None => Err(ApiError::not_found(format!("no app with key `{app}`"))),
+    }
+}
+
+/// Reads the document from the database and caches it.
+async fn load(state: &AppState, app: &str) -> Result<Option<Bytes>, ApiError> {
+    let document = state.store.trust_document(app).await?;
+    let cached = document.map(|d| Bytes::from(d.to_string()));
+    state.trust_cache.put(app, cached.clone());
+    Ok(cached)
+}
+
+/// Serves a cached entry, starting a background refresh when this caller was picked for it.
+fn serve(state: &AppState, app: &str, lookup: Lookup) -> Option<Bytes> {
+    match lookup {
+        Lookup::Fresh(cached) => cached,
+        Lookup::Refresh(cached) => {
+            let refresh = state.clone();
+            let key = app.to_string();
+            tokio::spawn(async move {
+                if load(&refresh, &key).await.is_err() {
+                    // Never serve a stale copy indefinitely: the next reader asks the database.
+                    refresh.trust_cache.forget(&key);
+                }
+            });
+            cached
+        }
+        Lookup::Miss => None,
     }
 }

@@ -88,6 +88,8 @@ CREATE TABLE evaluations (
     current         INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX evaluations_current ON evaluations (version_id) WHERE current = 1;
+-- Every evaluation of a version, oldest first (the deploy-time one answers replays).
+CREATE INDEX evaluations_version ON evaluations (version_id, id);
 CREATE INDEX evaluations_stale ON evaluations (engine_version, version_id) WHERE current = 1;
 
 -- The current state of each badge of each app.
