@@ -171,6 +171,22 @@ impl Store {
             })
     }
 
+    /// Fails with "not found" unless the app has this environment (one indexed lookup, for
+    /// routes that only need to know it exists).
+    pub async fn require_environment(&self, app: &App, name: &str) -> Result<(), StoreError> {
+        sqlx::query_scalar::<Any, i64>(
+            "SELECT id FROM environments WHERE app_id = $1 AND name = $2",
+        )
+        .bind(app.id)
+        .bind(name)
+        .fetch_optional(&self.read)
+        .await?
+        .map(|_| ())
+        .ok_or_else(|| {
+            StoreError::NotFound(format!("app `{}` has no environment `{name}`", app.key))
+        })
+    }
+
     /// Adds a custom environment.
     pub async fn create_environment(
         &self,

@@ -65,7 +65,7 @@ pub async fn create(
         ));
     }
     // Checked before the evaluation so that a typo in the URL costs nothing.
-    state.store.environment(&app, &env).await?;
+    state.store.require_environment(&app, &env).await?;
     // A retry returns what was recorded, even if the rules engine has changed since.
     if let Some(key) = &idempotency_key {
         let fingerprint = apptrust_store::secrets::hash(&body.manifest);

@@ -33,7 +33,7 @@ pub async fn list(
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let app = caller.app(&state, &key).await?;
-    state.store.environment(&app, &env).await?;
+    state.store.require_environment(&app, &env).await?;
     let limit = page_limit(query.limit)?;
     let before = query.before.as_deref().map(parse_version).transpose()?;
     // One more than asked tells whether another page exists.
