@@ -160,17 +160,6 @@ impl Store {
             .collect()
     }
 
-    /// One environment of an app.
-    pub async fn environment(&self, app: &App, name: &str) -> Result<Environment, StoreError> {
-        self.environments(app)
-            .await?
-            .into_iter()
-            .find(|e| e.name == name)
-            .ok_or_else(|| {
-                StoreError::NotFound(format!("app `{}` has no environment `{name}`", app.key))
-            })
-    }
-
     /// Fails with "not found" unless the app has this environment (one indexed lookup, for
     /// routes that only need to know it exists).
     pub async fn require_environment(&self, app: &App, name: &str) -> Result<(), StoreError> {
