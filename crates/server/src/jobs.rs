@@ -46,9 +46,10 @@ async fn reevaluate(state: &AppState) -> Result<(), apptrust_store::StoreError> 
         if batch.badge_events > 0 {
             state.trust_cache.clear();
         }
-        for _ in 0..batch.evaluated {
-            state.metrics.count("apptrust_reevaluations_total", "done");
-        }
+        let evaluated = u64::try_from(batch.evaluated).unwrap_or(u64::MAX);
+        state
+            .metrics
+            .add("apptrust_reevaluations_total", "done", evaluated);
     }
     state.store.release_lease(JOB, &state.instance).await?;
     if total > 0 {

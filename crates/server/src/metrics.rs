@@ -48,8 +48,13 @@ impl Metrics {
 
     /// Adds one to a labelled counter, e.g. (`apptrust_deploys_total`, `eligible`).
     pub fn count(&self, name: &'static str, label: &str) {
+        self.add(name, label, 1);
+    }
+
+    /// Adds `n` to a labelled counter.
+    pub fn add(&self, name: &'static str, label: &str, n: u64) {
         let mut counters = self.counters.lock().unwrap_or_else(|p| p.into_inner());
-        *counters.entry((name, label.to_string())).or_default() += 1;
+        *counters.entry((name, label.to_string())).or_default() += n;
     }
 
     /// The exposition text, with extra gauges appended.

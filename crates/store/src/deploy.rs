@@ -36,24 +36,23 @@ pub struct DeployOutcome {
 }
 
 impl Store {
-    /// Records a deploy; see the module doc.
+    /// Records a deploy; see the module doc. A reused idempotency key is caught by its unique
+    /// constraint and answered with the earlier deploy (callers that want to skip the evaluation
+    /// of a retry call [`Store::find_replay`] first, as the API does).
     pub async fn deploy(&self, request: &DeployRequest<'_>) -> Result<DeployOutcome, StoreError> {
         let fingerprint = secrets::hash(request.manifest);
-        if let Some(key) = request.idempotency_key
-            && let Some(outcome) = self.replay(request, key, &fingerprint).await?
-        {
-            return Ok(outcome);
-        }
-        match self.record(request, &fingerprint).await {
-            // Two deploys with the same key raced: the loser returns the winner's result.
-            Err(StoreError::Conflict(_)) if request.idempotency_key.is_some() => {
-                let key = request.idempotency_key.unwrap_or_default();
+        match (
+            self.record(request, &fingerprint).await,
+            request.idempotency_key,
+        ) {
+            // The key was used before, or two deploys with it raced: answer with the recorded one.
+            (Err(StoreError::Conflict(conflict)), Some(key)) => {
                 match self.replay(request, key, &fingerprint).await? {
                     Some(outcome) => Ok(outcome),
-                    None => self.record(request, &fingerprint).await,
+                    None => Err(StoreError::Conflict(conflict)),
                 }
             }
-            other => other,
+            (other, _) => other,
         }
     }
 
