@@ -34,6 +34,18 @@ impl Verdict {
         }
     }
 
+    /// Reads a verdict as [`Verdict::as_str`] spells it.
+    pub fn parse(text: &str) -> Option<Verdict> {
+        [
+            Verdict::Eligible,
+            Verdict::NotEligible,
+            Verdict::Blocked,
+            Verdict::Error,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == text)
+    }
+
     /// The verdict as written in reports.
     pub fn as_str(self) -> &'static str {
         match self {

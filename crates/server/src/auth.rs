@@ -8,6 +8,7 @@ use apptrust_programs::AppKey;
 use apptrust_store::apps::App;
 use apptrust_store::secrets;
 use apptrust_store::users::{Role, User};
+
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
@@ -24,12 +25,30 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 /// (such as the body) is looked at, so an unauthenticated caller learns nothing from validation
 /// errors.
 #[derive(Clone, Debug)]
-pub struct SignedIn(pub User);
+pub struct SignedIn(pub User, pub Via);
+
+/// The credential a request came with.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// An API token, by id; and when it expires.
+    Token { id: i64, expires_at: Option<String> },
+    /// A browser session, by id, and the token it was opened with.
+    Session { id: i64, token_id: Option<i64> },
+}
 
 impl SignedIn {
     /// The user.
     pub fn user(&self) -> &User {
         &self.0
+    }
+
+    /// The token behind this request, directly or through its session: what a token issued
+    /// now descends from.
+    pub fn token_id(&self) -> Option<i64> {
+        match &self.1 {
+            Via::Token { id, .. } => Some(*id),
+            Via::Session { token_id, .. } => *token_id,
+        }
     }
 
     /// The user if they are staff, or 403.
@@ -69,13 +88,12 @@ impl FromRequestParts<AppState> for SignedIn {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
         identify(parts, state)
             .await?
-            .map(SignedIn)
             .ok_or_else(ApiError::unauthorized)
     }
 }
 
 /// The user behind a request's credentials: `None` without credentials, an error for bad ones.
-async fn identify(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiError> {
+async fn identify(parts: &Parts, state: &AppState) -> Result<Option<SignedIn>, ApiError> {
     if let Some(value) = parts.headers.get(header::AUTHORIZATION) {
         let token = value
             .to_str()
@@ -83,16 +101,24 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiEr
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .ok_or_else(|| invalid_token("use `Authorization: Bearer <token>`"))?;
-        return match state.store.user_by_token(token).await? {
-            Some(user) => Ok(Some(user)),
-            None => Err(invalid_token("the token is unknown or revoked")),
+        return match state.store.token_holder(token).await? {
+            Some(holder) => Ok(Some(SignedIn(
+                holder.user,
+                Via::Token {
+                    id: holder.token_id,
+                    expires_at: holder.expires_at,
+                },
+            ))),
+            None => Err(invalid_token(
+                "the token is unknown, revoked or expired, or its user is disabled",
+            )),
         };
     }
     let Some(secret) = session_cookie(parts) else {
         return Ok(None);
     };
     let Some(session) = state.store.session(&secret).await? else {
-        return Err(invalid_token("the session has expired; sign in again"));
+        return Err(invalid_token("the session has ended; sign in again"));
     };
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
@@ -107,7 +133,13 @@ async fn identify(parts: &Parts, state: &AppState) -> Result<Option<User>, ApiEr
             ));
         }
     }
-    Ok(Some(session.user))
+    Ok(Some(SignedIn(
+        session.user,
+        Via::Session {
+            id: session.id,
+            token_id: session.token_id,
+        },
+    )))
 }
 
 fn invalid_token(why: &str) -> ApiError {

@@ -2,9 +2,12 @@
 //! example manifests, so that a newcomer sees badges, reasons and badge events at once.
 
 use apptrust_programs::{AppKey, PartnerKey};
-use apptrust_rules::CheckOptions;
+use std::sync::Arc;
+
 use apptrust_store::apps::NewApp;
 use apptrust_store::deploy::DeployRequest;
+use apptrust_store::evaluator::Evaluator;
+use apptrust_store::tokens::NewToken;
 use apptrust_store::users::{NewUser, Role, User};
 use apptrust_store::{Actor, Store, StoreError};
 
@@ -17,13 +20,29 @@ pub struct DemoLogins {
     pub partner_token: String,
 }
 
+const STAFF_EMAIL: &str = "staff@demo.apptrust.invalid";
+const PARTNER_EMAIL: &str = "dev@acme.demo.apptrust.invalid";
+const PARTNER: &str = "acme";
+
 /// Seeds the demo data unless it is already there, and issues fresh tokens either way (tokens
-/// are stored hashed, so earlier ones cannot be shown again).
-pub async fn seed(store: &Store) -> Result<DemoLogins, StoreError> {
+/// are stored hashed, so earlier ones cannot be shown again), revoking the demo users' earlier
+/// tokens and sessions. Refuses a database that holds anything besides the demo's users and
+/// partner: the demo must never add a known-token staff user to a real installation.
+pub async fn seed(store: &Store, evaluator: &Evaluator) -> Result<DemoLogins, StoreError> {
     let actor = Actor::system("demo");
-    let staff_email = "staff@demo.apptrust.invalid";
-    let partner_email = "dev@acme.demo.apptrust.invalid";
-    if store.partner("acme").await.is_err() {
+    let (users, partners) = store
+        .data_other_than(&[STAFF_EMAIL, PARTNER_EMAIL], &[PARTNER])
+        .await?;
+    if users > 0 || partners > 0 {
+        return Err(StoreError::Conflict(format!(
+            "refusing --demo: this database holds data that is not the demo's ({users} other \
+             users, {partners} other partners); give the demo its own file, e.g. \
+             `--database demo.db`"
+        )));
+    }
+    let staff_email = STAFF_EMAIL;
+    let partner_email = PARTNER_EMAIL;
+    if store.partner(PARTNER).await.is_err() {
         let key = PartnerKey::parse("acme").map_err(|e| StoreError::Invalid(e.to_string()))?;
         store
             .create_partner(&key, "Acme Apps (demo)", &actor)
@@ -52,13 +71,25 @@ pub async fn seed(store: &Store) -> Result<DemoLogins, StoreError> {
                 &actor,
             )
             .await?;
-        seed_apps(store, &developer, &actor).await?;
+        seed_apps(store, &developer, &actor, evaluator).await?;
     }
     let staff = demo_user(store, staff_email).await?;
     let partner = demo_user(store, partner_email).await?;
+    let new = NewToken {
+        label: "demo",
+        expires_at: None,
+        parent: None,
+    };
+    let mut tokens = Vec::new();
+    for user in [&staff, &partner] {
+        store.revoke_all_tokens(user.id, &actor).await?;
+        tokens.push(store.create_token(user, &new, i64::MAX).await?.1);
+    }
+    let [staff_token, partner_token] =
+        <[String; 2]>::try_from(tokens).map_err(|_| StoreError::Invalid("demo tokens".into()))?;
     Ok(DemoLogins {
-        staff_token: store.create_token(&staff, "demo").await?,
-        partner_token: store.create_token(&partner, "demo").await?,
+        staff_token,
+        partner_token,
     })
 }
 
@@ -69,7 +100,12 @@ async fn demo_user(store: &Store, email: &str) -> Result<User, StoreError> {
         .ok_or_else(|| StoreError::NotFound(format!("demo user {email} is missing")))
 }
 
-async fn seed_apps(store: &Store, developer: &User, actor: &Actor) -> Result<(), StoreError> {
+async fn seed_apps(
+    store: &Store,
+    developer: &User,
+    actor: &Actor,
+    evaluator: &Evaluator,
+) -> Result<(), StoreError> {
     let app = |key: &str, name: &str| -> Result<NewApp, StoreError> {
         Ok(NewApp {
             key: AppKey::parse(key).map_err(|e| StoreError::Invalid(e.to_string()))?,
@@ -82,35 +118,39 @@ async fn seed_apps(store: &Store, developer: &User, actor: &Actor) -> Result<(),
     let issues = store
         .create_app(&app("com.acme.issue-insights", "Issue Insights")?, actor)
         .await?;
-    deploy(store, &issues, developer, "production", ELIGIBLE).await?;
+    deploy(store, evaluator, &issues, developer, "production", ELIGIBLE).await?;
     // An app that had the badge and lost it when a new version widened its egress.
     let reports = store
         .create_app(&app("com.acme.vendor-reports", "Vendor Reports")?, actor)
         .await?;
-    deploy(store, &reports, developer, "production", ELIGIBLE).await?;
-    deploy(store, &reports, developer, "development", NOT_ELIGIBLE).await?;
-    deploy(store, &reports, developer, "production", NOT_ELIGIBLE).await?;
+    for (environment, manifest) in [
+        ("production", ELIGIBLE),
+        ("development", NOT_ELIGIBLE),
+        ("production", NOT_ELIGIBLE),
+    ] {
+        deploy(store, evaluator, &reports, developer, environment, manifest).await?;
+    }
     Ok(())
 }
 
 async fn deploy(
     store: &Store,
+    evaluator: &Evaluator,
     app: &apptrust_store::apps::App,
     developer: &User,
     environment: &str,
     manifest: &str,
 ) -> Result<(), StoreError> {
-    let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), &CheckOptions::default());
-    store
-        .deploy(&DeployRequest {
-            app,
-            environment,
-            manifest,
-            requested_version: None,
-            idempotency_key: None,
-            evaluation: &evaluation,
-            deployer: developer,
-        })
-        .await?;
+    let assessed = apptrust_store::deploy::assess(evaluator, Arc::from(manifest)).await?;
+    let request = DeployRequest {
+        app,
+        environment,
+        manifest,
+        requested_version: None,
+        idempotency_key: None,
+        assessed: &assessed,
+        deployer: developer,
+    };
+    store.deploy(&request, evaluator).await?;
     Ok(())
 }

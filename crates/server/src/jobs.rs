@@ -37,7 +37,7 @@ async fn reevaluate(state: &AppState) -> Result<(), apptrust_store::StoreError> 
     loop {
         let batch = state
             .store
-            .reevaluate_batch(&state.instance, BATCH, LEASE_SECONDS)
+            .reevaluate_batch(&state.instance, BATCH, LEASE_SECONDS, &state.evaluator)
             .await?;
         if !batch.lease_held || batch.evaluated == 0 {
             break;

@@ -3,9 +3,11 @@
 //! grouped by resource under `routes/`.
 
 mod auth;
+mod connection;
 pub mod demo;
 mod error;
 mod extract;
+mod headers;
 mod jobs;
 mod metrics;
 mod routes;

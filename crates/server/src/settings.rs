@@ -16,19 +16,52 @@ pub struct Settings {
     pub demo: bool,
     /// Connections per instance (PostgreSQL) or readers (SQLite).
     pub max_connections: u32,
-    /// Largest request body accepted, in bytes.
+    /// Largest deploy request body, in bytes (the manifest travels JSON-escaped inside it).
     pub max_body_bytes: usize,
+    /// Largest body of any other JSON request, in bytes.
+    pub max_json_body_bytes: usize,
+    /// Largest sign-in body, in bytes: the route is public, and a token is 68 characters.
+    pub max_sign_in_body_bytes: usize,
     /// How long a public trust document may be served from memory, in milliseconds. Deploys on
     /// the same instance refresh it at once; other instances see a change within this time.
     pub trust_cache_ms: u64,
     /// How often the background job looks for stale evaluations, in milliseconds.
     pub job_interval_ms: u64,
-    /// Manifests evaluated at once; further deploys wait (bounds memory under hostile input).
+    /// Manifests evaluated at once; further deploys wait.
     pub evaluation_slots: usize,
+    /// Memory that evaluations running at once may take together, in MiB: each reserves about
+    /// 100 times its manifest's size first, so a flood of large deploys queues instead of
+    /// exhausting memory.
+    pub evaluation_memory_mib: usize,
+    /// How long a deploy may wait for an evaluation slot before it is refused with `503`.
+    pub evaluation_queue_timeout_ms: u64,
     /// Lifetime of a browser session, in hours.
     pub session_hours: i64,
-    /// Mark the session cookie `Secure` (set when served over HTTPS).
-    pub secure_cookies: bool,
+    /// Mark the session cookie `Secure`. Unset: automatic (on when the listen address is not
+    /// loopback, or the request came over HTTPS according to `X-Forwarded-Proto`).
+    pub secure_cookies: Option<bool>,
+    /// Open HTTP connections at once; more are answered `503` and closed.
+    pub max_http_connections: usize,
+    /// Time a client has to send a request head, from its first byte, in milliseconds.
+    pub header_read_timeout_ms: u64,
+    /// Time a client has to send a request body, in milliseconds.
+    pub body_read_timeout_ms: u64,
+    /// Time an open connection may wait for its next request, in milliseconds.
+    pub idle_timeout_ms: u64,
+    /// Time a stop waits for requests in flight, in milliseconds.
+    pub shutdown_grace_ms: u64,
+    /// Largest request head (request line and headers), in bytes.
+    pub max_head_bytes: usize,
+    /// Longest request line, in bytes.
+    pub max_request_line_bytes: usize,
+    /// Most header fields in one request.
+    pub max_headers: usize,
+    /// Longest search text (`q`), in characters.
+    pub max_search_chars: usize,
+    /// Live API tokens one user may hold.
+    pub max_tokens_per_user: i64,
+    /// Environments one app may have (the three standard ones included).
+    pub max_environments_per_app: i64,
 }
 
 impl Default for Settings {
@@ -39,11 +72,26 @@ impl Default for Settings {
             demo: false,
             max_connections: 16,
             max_body_bytes: 4 * 1024 * 1024,
+            max_json_body_bytes: 64 * 1024,
+            max_sign_in_body_bytes: 1024,
             trust_cache_ms: 1000,
             job_interval_ms: 5000,
             evaluation_slots: std::thread::available_parallelism().map_or(2, usize::from),
+            evaluation_memory_mib: 256,
+            evaluation_queue_timeout_ms: 30_000,
             session_hours: 12,
-            secure_cookies: false,
+            secure_cookies: None,
+            max_http_connections: 512,
+            header_read_timeout_ms: 10_000,
+            body_read_timeout_ms: 30_000,
+            idle_timeout_ms: 60_000,
+            shutdown_grace_ms: 30_000,
+            max_head_bytes: 32 * 1024,
+            max_request_line_bytes: 8 * 1024,
+            max_headers: 100,
+            max_search_chars: 200,
+            max_tokens_per_user: 100,
+            max_environments_per_app: 50,
         }
     }
 }

@@ -5,9 +5,11 @@ use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
+use apptrust_store::evaluator::{Evaluator, EvaluatorLimits};
 use apptrust_store::{DatabaseUrl, PoolSettings, Store, secrets};
 use tokio::net::TcpListener;
-use tokio::sync::Semaphore;
+
+use crate::connection::{ConnectionLimits, ServeLimits};
 
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -38,12 +40,39 @@ pub async fn open_store(settings: &Settings) -> Result<Store, apptrust_store::St
     Store::open(&url, &pool).await
 }
 
+/// The evaluator that the settings describe.
+pub fn evaluator(settings: &Settings) -> Evaluator {
+    Evaluator::new(EvaluatorLimits {
+        slots: settings.evaluation_slots.max(1),
+        memory_bytes: settings
+            .evaluation_memory_mib
+            .max(1)
+            .saturating_mul(1024 * 1024),
+        queue_timeout: Duration::from_millis(settings.evaluation_queue_timeout_ms),
+    })
+}
+
+fn serve_limits(settings: &Settings) -> ServeLimits {
+    ServeLimits {
+        connection: ConnectionLimits {
+            header_read: Duration::from_millis(settings.header_read_timeout_ms.max(1)),
+            idle: Duration::from_millis(settings.idle_timeout_ms.max(1)),
+            max_head_bytes: settings.max_head_bytes.max(1024),
+            max_request_line_bytes: settings.max_request_line_bytes.max(256),
+            max_headers: settings.max_headers.max(8),
+        },
+        max_connections: settings.max_http_connections.max(1),
+        shutdown_grace: Duration::from_millis(settings.shutdown_grace_ms),
+    }
+}
+
 /// Runs the service until it is asked to stop.
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
     let store = open_store(&settings).await?;
     store.migrate().await?;
+    let evaluator = evaluator(&settings);
     let demo = if settings.demo {
-        Some(crate::demo::seed(&store).await?)
+        Some(crate::demo::seed(&store, &evaluator).await?)
     } else {
         None
     };
@@ -54,24 +83,27 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
             source,
         })?;
     let address = listener.local_addr()?;
-    let random = secrets::new_secret("").unwrap_or_default();
-    let instance = format!("{}-{}", std::process::id(), random.get(..8).unwrap_or(""));
+    // Random, so that nothing about the process (such as its id) shows in `/readyz` or leases.
+    let instance = secrets::new_secret("")
+        .ok()
+        .and_then(|s| s.get(..12).map(str::to_string))
+        .unwrap_or_else(|| "instance".to_string());
+    let limits = serve_limits(&settings);
     let state = AppState {
         trust_cache: Arc::new(TrustCache::new(Duration::from_millis(
             settings.trust_cache_ms,
         ))),
         metrics: Arc::new(Metrics::default()),
-        evaluations: Arc::new(Semaphore::new(settings.evaluation_slots.max(1))),
+        evaluator,
         instance: instance.into(),
+        loopback: address.ip().is_loopback(),
         settings: Arc::new(settings),
         store: store.clone(),
     };
     announce(&address, &state, demo.as_ref());
     let jobs = tokio::spawn(crate::jobs::run(state.clone()));
     let app = crate::routes::router(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    crate::connection::serve(listener, app, limits, shutdown_signal()).await;
     jobs.abort();
     store.close().await;
     Ok(())
@@ -86,9 +118,15 @@ fn announce(
     let mut out = std::io::stdout().lock();
     let url = format!("http://{address}");
     let _ = writeln!(out, "apptrust serve: listening on {url}");
+    let cookies = match state.settings.secure_cookies {
+        Some(true) => "always Secure",
+        Some(false) => "never Secure (secure-cookies = false)",
+        None if state.loopback => "Secure when X-Forwarded-Proto says https (loopback)",
+        None => "Secure (not loopback)",
+    };
     let _ = writeln!(
         out,
-        "  database: {} ({})  instance: {}",
+        "  database: {} ({})  instance: {}  session cookies: {cookies}",
         state
             .settings
             .database

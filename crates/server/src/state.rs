@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use apptrust_store::Store;
-use tokio::sync::Semaphore;
+use apptrust_store::evaluator::Evaluator;
 
 use crate::metrics::Metrics;
 use crate::settings::Settings;
@@ -16,8 +16,11 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub trust_cache: Arc<TrustCache>,
     pub metrics: Arc<Metrics>,
-    /// Bounds how many manifests are evaluated at once.
-    pub evaluations: Arc<Semaphore>,
+    /// Runs manifest evaluations within the slots and the memory budget.
+    pub evaluator: Evaluator,
     /// This instance's name in job leases.
     pub instance: Arc<str>,
+    /// The listen address is loopback: cookies may go without `Secure` unless a proxy says
+    /// HTTPS.
+    pub loopback: bool,
 }

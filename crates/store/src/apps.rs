@@ -137,15 +137,21 @@ impl Store {
     }
 
     /// The environments of an app, with the latest version of each.
-    pub async fn environments(&self, app: &App) -> Result<Vec<Environment>, StoreError> {
+    pub async fn environments(
+        &self,
+        app: &App,
+        page: crate::Page,
+    ) -> Result<Vec<Environment>, StoreError> {
         let rows = sqlx::query::<Any>(
             "SELECT e.id, e.name, e.created_at, \
                (SELECT v.major || '.' || v.minor || '.' || v.patch FROM versions v \
                 WHERE v.environment_id = e.id ORDER BY v.major DESC, v.minor DESC, v.patch DESC \
                 LIMIT 1) AS latest \
-             FROM environments e WHERE e.app_id = $1 ORDER BY e.id",
+             FROM environments e WHERE e.app_id = $1 AND e.id > $2 ORDER BY e.id LIMIT $3",
         )
         .bind(app.id)
+        .bind(page.after)
+        .bind(page.limit)
         .fetch_all(&self.read)
         .await?;
         rows.iter()
@@ -176,14 +182,32 @@ impl Store {
         })
     }
 
-    /// Adds a custom environment.
+    /// Adds a custom environment, refused once the app has `max` of them.
     pub async fn create_environment(
         &self,
         app: &App,
         name: &EnvironmentName,
+        max: i64,
         actor: &Actor,
     ) -> Result<Environment, StoreError> {
         let mut tx = self.write.begin().await?;
+        // Serialises environment creation per app (a row lock on PostgreSQL), so the cap holds.
+        sqlx::query::<Any>("UPDATE apps SET id = id WHERE id = $1")
+            .bind(app.id)
+            .execute(&mut *tx)
+            .await?;
+        let count: i64 =
+            sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM environments WHERE app_id = $1")
+                .bind(app.id)
+                .fetch_one(&mut *tx)
+                .await?;
+        if count >= max {
+            return Err(StoreError::Conflict(format!(
+                "app `{}` has {count} environments, the most allowed \
+                 (`max-environments-per-app`)",
+                app.key
+            )));
+        }
         let now = clock::now();
         let id = sqlx::query_scalar::<Any, i64>(
             "INSERT INTO environments (app_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",

@@ -18,6 +18,26 @@ pub fn from_now(seconds: i64) -> String {
     format(OffsetDateTime::now_utc() + time::Duration::seconds(seconds))
 }
 
+/// Reads an RFC 3339 time (any offset) into the stored form; `None` if it is not one.
+pub fn parse(text: &str) -> Option<String> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(|at| format(at.to_offset(time::UtcOffset::UTC)))
+}
+
+/// Whole seconds from now until a stored time (negative when it has passed, 0 if unreadable).
+pub fn seconds_until(stored: &str) -> i64 {
+    OffsetDateTime::parse(stored, &time::format_description::well_known::Rfc3339)
+        .map(|at| (at - OffsetDateTime::now_utc()).whole_seconds())
+        .unwrap_or(0)
+}
+
+/// A pseudo-random number of milliseconds below `bound`, to spread retries apart.
+pub fn jitter_ms(bound: u32) -> u32 {
+    let nanos = OffsetDateTime::now_utc().nanosecond();
+    nanos % bound.max(1)
+}
+
 fn format(at: OffsetDateTime) -> String {
     // The format has no fallible parts for years 0..=9999; fall back to the epoch rather than panic.
     at.format(FORMAT)

@@ -39,24 +39,49 @@ impl DatabaseUrl {
         self.kind
     }
 
-    /// The URL with any password hidden, for messages.
+    /// The URL with any password hidden, for messages: the one in the user part and the
+    /// values of query parameters that carry secrets (`?password=`, `sslpassword=`, ...).
     pub fn redacted(&self) -> String {
-        match (self.url.find("://"), self.url.rfind('@')) {
+        let (base, query) = match self.url.split_once('?') {
+            Some((base, query)) => (base, Some(query)),
+            None => (self.url.as_str(), None),
+        };
+        let mut out = match (base.find("://"), base.rfind('@')) {
             (Some(scheme), Some(at)) if at > scheme => {
-                let credentials = &self.url[scheme + 3..at];
+                let credentials = &base[scheme + 3..at];
                 match credentials.find(':') {
                     Some(colon) => format!(
                         "{}{}:***{}",
-                        &self.url[..scheme + 3],
+                        &base[..scheme + 3],
                         &credentials[..colon],
-                        &self.url[at..]
+                        &base[at..]
                     ),
-                    None => self.url.clone(),
+                    None => base.to_string(),
                 }
             }
-            _ => self.url.clone(),
+            _ => base.to_string(),
+        };
+        if let Some(query) = query {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if is_secret_parameter(key) => format!("{key}=***"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            out.push('?');
+            out.push_str(&params.join("&"));
         }
+        out
     }
+}
+
+/// Query parameters whose values are secrets.
+fn is_secret_parameter(key: &str) -> bool {
+    let key = key.to_ascii_lowercase();
+    ["pass", "secret", "token", "key"]
+        .iter()
+        .any(|word| key.contains(word))
 }
 
 impl fmt::Debug for DatabaseUrl {
@@ -142,6 +167,7 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                 read: pool.clone(),
                 write: pool,
                 kind: url.kind,
+                environment_locks: std::sync::Arc::default(),
             })
         }
         DatabaseKind::Sqlite => {
@@ -151,6 +177,7 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                 read,
                 write,
                 kind: url.kind,
+                environment_locks: std::sync::Arc::default(),
             })
         }
     }
@@ -184,6 +211,15 @@ mod tests {
         let pg: DatabaseUrl = "postgres://app:secret@127.0.0.1/trust".parse().unwrap();
         assert_eq!(pg.kind(), DatabaseKind::Postgres);
         assert_eq!(pg.redacted(), "postgres://app:***@127.0.0.1/trust");
+        let query: DatabaseUrl =
+            "postgres://app@db/trust?sslmode=require&password=hunter2&sslpassword=x"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            query.redacted(),
+            "postgres://app@db/trust?sslmode=require&password=***&sslpassword=***"
+        );
+        assert!(!format!("{query} {query:?}").contains("hunter2"));
         let file: DatabaseUrl = "data/apptrust.db".parse().unwrap();
         assert_eq!(file.kind(), DatabaseKind::Sqlite);
         assert!("sqlite::memory:".parse::<DatabaseUrl>().is_err());

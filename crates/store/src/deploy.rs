@@ -1,19 +1,78 @@
 //! Recording a deploy: one transaction that numbers the version from the change classification,
 //! stores the manifest and its evaluation, moves the badge and writes the audit entry. Either all
 //! of it is committed or none of it.
+//!
+//! Nothing slow runs while the write lock is held: the new manifest is evaluated, and compared
+//! with the environment's latest version, before the transaction starts (in the [`Evaluator`],
+//! within its memory budget). Under the lock the deploy only checks that the latest version is
+//! still the one it was compared with; if another deploy landed in between, the transaction is
+//! rolled back and the comparison is made again, a few times at most.
+
+use std::sync::Arc;
 
 use apptrust_programs::{AppVersion, Cause, Deploy};
-use apptrust_rules::{CheckOptions, Evaluation, changes};
+use apptrust_rules::changes::{self, ChangeReport, Side};
+use apptrust_rules::{Code, Verdict};
 use sqlx::{Any, Row};
 
 use crate::apps::App;
 use crate::error::conflict_if_duplicate;
 use crate::evaluation::StoredEvaluation;
+use crate::evaluator::Evaluator;
 use crate::users::User;
 use crate::versions::VersionView;
 use crate::{Store, StoreError, audit, badges, clock, secrets};
 
-/// A deploy to record. The manifest has already been evaluated (outside the transaction, so
+/// How often a deploy compares again when other deploys to the same environment keep landing
+/// first, before it gives up with [`StoreError::Busy`].
+const MAX_ATTEMPTS: u32 = 6;
+
+/// A manifest as a deploy needs it: its stored evaluation and, when it can be read, the side it
+/// presents to the comparison with the previous version. The full evaluation (every finding,
+/// the inventory) never leaves the evaluator's thread.
+#[derive(Clone, Debug)]
+pub struct Assessed {
+    /// The evaluation as stored (findings capped).
+    pub stored: StoredEvaluation,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// Facts, verdict and rules for the comparison; `None` when the manifest cannot be read.
+    pub side: Option<Arc<Side>>,
+}
+
+/// Evaluates a manifest for a deploy in the evaluator, within its limits.
+pub async fn assess(evaluator: &Evaluator, manifest: Arc<str>) -> Result<Assessed, StoreError> {
+    // The loader refuses a larger file before building anything.
+    let size = manifest.len().min(largest_readable_manifest());
+    evaluator
+        .run(size, move |options| {
+            let now = clock::now();
+            match changes::assess(manifest.as_bytes(), options) {
+                Ok((evaluation, facts)) => Assessed {
+                    stored: StoredEvaluation::new(&evaluation, &now),
+                    verdict: evaluation.verdict,
+                    side: Some(Arc::new(Side {
+                        facts,
+                        verdict: evaluation.verdict,
+                        rules: evaluation.rules,
+                    })),
+                },
+                Err(evaluation) => Assessed {
+                    stored: StoredEvaluation::new(&evaluation, &now),
+                    verdict: evaluation.verdict,
+                    side: None,
+                },
+            }
+        })
+        .await
+}
+
+/// The largest manifest the loader reads; larger ones are refused before anything is built.
+pub(crate) fn largest_readable_manifest() -> usize {
+    apptrust_rules::CheckOptions::default().limits.max_bytes
+}
+
+/// A deploy to record. The manifest has already been assessed (outside any transaction, so
 /// that slow or hostile input never holds the write lock).
 #[derive(Debug)]
 pub struct DeployRequest<'a> {
@@ -22,7 +81,7 @@ pub struct DeployRequest<'a> {
     pub manifest: &'a str,
     pub requested_version: Option<AppVersion>,
     pub idempotency_key: Option<&'a str>,
-    pub evaluation: &'a Evaluation,
+    pub assessed: &'a Assessed,
     pub deployer: &'a User,
 }
 
@@ -39,10 +98,14 @@ impl Store {
     /// Records a deploy; see the module doc. A reused idempotency key is caught by its unique
     /// constraint and answered with the earlier deploy (callers that want to skip the evaluation
     /// of a retry call [`Store::find_replay`] first, as the API does).
-    pub async fn deploy(&self, request: &DeployRequest<'_>) -> Result<DeployOutcome, StoreError> {
+    pub async fn deploy(
+        &self,
+        request: &DeployRequest<'_>,
+        evaluator: &Evaluator,
+    ) -> Result<DeployOutcome, StoreError> {
         let fingerprint = secrets::hash(request.manifest);
         match (
-            self.record(request, &fingerprint).await,
+            self.record(request, &fingerprint, evaluator).await,
             request.idempotency_key,
         ) {
             // The key was used before, or two deploys with it raced: answer with the recorded one.
@@ -120,9 +183,44 @@ impl Store {
         &self,
         request: &DeployRequest<'_>,
         fingerprint: &str,
+        evaluator: &Evaluator,
     ) -> Result<DeployOutcome, StoreError> {
+        // Deploys to one environment on this instance take turns, so that they do not keep
+        // invalidating each other's comparison; only another instance can get in between.
+        let _turn = self
+            .environment_locks
+            .lock((request.app.id, request.environment.to_string()))
+            .await;
+        for attempt in 0..MAX_ATTEMPTS {
+            if attempt > 0 {
+                // Another instance won the race: give it room before comparing again.
+                let pause = 20 * (1 << attempt) + u64::from(clock::jitter_ms(20));
+                tokio::time::sleep(std::time::Duration::from_millis(pause)).await;
+            }
+            let (compared_with, report) = self.classify_ahead(request, evaluator).await?;
+            if let Some(outcome) = self
+                .record_if_latest(request, fingerprint, compared_with, report)
+                .await?
+            {
+                return Ok(outcome);
+            }
+        }
+        Err(StoreError::Busy(format!(
+            "other deploys to `{}` of `{}` kept landing first; retry",
+            request.environment, request.app.key
+        )))
+    }
+
+    /// Writes the deploy if the environment's latest version is still `compared_with` (the one
+    /// the change was classified against); `None` (and nothing written) otherwise.
+    async fn record_if_latest(
+        &self,
+        request: &DeployRequest<'_>,
+        fingerprint: &str,
+        compared_with: Option<i64>,
+        report: Option<Classified>,
+    ) -> Result<Option<DeployOutcome>, StoreError> {
         let app = request.app;
-        let classified = self.classify_ahead(request).await?;
         let now = clock::now();
         let mut tx = self.write.begin().await?;
         // Taking the environment row first serialises deploys to one environment (a row lock on
@@ -141,30 +239,18 @@ impl Store {
                 app.key, request.environment
             ))
         })?;
-        // The change is classified against the environment's latest version. That costs two
-        // evaluations, so it is done before the lock when possible (see `classify_ahead`); if
-        // another deploy got in between, it is done again here, under the lock.
-        let previous = latest_version(&mut tx, environment_id, false).await?;
-        let report = match (&previous, classified) {
-            (None, _) => None,
-            (Some(p), Some((id, report))) if p.id == id => report,
-            (Some(p), _) => {
-                let manifest = sqlx::query_scalar::<Any, String>(
-                    "SELECT manifest FROM versions WHERE id = $1",
-                )
-                .bind(p.id)
-                .fetch_one(&mut *tx)
-                .await?;
-                classify(manifest, request.manifest.to_string()).await
-            }
-        };
+        let previous = latest_version(&mut tx, environment_id).await?;
+        if previous.as_ref().map(|p| p.id) != compared_with {
+            tx.rollback().await?;
+            return Ok(None);
+        }
         let previous_version = previous.as_ref().map(|p| p.version);
         // A change that cannot be classified is treated as needing consent: the safe side.
         let needs_consent = report.as_ref().is_none_or(|r| r.major) && previous.is_some();
         let version =
             AppVersion::choose(previous_version, needs_consent, request.requested_version)
                 .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let change_json = report.as_ref().map(serde_json::to_string).transpose()?;
+        let change_json = report.map(|r| r.json);
         let version_id = sqlx::query_scalar::<Any, i64>(
             "INSERT INTO versions (app_id, environment_id, major, minor, patch, manifest, \
                manifest_sha256, change_report, idempotency_key, deployed_by, deployed_at) \
@@ -187,8 +273,8 @@ impl Store {
                     "version {version} of `{}` is already deployed to `{}`, or the idempotency key was used",
                     app.key, request.environment
                 )))?;
-        let stored = StoredEvaluation::new(request.evaluation, &now);
-        insert_evaluation_row(&mut tx, version_id, &stored).await?;
+        let stored = &request.assessed.stored;
+        insert_evaluation_row(&mut tx, version_id, stored).await?;
 
         let mut badge = badges::load_runs_on_atlassian(&mut tx, app.id).await?;
         let before = badge.status;
@@ -196,7 +282,7 @@ impl Store {
         let deploy = Deploy {
             environment: request.environment,
             version,
-            verdict: request.evaluation.verdict,
+            verdict: request.assessed.verdict,
             rules: &rules,
             at: &now,
         };
@@ -231,87 +317,125 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(DeployOutcome {
+        Ok(Some(DeployOutcome {
             version: self.version_by_id(version_id).await?,
             replayed: false,
+        }))
+    }
+}
+
+/// The most changes stored with a version; the rest are counted. A hostile manifest can add
+/// hundreds of thousands of egress entries at once.
+pub const MAX_STORED_CHANGES: usize = 200;
+
+/// A classification ready to be written: whether it is major, and the report as stored.
+struct Classified {
+    major: bool,
+    json: String,
+}
+
+impl Classified {
+    /// Serialises the report (with at most [`MAX_STORED_CHANGES`] changes and a
+    /// `changes_omitted` count), off the write lock.
+    fn new(mut report: ChangeReport) -> Result<Classified, StoreError> {
+        let omitted = report.changes.len().saturating_sub(MAX_STORED_CHANGES);
+        report.changes.truncate(MAX_STORED_CHANGES);
+        let mut value = serde_json::to_value(&report)?;
+        if let Some(map) = value.as_object_mut() {
+            map.insert("changes_omitted".into(), omitted.into());
+        }
+        Ok(Classified {
+            major: report.major,
+            json: value.to_string(),
         })
     }
 }
 
-/// The latest version of an environment, with its manifest when asked for.
+/// The latest version of an environment.
 struct Latest {
     id: i64,
     version: AppVersion,
-    manifest: String,
 }
 
 async fn latest_version(
     connection: &mut sqlx::AnyConnection,
     environment_id: i64,
-    with_manifest: bool,
 ) -> Result<Option<Latest>, StoreError> {
-    let manifest = if with_manifest {
-        "manifest"
-    } else {
-        "'' AS manifest"
-    };
-    let sql = format!(
-        "SELECT id, major, minor, patch, {manifest} FROM versions WHERE environment_id = $1 \
-         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1"
-    );
-    let row = sqlx::query::<Any>(&sql)
-        .bind(environment_id)
-        .fetch_optional(connection)
-        .await?;
+    let row = sqlx::query::<Any>(
+        "SELECT id, major, minor, patch FROM versions WHERE environment_id = $1 \
+         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
+    )
+    .bind(environment_id)
+    .fetch_optional(connection)
+    .await?;
     row.map(|row| {
         Ok(Latest {
             id: row.try_get("id")?,
             version: version_of(&row)?,
-            manifest: row.try_get("manifest")?,
         })
     })
     .transpose()
 }
 
-/// Classifies the change off the async threads. `None` when a side cannot be read (a stored
-/// manifest from an older engine that no longer loads): the caller then treats it as major.
-async fn classify(old: String, new: String) -> Option<changes::ChangeReport> {
-    tokio::task::spawn_blocking(move || {
-        changes::classify(old.as_bytes(), new.as_bytes(), &CheckOptions::default()).ok()
-    })
-    .await
-    .ok()
-    .flatten()
-}
-
 impl Store {
-    /// Classifies the deploy against the environment's latest version before any lock is taken,
-    /// so that the write lock is held only for the writes. Returns the id of the version it
-    /// classified against, for the caller to check under the lock.
+    /// Classifies the deploy against the environment's latest version before any lock is taken.
+    /// Returns the id of the version it compared with (none for a first deploy) and the report;
+    /// the report is `None` when a side cannot be read (a stored manifest that an older engine
+    /// accepted and this one cannot read), which the caller treats as needing consent.
     async fn classify_ahead(
         &self,
         request: &DeployRequest<'_>,
-    ) -> Result<Option<(i64, Option<changes::ChangeReport>)>, StoreError> {
-        let mut connection = self.read.acquire().await?;
-        let environment_id = sqlx::query_scalar::<Any, i64>(
-            "SELECT id FROM environments WHERE app_id = $1 AND name = $2",
+        evaluator: &Evaluator,
+    ) -> Result<(Option<i64>, Option<Classified>), StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT v.id, v.manifest, ev.verdict, ev.rules FROM versions v \
+             JOIN environments e ON e.id = v.environment_id \
+             LEFT JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1 \
+             WHERE e.app_id = $1 AND e.name = $2 \
+             ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1",
         )
         .bind(request.app.id)
         .bind(request.environment)
-        .fetch_optional(&mut *connection)
+        .fetch_optional(&self.read)
         .await?;
-        let Some(environment_id) = environment_id else {
-            return Ok(None);
+        let Some(row) = row else {
+            return Ok((None, None));
         };
-        let latest = latest_version(&mut connection, environment_id, true).await?;
-        drop(connection);
-        match latest {
-            None => Ok(None),
-            Some(latest) => Ok(Some((
-                latest.id,
-                classify(latest.manifest, request.manifest.to_string()).await,
-            ))),
-        }
+        let id: i64 = row.try_get("id")?;
+        let manifest: String = row.try_get("manifest")?;
+        let verdict = row
+            .try_get::<Option<String>, _>("verdict")?
+            .as_deref()
+            .and_then(Verdict::parse);
+        let rules: Vec<Code> = row
+            .try_get::<Option<String>, _>("rules")?
+            .map(|text| serde_json::from_str::<Vec<String>>(&text))
+            .transpose()?
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|name| Code::from_name(name))
+            .collect();
+        let (Some(new), Some(verdict)) = (request.assessed.side.clone(), verdict) else {
+            return Ok((Some(id), None));
+        };
+        let report = evaluator
+            .run(
+                manifest
+                    .len()
+                    .min(crate::deploy::largest_readable_manifest()),
+                move |options| {
+                    let facts = changes::facts_of(manifest.as_bytes(), options)?;
+                    drop(manifest);
+                    let old = Side {
+                        facts,
+                        verdict,
+                        rules,
+                    };
+                    Some(Classified::new(changes::compare(&old, &new)))
+                },
+            )
+            .await?;
+        Ok((Some(id), report.transpose()?))
     }
 }
 

@@ -12,6 +12,9 @@ pub enum StoreError {
     /// The request is well-formed but not acceptable.
     #[error("{0}")]
     Invalid(String),
+    /// The server is at a limit (evaluation queue, contention on one environment); retry later.
+    #[error("{0}")]
+    Busy(String),
     /// The database failed or refused.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

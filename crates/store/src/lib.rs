@@ -13,12 +13,16 @@ mod connect;
 pub mod deploy;
 mod error;
 pub mod evaluation;
+pub mod evaluator;
 pub mod jobs;
+mod locks;
 mod migrate;
 pub mod partners;
 pub mod reevaluate;
 pub mod search;
 pub mod secrets;
+pub mod sessions;
+pub mod tokens;
 pub mod trust;
 pub mod users;
 pub mod versions;
@@ -37,6 +41,15 @@ pub struct Store {
     /// `database is locked`; on PostgreSQL the same pool as `read`.
     write: AnyPool,
     kind: DatabaseKind,
+    /// Deploys to one environment take turns on this instance.
+    environment_locks: std::sync::Arc<locks::KeyedLocks>,
+}
+
+/// One page of a list ordered by id: the items after `after`, at most `limit` of them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub after: i64,
+    pub limit: i64,
 }
 
 /// What the audit log records as the author of a change.

@@ -7,12 +7,20 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use crate::{DatabaseKind, Store, StoreError};
 
 /// (version, description, SQLite text, PostgreSQL text).
-const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-    include_str!("../migrations/postgres/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+        include_str!("../migrations/postgres/0001_init.sql"),
+    ),
+    (
+        2,
+        "credentials",
+        include_str!("../migrations/sqlite/0002_credentials.sql"),
+        include_str!("../migrations/postgres/0002_credentials.sql"),
+    ),
+];
 
 fn migrator(kind: DatabaseKind) -> Migrator {
     let migrations = MIGRATIONS

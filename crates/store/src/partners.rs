@@ -84,3 +84,37 @@ impl Store {
         Ok(rows.iter().map(partner).collect::<Result<_, _>>()?)
     }
 }
+
+impl Store {
+    /// How many users and partners the database holds besides the named ones (the demo's
+    /// check that it is not seeding a real installation).
+    pub async fn data_other_than(
+        &self,
+        emails: &[&str],
+        partner_keys: &[&str],
+    ) -> Result<(i64, i64), StoreError> {
+        let users: i64 = sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.read)
+            .await?;
+        let partners: i64 = sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM partners")
+            .fetch_one(&self.read)
+            .await?;
+        let mut known_users = 0;
+        for email in emails {
+            known_users +=
+                sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM users WHERE email = $1")
+                    .bind(*email)
+                    .fetch_one(&self.read)
+                    .await?;
+        }
+        let mut known_partners = 0;
+        for key in partner_keys {
+            known_partners +=
+                sqlx::query_scalar::<Any, i64>("SELECT COUNT(*) FROM partners WHERE key = $1")
+                    .bind(*key)
+                    .fetch_one(&self.read)
+                    .await?;
+        }
+        Ok((users - known_users, partners - known_partners))
+    }
+}

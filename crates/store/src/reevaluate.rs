@@ -6,11 +6,12 @@
 
 use apptrust_programs::runs_on_atlassian::BADGE_ENVIRONMENT;
 use apptrust_programs::{AppVersion, Cause, Deploy};
-use apptrust_rules::{CheckOptions, ENGINE_VERSION, Evaluation};
+use apptrust_rules::{ENGINE_VERSION, Verdict};
 use sqlx::{Any, Row};
 
 use crate::deploy::{insert_evaluation_row, version_of};
 use crate::evaluation::StoredEvaluation;
+use crate::evaluator::Evaluator;
 use crate::{Actor, Store, StoreError, audit, badges, clock};
 
 /// The job's lease name.
@@ -53,7 +54,6 @@ struct Stale {
     environment_id: i64,
     environment: String,
     version: AppVersion,
-    manifest: String,
 }
 
 impl Store {
@@ -87,6 +87,7 @@ impl Store {
         owner: &str,
         size: i64,
         lease_seconds: i64,
+        evaluator: &Evaluator,
     ) -> Result<Batch, StoreError> {
         let mut batch = Batch::default();
         let Some((engine, _)) = self.older_engines().await?.into_iter().next() else {
@@ -94,16 +95,29 @@ impl Store {
             return Ok(batch);
         };
         let stale = self.stale_versions(&engine, size).await?;
-        let manifests: Vec<String> = stale.iter().map(|s| s.manifest.clone()).collect();
-        let evaluations: Vec<Evaluation> = tokio::task::spawn_blocking(move || {
-            let options = CheckOptions::default();
-            manifests
-                .iter()
-                .map(|m| apptrust_rules::evaluate(m.as_bytes(), &options))
-                .collect()
-        })
-        .await
-        .map_err(|e| StoreError::Invalid(format!("evaluation failed: {e}")))?;
+        // One manifest at a time, each within the evaluator's budget: a batch of hostile files
+        // must not be held in memory together. Only the stored form is kept.
+        let mut evaluations: Vec<(StoredEvaluation, Verdict)> = Vec::with_capacity(stale.len());
+        for item in &stale {
+            let manifest: String =
+                sqlx::query_scalar::<Any, String>("SELECT manifest FROM versions WHERE id = $1")
+                    .bind(item.version_id)
+                    .fetch_one(&self.read)
+                    .await?;
+            let evaluated = evaluator
+                .run(
+                    manifest
+                        .len()
+                        .min(crate::deploy::largest_readable_manifest()),
+                    move |options| {
+                        let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), options);
+                        let stored = StoredEvaluation::new(&evaluation, &clock::now());
+                        (stored, evaluation.verdict)
+                    },
+                )
+                .await?;
+            evaluations.push(evaluated);
+        }
 
         let now = clock::now();
         let mut tx = self.write.begin().await?;
@@ -121,7 +135,7 @@ impl Store {
             return Ok(batch);
         }
         batch.lease_held = true;
-        for (item, evaluation) in stale.iter().zip(&evaluations) {
+        for (item, (fresh, verdict)) in stale.iter().zip(&evaluations) {
             // Retire exactly the evaluation that was read; if it changed meanwhile, skip.
             let retired = sqlx::query::<Any>(
                 "UPDATE evaluations SET current = 0 WHERE id = $1 AND current = 1",
@@ -132,12 +146,13 @@ impl Store {
             if retired.rows_affected() != 1 {
                 continue;
             }
-            let stored = StoredEvaluation::new(evaluation, &now);
+            let mut stored = fresh.clone();
+            stored.evaluated_at.clone_from(&now);
             insert_evaluation_row(&mut tx, item.version_id, &stored).await?;
             batch.evaluated += 1;
             if item.environment == BADGE_ENVIRONMENT
                 && self
-                    .move_badge(&mut tx, item, evaluation, &stored, &now)
+                    .move_badge(&mut tx, item, *verdict, &stored, &now)
                     .await?
             {
                 batch.badge_events += 1;
@@ -150,7 +165,7 @@ impl Store {
     async fn stale_versions(&self, engine: &str, size: i64) -> Result<Vec<Stale>, StoreError> {
         let rows = sqlx::query::<Any>(
             "SELECT ev.id AS evaluation_id, v.id, v.app_id, v.environment_id, v.major, v.minor, \
-               v.patch, v.manifest, e.name AS env \
+               v.patch, e.name AS env \
              FROM evaluations ev JOIN versions v ON v.id = ev.version_id \
              JOIN environments e ON e.id = v.environment_id \
              WHERE ev.current = 1 AND ev.engine_version = $1 ORDER BY v.id LIMIT $2",
@@ -168,7 +183,6 @@ impl Store {
                     environment_id: row.try_get("environment_id")?,
                     environment: row.try_get("env")?,
                     version: version_of(row)?,
-                    manifest: row.try_get("manifest")?,
                 })
             })
             .collect()
@@ -181,7 +195,7 @@ impl Store {
         &self,
         tx: &mut sqlx::AnyConnection,
         item: &Stale,
-        evaluation: &Evaluation,
+        verdict: Verdict,
         stored: &StoredEvaluation,
         now: &str,
     ) -> Result<bool, StoreError> {
@@ -210,7 +224,7 @@ impl Store {
         let deploy = Deploy {
             environment: &item.environment,
             version: v,
-            verdict: evaluation.verdict,
+            verdict,
             rules: &rules,
             at: now,
         };

@@ -4,6 +4,8 @@ use apptrust_programs::DisplayName;
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row};
 
+use crate::Page;
+
 use crate::error::conflict_if_duplicate;
 use crate::{Actor, Store, StoreError, audit, clock, secrets};
 
@@ -50,6 +52,9 @@ pub struct User {
     pub partner: Option<String>,
     /// The customer site, for site admins.
     pub site: Option<String>,
+    /// When staff disabled the user; a disabled user's credentials are all refused.
+    #[serde(rename = "disabledAt", skip_serializing_if = "Option::is_none")]
+    pub disabled_at: Option<String>,
 }
 
 impl User {
@@ -73,27 +78,10 @@ pub struct NewUser {
     pub site: Option<String>,
 }
 
-/// An API token as its owner sees it.
-#[derive(Clone, Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TokenInfo {
-    pub id: i64,
-    pub label: String,
-    pub created_at: String,
-    pub revoked_at: Option<String>,
-}
+pub(crate) const USER_COLUMNS: &str =
+    "u.id, u.name, u.email, u.role, u.partner_id, p.key AS partner_key, u.site, u.disabled_at";
 
-/// A browser session: the user and the token that state-changing requests must echo.
-#[derive(Clone, Debug)]
-pub struct Session {
-    pub user: User,
-    pub csrf_token: String,
-}
-
-const USER_COLUMNS: &str =
-    "u.id, u.name, u.email, u.role, u.partner_id, p.key AS partner_key, u.site";
-
-fn user(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
+pub(crate) fn user(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
     let role: String = row.try_get("role")?;
     Ok(User {
         id: row.try_get("id")?,
@@ -103,10 +91,11 @@ fn user(row: &sqlx::any::AnyRow) -> Result<User, StoreError> {
         partner_id: row.try_get("partner_id")?,
         partner: row.try_get("partner_key")?,
         site: row.try_get("site")?,
+        disabled_at: row.try_get("disabled_at")?,
     })
 }
 
-fn random(prefix: &str) -> Result<String, StoreError> {
+pub(crate) fn random(prefix: &str) -> Result<String, StoreError> {
     secrets::new_secret(prefix)
         .map_err(|e| StoreError::Invalid(format!("no randomness available: {e}")))
 }
@@ -158,7 +147,7 @@ async fn insert_user(
     .map_err(conflict_if_duplicate(|| {
         format!("a user with e-mail `{}` already exists", new.email)
     }))?;
-    let token = insert_token(tx, id, "initial").await?;
+    let token = crate::tokens::insert(tx, id, "initial", None, None).await?;
     let created = User {
         id,
         name: new.name.clone(),
@@ -167,29 +156,12 @@ async fn insert_user(
         partner_id,
         partner: new.partner.clone(),
         site: new.site.clone(),
+        disabled_at: None,
     };
     let detail =
         serde_json::json!({"email": new.email, "role": new.role.as_str(), "partner": new.partner});
     audit::record(tx, actor, "user.create", &format!("user:{id}"), detail).await?;
     Ok((created, token))
-}
-
-async fn insert_token(
-    tx: &mut AnyConnection,
-    user_id: i64,
-    label: &str,
-) -> Result<String, StoreError> {
-    let token = random("apt_")?;
-    sqlx::query::<Any>(
-        "INSERT INTO api_tokens (user_id, token_hash, label, created_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(user_id)
-    .bind(secrets::hash(&token))
-    .bind(label)
-    .bind(clock::now())
-    .execute(&mut *tx)
-    .await?;
-    Ok(token)
 }
 
 impl Store {
@@ -234,37 +206,6 @@ impl Store {
         Ok(created)
     }
 
-    /// Issues another API token for a user.
-    pub async fn create_token(&self, user: &User, label: &str) -> Result<String, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let token = insert_token(&mut tx, user.id, label).await?;
-        let detail = serde_json::json!({"label": label});
-        audit::record(
-            &mut tx,
-            &user.actor(),
-            "token.create",
-            &format!("user:{}", user.id),
-            detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(token)
-    }
-
-    /// The user an API token belongs to, if the token is known and not revoked.
-    pub async fn user_by_token(&self, token: &str) -> Result<Option<User>, StoreError> {
-        let sql = format!(
-            "SELECT {USER_COLUMNS} FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             LEFT JOIN partners p ON p.id = u.partner_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL"
-        );
-        let row = sqlx::query::<Any>(&sql)
-            .bind(secrets::hash(token))
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(user).transpose()
-    }
-
     /// The user with this e-mail address.
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
         let sql = format!(
@@ -278,132 +219,82 @@ impl Store {
         row.as_ref().map(user).transpose()
     }
 
-    /// Opens a browser session for a user; returns the session secret (for the cookie) and the
-    /// CSRF token.
-    pub async fn create_session(
-        &self,
-        user: &User,
-        hours: i64,
-    ) -> Result<(String, String), StoreError> {
-        let secret = random("ses_")?;
-        let csrf = random("csrf_")?;
-        let mut tx = self.write.begin().await?;
-        sqlx::query::<Any>(
-            "INSERT INTO sessions (user_id, session_hash, csrf_token, created_at, expires_at) \
-             VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(user.id)
-        .bind(secrets::hash(&secret))
-        .bind(&csrf)
-        .bind(clock::now())
-        .bind(clock::from_now(hours * 3600))
-        .execute(&mut *tx)
-        .await?;
-        audit::record(
-            &mut tx,
-            &user.actor(),
-            "session.create",
-            &format!("user:{}", user.id),
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok((secret, csrf))
-    }
-
-    /// The live session with this secret.
-    pub async fn session(&self, secret: &str) -> Result<Option<Session>, StoreError> {
+    /// A user by id.
+    pub async fn user_by_id(&self, id: i64) -> Result<User, StoreError> {
         let sql = format!(
-            "SELECT {USER_COLUMNS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id \
-             LEFT JOIN partners p ON p.id = u.partner_id \
-             WHERE s.session_hash = $1 AND s.expires_at > $2"
+            "SELECT {USER_COLUMNS} FROM users u LEFT JOIN partners p ON p.id = u.partner_id \
+             WHERE u.id = $1"
         );
         let row = sqlx::query::<Any>(&sql)
-            .bind(secrets::hash(secret))
-            .bind(clock::now())
+            .bind(id)
             .fetch_optional(&self.read)
             .await?;
-        match row {
-            None => Ok(None),
-            Some(row) => Ok(Some(Session {
-                user: user(&row)?,
-                csrf_token: row.try_get("csrf_token")?,
-            })),
-        }
+        row.as_ref()
+            .map(user)
+            .transpose()?
+            .ok_or_else(|| StoreError::NotFound(format!("no user {id}")))
     }
 
-    /// Ends a session.
-    pub async fn end_session(&self, user: &User, secret: &str) -> Result<(), StoreError> {
-        let mut tx = self.write.begin().await?;
-        sqlx::query::<Any>("UPDATE sessions SET expires_at = $2 WHERE session_hash = $1")
-            .bind(secrets::hash(secret))
-            .bind(clock::now())
-            .execute(&mut *tx)
+    /// Users in id order, a page at a time.
+    pub async fn users(&self, page: Page) -> Result<Vec<User>, StoreError> {
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM users u LEFT JOIN partners p ON p.id = u.partner_id \
+             WHERE u.id > $1 ORDER BY u.id LIMIT $2"
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(page.after)
+            .bind(page.limit)
+            .fetch_all(&self.read)
             .await?;
-        let subject = format!("user:{}", user.id);
-        audit::record(
-            &mut tx,
-            &user.actor(),
-            "session.end",
-            &subject,
-            serde_json::json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
+        rows.iter().map(user).collect()
     }
 
-    /// A user's API tokens (never the secrets, which are not stored).
-    pub async fn tokens(&self, user: &User) -> Result<Vec<TokenInfo>, StoreError> {
-        let rows = sqlx::query::<Any>(
-            "SELECT id, label, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
-        )
-        .bind(user.id)
-        .fetch_all(&self.read)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(TokenInfo {
-                    id: r.try_get("id")?,
-                    label: r.try_get("label")?,
-                    created_at: r.try_get("created_at")?,
-                    revoked_at: r.try_get("revoked_at")?,
-                })
-            })
-            .collect()
-    }
-
-    /// Revokes one of `owner`'s tokens; refused (not found) for anyone else's.
-    pub async fn revoke_token(
-        &self,
-        owner: &User,
-        id: i64,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
+    /// Disables a user: every token is revoked, every session ended, and no credential of
+    /// theirs is accepted until staff enable them again.
+    pub async fn disable_user(&self, id: i64, actor: &Actor) -> Result<User, StoreError> {
+        if actor.user_id == Some(id) {
+            return Err(StoreError::Invalid(
+                "you cannot disable yourself; ask another staff member".into(),
+            ));
+        }
+        let now = clock::now();
         let mut tx = self.write.begin().await?;
-        let revoked = sqlx::query::<Any>(
-            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        let changed = sqlx::query::<Any>(
+            "UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
         )
         .bind(id)
-        .bind(owner.id)
-        .bind(clock::now())
+        .bind(&now)
         .execute(&mut *tx)
         .await?;
-        if revoked.rows_affected() != 1 {
-            return Err(StoreError::NotFound(format!(
-                "no live token {id} of this user"
-            )));
+        if changed.rows_affected() == 1 {
+            let ended = crate::tokens::end_all(&mut tx, id, &now).await?;
+            audit::record(&mut tx, actor, "user.disable", &format!("user:{id}"), ended).await?;
         }
-        let subject = format!("user:{}", owner.id);
-        audit::record(
-            &mut tx,
-            actor,
-            "token.revoke",
-            &subject,
-            serde_json::json!({"token": id}),
-        )
-        .await?;
         tx.commit().await?;
-        Ok(())
+        self.user_by_id(id).await
+    }
+
+    /// Enables a disabled user. Their old credentials stay revoked: staff issue a new token.
+    pub async fn enable_user(&self, id: i64, actor: &Actor) -> Result<User, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let changed = sqlx::query::<Any>(
+            "UPDATE users SET disabled_at = NULL WHERE id = $1 AND disabled_at IS NOT NULL",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        if changed.rows_affected() == 1 {
+            let subject = format!("user:{id}");
+            audit::record(
+                &mut tx,
+                actor,
+                "user.enable",
+                &subject,
+                serde_json::json!({}),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        self.user_by_id(id).await
     }
 }

@@ -7,7 +7,12 @@ pub fn run(args: &DatabaseArgs) -> Result<u8, String> {
     let settings = settings::load(&args.config)?;
     settings::runtime()?.block_on(async {
         let store = settings::open_migrated(&settings).await?;
-        println!("apptrust migrate: {} is up to date", settings.database);
+        let shown = settings
+            .database
+            .parse::<apptrust_store::DatabaseUrl>()
+            .map(|url| url.redacted())
+            .unwrap_or_default();
+        println!("apptrust migrate: {shown} is up to date");
         store.close().await;
         Ok(0)
     })

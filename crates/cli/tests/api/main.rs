@@ -7,7 +7,10 @@
 mod access;
 mod bad_input;
 mod crash;
+mod credentials;
 mod deploys;
+mod hostile_clients;
+mod hostile_deploys;
 mod jobs;
 mod operations;
 mod support;

@@ -129,6 +129,7 @@ pub struct TestApp {
     pub staff_token: String,
     child: Option<Child>,
     pub extra_args: Vec<String>,
+    _config: Option<TempDir>,
 }
 
 impl TestApp {
@@ -155,9 +156,59 @@ impl TestApp {
             staff_token,
             child: None,
             extra_args: extra.iter().map(|s| s.to_string()).collect(),
+            _config: None,
         };
         app.start();
         app
+    }
+
+    /// A server started with this TOML config file (limits, timeouts) on a fresh database.
+    pub fn spawn_configured(kind: Db, toml: &str) -> TestApp {
+        let dir = TempDir::new("config");
+        let path = dir.0.join("apptrust.toml");
+        std::fs::write(&path, toml).expect("write config");
+        let path = path.display().to_string();
+        let mut app = TestApp::spawn_with(kind, &["--config", &path]);
+        app._config = Some(dir);
+        app
+    }
+
+    /// The server's process id (for reading its memory from /proc).
+    pub fn pid(&self) -> u32 {
+        self.child.as_ref().map(Child::id).expect("running")
+    }
+
+    /// The host and port, for raw TCP.
+    pub fn address(&self) -> String {
+        self.url.trim_start_matches("http://").to_string()
+    }
+
+    /// Signs in with a token; returns the cookie (`name=value`) and the CSRF token.
+    pub fn sign_in(&self, token: &str) -> (String, String) {
+        let response = ureq::post(&format!("{}/api/v1/session", self.url))
+            .send_json(json!({"token": token}))
+            .expect("sign in");
+        let cookie = response
+            .header("set-cookie")
+            .and_then(|c| c.split(';').next())
+            .expect("a cookie")
+            .to_string();
+        let body: Value = response.into_json().expect("json");
+        let csrf = body["csrfToken"].as_str().expect("csrf").to_string();
+        (cookie, csrf)
+    }
+
+    /// A request with a session cookie and its CSRF token.
+    pub fn with_session(
+        &self,
+        method: &str,
+        path: &str,
+        session: &(String, String),
+    ) -> ureq::Request {
+        ureq::request(method, &format!("{}{path}", self.url))
+            .timeout(Duration::from_secs(30))
+            .set("Cookie", &session.0)
+            .set("X-CSRF-Token", &session.1)
     }
 
     /// Another server process on the same database (a second instance).

@@ -55,6 +55,19 @@ pub async fn search(
             "`framework` must be `forge` or `connect`",
         ));
     }
+    let max = state.settings.max_search_chars;
+    if let Some(q) = &query.q
+        && q.chars().count() > max
+    {
+        return Err(ApiError::bad_request(format!(
+            "`q` is longer than {max} characters (`max-search-chars`)"
+        )));
+    }
+    for (name, value) in [("partner", &query.partner), ("after", &query.after)] {
+        if value.as_ref().is_some_and(|v| v.len() > 500) {
+            return Err(ApiError::bad_request(format!("`{name}` is too long")));
+        }
+    }
     let search = AppSearch {
         badge,
         partner: query.partner,
@@ -110,7 +123,10 @@ pub async fn create(
     };
     let app = state.store.create_app(&new, &user.actor()).await?;
     state.trust_cache.forget(&app.key);
-    let environments = state.store.environments(&app).await?;
+    let environments = state
+        .store
+        .environments(&app, all_environments(&state))
+        .await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"app": app, "environments": environments})),
@@ -124,8 +140,19 @@ pub async fn show(
     Path(key): Path<String>,
 ) -> Result<impl IntoResponse, ApiError> {
     let app = caller.app(&state, &key).await?;
-    let environments = state.store.environments(&app).await?;
+    let environments = state
+        .store
+        .environments(&app, all_environments(&state))
+        .await?;
     Ok(axum::Json(
         json!({"app": app, "environments": environments}),
     ))
+}
+
+/// Every environment of an app: there are at most `max-environments-per-app`.
+fn all_environments(state: &AppState) -> apptrust_store::Page {
+    apptrust_store::Page {
+        after: 0,
+        limit: state.settings.max_environments_per_app.max(1),
+    }
 }

@@ -2,9 +2,10 @@
 //! in one transaction.
 
 use apptrust_programs::AppVersion;
-use apptrust_rules::{CheckOptions, Verdict};
+use std::sync::Arc;
+
+use apptrust_rules::Verdict;
 use apptrust_store::deploy::{DeployOutcome, DeployRequest};
-use apptrust_store::evaluation::StoredEvaluation;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
@@ -78,31 +79,34 @@ pub async fn create(
         }
     }
 
-    let evaluation = evaluate(&state, body.manifest.clone()).await?;
+    let manifest: Arc<str> = Arc::from(body.manifest);
+    let assessed = apptrust_store::deploy::assess(&state.evaluator, manifest.clone()).await?;
     state
         .metrics
-        .count("apptrust_deploys_total", evaluation.verdict.as_str());
-    if matches!(evaluation.verdict, Verdict::Blocked | Verdict::Error) {
-        let stored = StoredEvaluation::new(&evaluation, &apptrust_store::clock::now());
-        let mut error = ApiError::unprocessable(match evaluation.verdict {
+        .count("apptrust_deploys_total", assessed.verdict.as_str());
+    if matches!(assessed.verdict, Verdict::Blocked | Verdict::Error) {
+        let mut error = ApiError::unprocessable(match assessed.verdict {
             Verdict::Blocked => "Forge would refuse to deploy this manifest; nothing was recorded",
             _ => "the manifest could not be read; nothing was recorded",
         });
         error.code = "manifest-refused";
-        error.extra = Some(json!({"evaluation": stored}));
+        error.extra = Some(json!({"evaluation": assessed.stored}));
         return Err(error);
     }
     let outcome = state
         .store
-        .deploy(&DeployRequest {
-            app: &app,
-            environment: &env,
-            manifest: &body.manifest,
-            requested_version,
-            idempotency_key: idempotency_key.as_deref(),
-            evaluation: &evaluation,
-            deployer: user,
-        })
+        .deploy(
+            &DeployRequest {
+                app: &app,
+                environment: &env,
+                manifest: &manifest,
+                requested_version,
+                idempotency_key: idempotency_key.as_deref(),
+                assessed: &assessed,
+                deployer: user,
+            },
+            &state.evaluator,
+        )
         .await?;
     state.trust_cache.forget(&app.key);
     let status = if outcome.replayed {
@@ -120,22 +124,4 @@ fn deploy_body(outcome: &DeployOutcome) -> Result<serde_json::Value, ApiError> {
         map.insert("replayed".into(), outcome.replayed.into());
     }
     Ok(body)
-}
-
-/// Evaluates off the async threads, at most `evaluation-slots` at once.
-async fn evaluate(
-    state: &AppState,
-    manifest: String,
-) -> Result<apptrust_rules::Evaluation, ApiError> {
-    let _slot = state
-        .evaluations
-        .clone()
-        .acquire_owned()
-        .await
-        .map_err(|_| ApiError::internal())?;
-    tokio::task::spawn_blocking(move || {
-        apptrust_rules::evaluate(manifest.as_bytes(), &CheckOptions::default())
-    })
-    .await
-    .map_err(|_| ApiError::internal())
 }

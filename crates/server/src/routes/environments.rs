@@ -1,7 +1,8 @@
 //! Environments of an app.
 
 use apptrust_programs::EnvironmentName;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
@@ -10,17 +11,22 @@ use serde_json::json;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::routes::{PageQuery, next_cursor};
 use crate::state::AppState;
 
-/// `GET /api/v1/apps/{app}/environments`.
+/// `GET /api/v1/apps/{app}/environments`, a page at a time.
 pub async fn list(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(key): Path<String>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let page = PageQuery::parse(query)?;
     let app = caller.app(&state, &key).await?;
+    let environments = state.store.environments(&app, page).await?;
+    let next = next_cursor(environments.iter().map(|e| e.id), page);
     Ok(axum::Json(
-        json!({"environments": state.store.environments(&app).await?}),
+        json!({"environments": environments, "next": next}),
     ))
 }
 
@@ -42,7 +48,12 @@ pub async fn create(
     let name = EnvironmentName::parse(&body.name)?;
     let environment = state
         .store
-        .create_environment(&app, &name, &user.actor())
+        .create_environment(
+            &app,
+            &name,
+            state.settings.max_environments_per_app,
+            &user.actor(),
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(environment)))
 }

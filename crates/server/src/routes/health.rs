@@ -28,7 +28,6 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     let body = json!({
         "status": if ready { "ready" } else { "not-ready" },
         "database": state.store.kind().as_str(),
-        "instance": &*state.instance,
     });
     (status, axum::Json(body))
 }
@@ -51,7 +50,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         (
             "apptrust_evaluation_slots_free",
             "Manifest evaluations that could start now.",
-            state.evaluations.available_permits() as f64,
+            state.evaluator.free_slots() as f64,
+        ),
+        (
+            "apptrust_evaluation_memory_free_bytes",
+            "Memory of the evaluation budget not reserved now.",
+            state.evaluator.free_memory_bytes() as f64,
         ),
     ];
     (

@@ -25,10 +25,12 @@ use crate::state::AppState;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    let settings = state.settings.clone();
     let api = Router::new()
         .route(
             "/session",
             post(session::create)
+                .layer(DefaultBodyLimit::max(settings.max_sign_in_body_bytes))
                 .get(session::show)
                 .delete(session::end),
         )
@@ -38,7 +40,18 @@ pub fn router(state: AppState) -> Router {
             post(users::create_token).get(users::list_tokens),
         )
         .route("/me/tokens/{id}", delete(users::revoke_token))
-        .route("/users", post(users::create))
+        .route("/me/sessions", get(users::list_sessions))
+        .route("/me/sessions/{id}", delete(users::end_session))
+        .route("/users", post(users::create).get(users::list))
+        .route("/users/{id}", get(users::show))
+        .route(
+            "/users/{id}/tokens",
+            get(users::user_tokens)
+                .post(users::issue_user_token)
+                .delete(users::revoke_user_tokens),
+        )
+        .route("/users/{id}/disable", post(users::disable))
+        .route("/users/{id}/enable", post(users::enable))
         .route("/partners", get(partners::list).post(partners::create))
         .route("/partners/{partner}", get(partners::show))
         .route("/apps", get(apps::search).post(apps::create))
@@ -58,10 +71,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/apps/{app}/environments/{env}/deployments",
-            post(deployments::create).get(versions::list),
+            post(deployments::create)
+                .layer(DefaultBodyLimit::max(settings.max_body_bytes))
+                .get(versions::list),
         )
         .route("/audit", get(audit::list));
-    Router::new()
+    let app = Router::new()
         .route("/", get(pages::index))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -79,9 +94,14 @@ pub fn router(state: AppState) -> Router {
                 "no such route; see /api/openapi.json",
             )
         })
-        .layer(DefaultBodyLimit::max(state.settings.max_body_bytes))
+        .layer(DefaultBodyLimit::max(settings.max_json_body_bytes))
         .layer(middleware::from_fn(refuse_nul_in_uri))
-        .with_state(state)
+        .with_state(state);
+    // Outside the whole router, so that it sees the answers the router completes itself (the
+    // `Allow` header of a 405).
+    Router::new()
+        .fallback_service(app)
+        .layer(middleware::from_fn(crate::headers::finish))
 }
 
 /// Refuses a URI that encodes a NUL (`%00`) anywhere: no key, name or search needs one, and
@@ -101,6 +121,39 @@ async fn refuse_nul_in_uri(
         ));
     }
     next.run(request).await
+}
+
+/// `?after=&limit=` of a list ordered by id.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct PageQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+impl PageQuery {
+    /// Reads the query, with the API's errors.
+    pub(crate) fn parse(
+        query: Result<axum::extract::Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+    ) -> Result<apptrust_store::Page, ApiError> {
+        let axum::extract::Query(query) =
+            query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+        Ok(apptrust_store::Page {
+            after: query.after.unwrap_or(0),
+            limit: page_limit(query.limit)?,
+        })
+    }
+}
+
+/// The `next` cursor of a page: the last id when the page is full, so that a client stops
+/// without one more request.
+pub(crate) fn next_cursor(
+    ids: impl DoubleEndedIterator<Item = i64> + ExactSizeIterator,
+    page: apptrust_store::Page,
+) -> Option<i64> {
+    let full = i64::try_from(ids.len()).is_ok_and(|n| n >= page.limit);
+    let last = ids.last();
+    if full { last } else { None }
 }
 
 /// Paging bounds shared by list routes.

@@ -2,12 +2,12 @@
 //! token returned here.
 
 use axum::extract::{FromRequestParts, Request, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::json;
 
-use crate::auth::{CSRF_HEADER, SESSION_COOKIE, SignedIn, session_cookie};
+use crate::auth::{CSRF_HEADER, SESSION_COOKIE, SignedIn, Via, session_cookie};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
@@ -18,42 +18,64 @@ pub struct SignIn {
     token: String,
 }
 
-/// `POST /api/v1/session`: exchanges an API token for a session cookie and a CSRF token.
+/// `POST /api/v1/session`: exchanges an API token for a session cookie and a CSRF token. The
+/// session ends no later than the token, and with it if the token is revoked.
 pub async fn create(
     State(state): State<AppState>,
+    headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
-    let user = state
+    let holder = state
         .store
-        .user_by_token(body.token.trim())
+        .token_holder(body.token.trim())
         .await?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "invalid-credentials",
-                "the token is unknown or revoked",
+                "the token is unknown, revoked or expired, or its user is disabled",
             )
         })?;
-    let (secret, csrf) = state
+    let opened = state
         .store
-        .create_session(&user, state.settings.session_hours)
+        .create_session(
+            &holder.user,
+            holder.token_id,
+            holder.expires_at.as_deref(),
+            state.settings.session_hours,
+        )
         .await?;
-    let secure = if state.settings.secure_cookies {
+    let secure = if secure_cookie(&state, &headers) {
         "; Secure"
     } else {
         ""
     };
     let cookie = format!(
-        "{SESSION_COOKIE}={secret}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-        state.settings.session_hours * 3600
+        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+        opened.secret, opened.max_age
     );
-    let body = json!({"user": user, "csrfToken": csrf, "csrfHeader": CSRF_HEADER});
+    let body = json!({
+        "user": holder.user, "csrfToken": opened.csrf_token, "csrfHeader": CSRF_HEADER,
+        "expiresAt": opened.expires_at,
+    });
     Ok((
         StatusCode::CREATED,
         [(header::SET_COOKIE, cookie)],
         axum::Json(body),
     )
         .into_response())
+}
+
+/// Whether the session cookie gets `Secure`: as configured, or automatically when the server
+/// is reachable beyond loopback or a proxy in front says the request came over HTTPS.
+fn secure_cookie(state: &AppState, headers: &HeaderMap) -> bool {
+    state.settings.secure_cookies.unwrap_or_else(|| {
+        let https = headers
+            .get("x-forwarded-proto")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("https"));
+        !state.loopback || https
+    })
 }
 
 /// `GET /api/v1/session`: the signed-in user and the CSRF token to send with changes.
@@ -67,6 +89,7 @@ pub async fn show(State(state): State<AppState>, request: Request) -> Result<Res
         .await?
         .ok_or_else(ApiError::unauthorized)?;
     Ok(axum::Json(json!({
+        "id": session.id,
         "user": session.user,
         "csrfToken": session.csrf_token,
         "csrfHeader": CSRF_HEADER,
@@ -77,9 +100,13 @@ pub async fn show(State(state): State<AppState>, request: Request) -> Result<Res
 /// `DELETE /api/v1/session`: signs out (needs the CSRF token like any change).
 pub async fn end(State(state): State<AppState>, request: Request) -> Result<Response, ApiError> {
     let (mut parts, _) = request.into_parts();
-    let secret = session_cookie(&parts).ok_or_else(ApiError::unauthorized)?;
     let caller = SignedIn::from_request_parts(&mut parts, &state).await?;
-    state.store.end_session(caller.user(), &secret).await?;
+    let Via::Session { id, .. } = caller.1 else {
+        return Err(ApiError::bad_request(
+            "this request carries a token, not a session cookie: revoke tokens at /api/v1/me/tokens",
+        ));
+    };
+    state.store.end_session(caller.user(), id).await?;
     let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, cookie)]).into_response())
 }

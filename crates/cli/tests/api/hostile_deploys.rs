@@ -1,0 +1,73 @@
+//! Deploys of the largest, most expensive manifests a partner can send: many at once must stay
+//! within the evaluation memory budget, and must not hold the write lock while they are
+//! compared, so other partners' writes go through meanwhile.
+
+use serde_json::json;
+
+use crate::support::{Db, TestApp};
+
+crate::on_both_databases!(concurrent_worst_case_deploys_stay_within_the_memory_budget);
+
+/// An eligible manifest padded to about `bytes` with `x: [{a: N}, ...]`: the shape that costs
+/// the most memory per byte to read.
+pub fn worst_case_manifest(bytes: usize, n: u32) -> String {
+    let head = crate::support::ELIGIBLE;
+    let item = format!("{{a: {n}}}, ");
+    let count = bytes.saturating_sub(head.len()) / item.len();
+    format!("{head}\nx: [{}{{a: {n}}}]\n", item.repeat(count))
+}
+
+/// The server's peak resident memory so far, in MiB.
+fn peak_rss_mib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmHWM:")).unwrap();
+    let kib: u64 = line.split_whitespace().nth(1).unwrap().parse().unwrap();
+    kib / 1024
+}
+
+fn concurrent_worst_case_deploys_stay_within_the_memory_budget(db: Db) {
+    // A test build reads manifests slowly, so this uses 512 KiB files and a 64 MiB budget: one
+    // file at a time. Before the budget, eight of these took about a gigabyte.
+    let app = TestApp::spawn_configured(db, "evaluation-memory-mib = 64\nevaluation-slots = 2\n");
+    let token = app.partner("acme");
+    let other = app.partner("globex");
+    const DEPLOYS: usize = 6;
+    let previous = worst_case_manifest(512 * 1024, 1);
+    for n in 0..DEPLOYS {
+        let key = format!("com.acme.big{n}");
+        app.app(&token, &key);
+        let (status, body) = app.deploy(&token, &key, "production", json!({"manifest": previous}));
+        assert_eq!(status, 201, "{body}");
+    }
+    let baseline = peak_rss_mib(app.pid());
+    let next = worst_case_manifest(512 * 1024, 2);
+    std::thread::scope(|scope| {
+        for n in 0..DEPLOYS {
+            let (app, token, next) = (&app, &token, &next);
+            scope.spawn(move || {
+                let key = format!("com.acme.big{n}");
+                let (status, body) =
+                    app.deploy(token, &key, "production", json!({"manifest": next}));
+                assert_eq!(status, 201, "{body}");
+                assert_eq!(
+                    body["version"], "1.1.0",
+                    "compared with the previous version"
+                );
+                assert_eq!(
+                    body["change"]["changes"][0]["area"], "other",
+                    "{}",
+                    body["change"]
+                );
+            });
+        }
+        // Meanwhile, another partner's writes go through.
+        for n in 0..10 {
+            app.app(&other, &format!("com.globex.small{n}"));
+        }
+    });
+    let peak = peak_rss_mib(app.pid());
+    assert!(
+        peak < baseline + 200,
+        "peak memory rose from {baseline} MiB to {peak} MiB under {DEPLOYS} concurrent deploys"
+    );
+}

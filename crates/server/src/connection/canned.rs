@@ -1,0 +1,49 @@
+//! Answers written straight to a socket, for refusals that happen before the application sees a
+//! request. They carry the same JSON error body as every other error.
+
+use super::guard::Refusal;
+
+/// A complete `Connection: close` response with a JSON error body.
+pub fn response(status: u16, reason: &str, code: &str, message: &str) -> Vec<u8> {
+    let body = serde_json::json!({"error": {"code": code, "message": message}}).to_string();
+    format!(
+        "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
+         connection: close\r\ncache-control: no-store\r\n\r\n{body}",
+        body.len()
+    )
+    .into_bytes()
+}
+
+/// The answer to a request head that broke a limit.
+pub fn head_refused(refusal: Refusal) -> Vec<u8> {
+    match refusal {
+        Refusal::RequestLineTooLong => response(
+            414,
+            "URI Too Long",
+            "uri-too-long",
+            "the request line is longer than the server accepts (`max-request-line-bytes`)",
+        ),
+        Refusal::HeadTooLarge => response(
+            431,
+            "Request Header Fields Too Large",
+            "headers-too-large",
+            "the request headers are larger than the server accepts (`max-head-bytes`)",
+        ),
+        Refusal::TooManyHeaders => response(
+            431,
+            "Request Header Fields Too Large",
+            "headers-too-large",
+            "the request has more header fields than the server accepts (`max-headers`)",
+        ),
+    }
+}
+
+/// The answer to a connection beyond `max-http-connections`.
+pub fn too_many_connections() -> Vec<u8> {
+    response(
+        503,
+        "Service Unavailable",
+        "too-many-connections",
+        "the server has as many open connections as it accepts (`max-http-connections`); retry shortly",
+    )
+}
