@@ -25,6 +25,8 @@
 # HOSTILE_RSS_CAP_MB) is killed and reported as such.
 #
 # Environment: BIN (default target/release/apptrust), HOSTILE_LEVELS (default "1 4 16"),
+# HOSTILE_SHAPE (`block`, the default: `x: [...]` under a block mapping; `flow-document`: the whole
+# manifest one flow mapping, the costliest shape for the parser),
 # HOSTILE_STALL_LEVEL (burst size the write stall is measured beside, default 4; 0 skips),
 # HOSTILE_FLOOD (0 skips the sign-in flood), HOSTILE_FLOOD_CLIENTS (32), HOSTILE_FLOOD_SECONDS (10),
 # HOSTILE_FLOOD_MAX_PER_CLIENT (100), HOSTILE_RSS_CAP_MB, BENCH_OUT (default target/bench/hostile).

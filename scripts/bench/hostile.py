@@ -57,10 +57,25 @@ permissions:
 x: ["""
 
 
+FLOW_DOCUMENT_HEAD = (
+    '{app: {id: "ari:cloud:ecosystem::app/0b6f6f2e-5c1d-4d3e-9a57-%s", runtime: {name: nodejs22.x}}, '
+    'modules: {"jira:issuePanel": [{key: panel, resource: main, title: Panel}]}, '
+    'resources: [{key: main, path: src/frontend/index.jsx}], '
+    'permissions: {scopes: [read:jira-work]}, x: ['
+)
+
+
 def make_manifest(item, size=2 * 1024 * 1024 - 1):
-    """The eligible head, then `x: [{a: ITEM}, ...]` filling the file to just under `size`."""
-    head = MANIFEST_HEAD.format(tail="%012d" % 1)
-    one, last = "{a: %d}, " % item, "{a: %d}]\n" % item
+    """The eligible head, then `x: [{a: ITEM}, ...]` filling the file to just under `size`.
+    HOSTILE_SHAPE=flow-document makes the whole document one flow mapping instead, the shape
+    that costs the parser the most memory per byte (it holds every token until the mapping
+    closes)."""
+    if os.environ.get("HOSTILE_SHAPE", "block") == "flow-document":
+        head = FLOW_DOCUMENT_HEAD % ("%012d" % 1)
+        one, last = "{a: %d}, " % item, "{a: %d}]}\n" % item
+    else:
+        head = MANIFEST_HEAD.format(tail="%012d" % 1)
+        one, last = "{a: %d}, " % item, "{a: %d}]\n" % item
     count = (size - len(head) - len(last)) // len(one)
     return head + one * count + last
 

@@ -29,9 +29,9 @@ pub struct Settings {
     pub job_interval_ms: u64,
     /// Manifests evaluated at once; further deploys wait.
     pub evaluation_slots: usize,
-    /// Memory that evaluations running at once may take together, in MiB: each reserves about
-    /// 100 times its manifest's size first, so a flood of large deploys queues instead of
-    /// exhausting memory.
+    /// Memory that evaluations running at once may take together, in MiB: each reserves 200
+    /// times its manifest's size first (the worst case measured), so a flood of large deploys
+    /// queues instead of exhausting memory.
     pub evaluation_memory_mib: usize,
     /// How long a deploy may wait for an evaluation slot before it is refused with `503`.
     pub evaluation_queue_timeout_ms: u64,
@@ -77,7 +77,7 @@ impl Default for Settings {
             trust_cache_ms: 1000,
             job_interval_ms: 5000,
             evaluation_slots: std::thread::available_parallelism().map_or(2, usize::from),
-            evaluation_memory_mib: 256,
+            evaluation_memory_mib: 512,
             evaluation_queue_timeout_ms: 30_000,
             session_hours: 12,
             secure_cookies: None,

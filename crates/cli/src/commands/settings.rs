@@ -26,6 +26,9 @@ pub fn load(config: &ConfigArgs) -> Result<Settings, String> {
 pub fn runtime() -> Result<tokio::runtime::Runtime, String> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Manifests are evaluated on blocking threads; an idle one still holds the memory its
+        // allocator kept for it, so it exits soon instead of after the default 10 s.
+        .thread_keep_alive(std::time::Duration::from_millis(500))
         .build()
         .map_err(|e| format!("cannot start the async runtime: {e}"))
 }
