@@ -48,6 +48,9 @@ struct Head {
 #[derive(Debug)]
 struct State {
     in_flight: usize,
+    /// The answer is being sent since this time, or the last time the client took some of it:
+    /// a client that stops reading is cut off after the idle timeout.
+    sending_since: Option<Instant>,
     /// Since when the connection has had nothing to do.
     idle_since: Instant,
     head: Head,
@@ -69,6 +72,7 @@ impl Activity {
     pub fn new() -> Activity {
         Activity(Arc::new(Mutex::new(State {
             in_flight: 0,
+            sending_since: None,
             idle_since: Instant::now(),
             head: Head::default(),
         })))
@@ -87,10 +91,24 @@ impl Activity {
         state.in_flight += 1;
     }
 
+    /// The application has answered; the answer is being sent.
+    pub fn answered(&self) {
+        self.state().sending_since = Some(Instant::now());
+    }
+
+    /// The client took some of the answer.
+    fn sent(&self) {
+        let mut state = self.state();
+        if state.sending_since.is_some() {
+            state.sending_since = Some(Instant::now());
+        }
+    }
+
     /// A request's response was sent (or abandoned): the next head starts afresh.
     pub fn end(&self) {
         let mut state = self.state();
         state.in_flight = state.in_flight.saturating_sub(1);
+        state.sending_since = None;
         if state.in_flight == 0 {
             state.idle_since = Instant::now();
             state.head = Head::default();
@@ -146,8 +164,12 @@ impl Activity {
     pub fn deadline(&self, limits: &ConnectionLimits) -> (Instant, bool) {
         let state = self.state();
         let now = Instant::now();
-        let deadline = if state.in_flight > 0 {
-            // A request is being served: check again later.
+        let deadline = if let (true, Some(since)) = (state.in_flight > 0, state.sending_since) {
+            // Sending an answer that the client does not take.
+            since + limits.idle
+        } else if state.in_flight > 0 {
+            // The application is working on a request (a deploy may queue for a while): its
+            // own limits bound that. Check again later.
             return (now + limits.idle, false);
         } else if let (Some(started), false) = (state.head.started, state.head.done) {
             started + limits.header_read
@@ -212,7 +234,11 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.sent();
+        }
+        result
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -228,7 +254,11 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
+            self.activity.sent();
+        }
+        result
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -244,6 +274,11 @@ impl InFlight {
     pub fn start(activity: &Activity) -> InFlight {
         activity.begin();
         InFlight(activity.clone())
+    }
+
+    /// The application has answered; from now on the client must keep taking the answer.
+    pub fn answered(&self) {
+        self.0.answered();
     }
 }
 
@@ -313,5 +348,23 @@ mod tests {
         drop(request);
         assert!(!activity.state().head.done);
         assert_eq!(activity.received(head, &limits()), None);
+    }
+
+    #[test]
+    fn an_answer_the_client_stops_taking_has_a_fixed_deadline() {
+        let activity = Activity::new();
+        let request = InFlight::start(&activity);
+        let pause = || std::thread::sleep(Duration::from_millis(5));
+        // Working on the request: the deadline keeps moving.
+        let first = activity.deadline(&limits()).0;
+        pause();
+        assert!(activity.deadline(&limits()).0 > first);
+        // Answering: it stays put until the client takes some of the answer.
+        request.answered();
+        let fixed = activity.deadline(&limits()).0;
+        pause();
+        assert_eq!(activity.deadline(&limits()).0, fixed);
+        activity.sent();
+        assert!(activity.deadline(&limits()).0 > fixed);
     }
 }

@@ -112,6 +112,7 @@ async fn serve_connection(
                     Err(never) => match never {},
                 };
                 // The request stays in flight until its body has been sent.
+                in_flight.answered();
                 Ok::<_, Infallible>(response.map(|body| Body::new(Tracked::new(body, in_flight))))
             }
         })
