@@ -6,7 +6,10 @@ use serde_json::json;
 
 use crate::support::{Db, TestApp};
 
-crate::on_both_databases!(concurrent_worst_case_deploys_stay_within_the_memory_budget);
+crate::on_both_databases!(
+    concurrent_worst_case_deploys_stay_within_the_memory_budget,
+    a_deploy_compared_again_does_not_hold_up_other_writes,
+);
 
 /// An eligible manifest padded to about `bytes` with `x: [{a: N}, ...]`: the shape that costs
 /// the most memory per byte to read.
@@ -69,5 +72,62 @@ fn concurrent_worst_case_deploys_stay_within_the_memory_budget(db: Db) {
     assert!(
         peak < baseline + 200,
         "peak memory rose from {baseline} MiB to {peak} MiB under {DEPLOYS} concurrent deploys"
+    );
+}
+
+/// Two large deploys to one environment: the second must be compared with the version the first
+/// recorded. That comparison takes a while; it used to run inside the write transaction, so every
+/// other partner's write waited for it. Now another partner's write, sent as the first deploy
+/// returns, completes while the second is still being compared.
+fn a_deploy_compared_again_does_not_hold_up_other_writes(db: Db) {
+    let app = TestApp::spawn(db);
+    let token = app.partner("acme");
+    let other = app.partner("globex");
+    app.app(&token, "com.acme.race");
+    let (status, body) = app.deploy(
+        &token,
+        "com.acme.race",
+        "staging",
+        json!({"manifest": worst_case_manifest(256 * 1024, 1)}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (first, second) = (
+        worst_case_manifest(512 * 1024, 2),
+        worst_case_manifest(512 * 1024, 3),
+    );
+    let (write_done, second_done) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| {
+            app.deploy(
+                &token,
+                "com.acme.race",
+                "staging",
+                json!({"manifest": first}),
+            )
+        });
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let b = scope.spawn(|| {
+            let answer = app.deploy(
+                &token,
+                "com.acme.race",
+                "staging",
+                json!({"manifest": second}),
+            );
+            (answer, std::time::Instant::now())
+        });
+        let (status, body) = a.join().unwrap();
+        assert_eq!(status, 201, "{body}");
+        app.app(&other, "com.globex.meanwhile");
+        let write_done = std::time::Instant::now();
+        let ((status, body), second_done) = b.join().unwrap();
+        assert_eq!(status, 201, "{body}");
+        assert_eq!(
+            body["version"], "1.2.0",
+            "compared with the version the first recorded"
+        );
+        (write_done, second_done)
+    });
+    assert!(
+        write_done < second_done,
+        "the other partner's write waited for the second deploy's comparison"
     );
 }
