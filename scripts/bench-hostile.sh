@@ -25,6 +25,8 @@
 # HOSTILE_RSS_CAP_MB) is killed and reported as such.
 #
 # Environment: BIN (default target/release/apptrust), HOSTILE_LEVELS (default "1 4 16"),
+# HOSTILE_PARTNER_CAP (`lifted`, the default: max-large-deploys-per-partner raised so that one
+# partner stands for many; `default` keeps the cap of 2 and the surplus gets 429),
 # HOSTILE_SHAPE (`block`, the default: `x: [...]` under a block mapping; `flow-document`: the whole
 # manifest one flow mapping, the costliest shape for the parser),
 # HOSTILE_STALL_LEVEL (burst size the write stall is measured beside, default 4; 0 skips),
@@ -109,7 +111,15 @@ start_server() { # name; sets url, staff, partner, server_pid
     database=${APPTRUST_TEST_POSTGRES_URL%/*}/$db
   fi
   log=$tmp/$name.log
-  "$BIN" serve --demo --database "$database" --listen 127.0.0.1:0 >"$log" 2>&1 &
+  # One partner sends every deploy here; as many partners each sending one would be let in, so
+  # the per-partner cap on large deploys is lifted to measure the evaluation lanes themselves
+  # (HOSTILE_PARTNER_CAP=default keeps it, and shows the surplus refused with 429).
+  local config=$tmp/$name.toml
+  : >"$config"
+  if [ "${HOSTILE_PARTNER_CAP:-lifted}" = lifted ]; then
+    echo "max-large-deploys-per-partner = 1000" >>"$config"
+  fi
+  "$BIN" serve --demo --config "$config" --database "$database" --listen 127.0.0.1:0 >"$log" 2>&1 &
   server_pid=$!
   for _ in $(seq 300); do
     grep -q "partner: *apt_" "$log" 2>/dev/null && break

@@ -83,7 +83,7 @@ pub async fn seed(store: &Store, evaluator: &Evaluator) -> Result<DemoLogins, St
     let mut tokens = Vec::new();
     for user in [&staff, &partner] {
         store.revoke_all_tokens(user.id, &actor).await?;
-        tokens.push(store.create_token(user, &new, i64::MAX).await?.1);
+        tokens.push(store.create_token(user, &new, i64::MAX, &actor).await?.1);
     }
     let [staff_token, partner_token] =
         <[String; 2]>::try_from(tokens).map_err(|_| StoreError::Invalid("demo tokens".into()))?;
@@ -146,6 +146,7 @@ async fn deploy(
         app,
         environment,
         manifest,
+        fingerprint: &apptrust_store::secrets::hash(manifest),
         requested_version: None,
         idempotency_key: None,
         assessed: &assessed,

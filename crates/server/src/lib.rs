@@ -2,6 +2,7 @@
 //! endpoints, and the background re-evaluation job. `startup::run` wires them together; routes are
 //! grouped by resource under `routes/`.
 
+mod admission;
 mod auth;
 mod connection;
 pub mod demo;

@@ -27,14 +27,17 @@ pub struct Settings {
     pub trust_cache_ms: u64,
     /// How often the background job looks for stale evaluations, in milliseconds.
     pub job_interval_ms: u64,
-    /// Manifests evaluated at once; further deploys wait.
+    /// Ordinary manifests (under 160 kB) evaluated at once; larger ones go one at a time on a
+    /// lane of their own. Further deploys wait.
     pub evaluation_slots: usize,
-    /// Memory that evaluations running at once may take together, in MiB: each reserves 200
-    /// times its manifest's size first (the worst case measured), so a flood of large deploys
-    /// queues instead of exhausting memory.
-    pub evaluation_memory_mib: usize,
-    /// How long a deploy may wait for an evaluation slot before it is refused with `503`.
+    /// How long a deploy may wait for its evaluation lane before it is refused with `503`.
     pub evaluation_queue_timeout_ms: u64,
+    /// Large deploys (a body of 160 kB or more) one partner (or one staff member) may have in
+    /// flight at once, waiting or running; more are refused with `429`.
+    pub max_large_deploys_per_partner: usize,
+    /// Memory that deploy bodies being received or waiting may take together, in MiB: each
+    /// deploy reserves its `Content-Length` before its body is read.
+    pub deploy_body_budget_mib: usize,
     /// Lifetime of a browser session, in hours.
     pub session_hours: i64,
     /// Mark the session cookie `Secure`. Unset: automatic (on when the listen address is not
@@ -77,8 +80,9 @@ impl Default for Settings {
             trust_cache_ms: 1000,
             job_interval_ms: 5000,
             evaluation_slots: std::thread::available_parallelism().map_or(2, usize::from),
-            evaluation_memory_mib: 512,
             evaluation_queue_timeout_ms: 30_000,
+            max_large_deploys_per_partner: 2,
+            deploy_body_budget_mib: 64,
             session_hours: 12,
             secure_cookies: None,
             max_http_connections: 512,

@@ -44,10 +44,6 @@ pub async fn open_store(settings: &Settings) -> Result<Store, apptrust_store::St
 pub fn evaluator(settings: &Settings) -> Evaluator {
     Evaluator::new(EvaluatorLimits {
         slots: settings.evaluation_slots.max(1),
-        memory_bytes: settings
-            .evaluation_memory_mib
-            .max(1)
-            .saturating_mul(1024 * 1024),
         queue_timeout: Duration::from_millis(settings.evaluation_queue_timeout_ms),
     })
 }
@@ -95,6 +91,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         ))),
         metrics: Arc::new(Metrics::default()),
         evaluator,
+        admission: Arc::new(crate::admission::DeployAdmission::new(&settings)),
         instance: instance.into(),
         loopback: address.ip().is_loopback(),
         settings: Arc::new(settings),

@@ -18,6 +18,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Runs manifest evaluations within the slots and the memory budget.
     pub evaluator: Evaluator,
+    /// Lets deploys in before their bodies are read.
+    pub admission: Arc<crate::admission::DeployAdmission>,
     /// This instance's name in job leases.
     pub instance: Arc<str>,
     /// The listen address is loopback: cookies may go without `Secure` unless a proxy says

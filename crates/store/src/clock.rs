@@ -22,7 +22,9 @@ pub fn from_now(seconds: i64) -> String {
 pub fn parse(text: &str) -> Option<String> {
     OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
         .ok()
-        .map(|at| format(at.to_offset(time::UtcOffset::UTC)))
+        // A time that would fall beyond year 9999 in UTC is not one we can store.
+        .and_then(|at| at.checked_to_offset(time::UtcOffset::UTC))
+        .map(format)
 }
 
 /// Whole seconds from now until a stored time (negative when it has passed, 0 if unreadable).
@@ -46,6 +48,15 @@ fn format(at: OffsetDateTime) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn times_beyond_the_stored_range_are_refused_not_a_panic() {
+        assert_eq!(super::parse("9999-12-31T23:59:59-01:00"), None);
+        assert_eq!(
+            super::parse("2030-01-01T02:00:00+02:00").as_deref(),
+            Some("2030-01-01T00:00:00.000Z")
+        );
+    }
+
     #[test]
     fn timestamps_have_a_fixed_width_and_sort_as_text() {
         let a = super::from_now(-1);

@@ -42,8 +42,13 @@ impl DatabaseUrl {
     /// The URL with any password hidden, for messages: the one in the user part and the
     /// values of query parameters that carry secrets (`?password=`, `sslpassword=`, ...).
     pub fn redacted(&self) -> String {
-        let (base, query) = match self.url.split_once('?') {
-            Some((base, query)) => (base, Some(query)),
+        // The query starts at the first `?` after the user part: a password may hold a `?`.
+        let host_start = self.url.rfind('@').map_or(0, |at| at + 1);
+        let (base, query) = match self.url[host_start..].find('?') {
+            Some(at) => (
+                &self.url[..host_start + at],
+                Some(&self.url[host_start + at + 1..]),
+            ),
             None => (self.url.as_str(), None),
         };
         let mut out = match (base.find("://"), base.rfind('@')) {
@@ -220,6 +225,8 @@ mod tests {
             "postgres://app@db/trust?sslmode=require&password=***&sslpassword=***"
         );
         assert!(!format!("{query} {query:?}").contains("hunter2"));
+        let odd: DatabaseUrl = "postgres://u:pa?ss@h/db".parse().unwrap();
+        assert_eq!(odd.redacted(), "postgres://u:***@h/db");
         let file: DatabaseUrl = "data/apptrust.db".parse().unwrap();
         assert_eq!(file.kind(), DatabaseKind::Sqlite);
         assert!("sqlite::memory:".parse::<DatabaseUrl>().is_err());

@@ -21,7 +21,7 @@ use crate::evaluation::StoredEvaluation;
 use crate::evaluator::Evaluator;
 use crate::users::User;
 use crate::versions::VersionView;
-use crate::{Store, StoreError, audit, badges, clock, secrets};
+use crate::{Store, StoreError, audit, badges, clock};
 
 /// How often a deploy compares again when other deploys to the same environment keep landing
 /// first, before it gives up with [`StoreError::Busy`].
@@ -42,10 +42,19 @@ pub struct Assessed {
 
 /// Evaluates a manifest for a deploy in the evaluator, within its limits.
 pub async fn assess(evaluator: &Evaluator, manifest: Arc<str>) -> Result<Assessed, StoreError> {
-    // The loader refuses a larger file before building anything.
-    let size = manifest.len().min(largest_readable_manifest());
+    if manifest.len() > largest_readable_manifest() {
+        // Refused by its size before anything is built: no need to queue for that.
+        return Ok(judge(&manifest, &apptrust_rules::CheckOptions::default()));
+    }
     evaluator
-        .run(size, move |options| {
+        .run(manifest.len(), move |options| judge(&manifest, options))
+        .await
+}
+
+/// Evaluates a manifest and extracts its change facts, keeping only what a deploy needs.
+fn judge(manifest: &str, options: &apptrust_rules::CheckOptions) -> Assessed {
+    {
+        {
             let now = clock::now();
             match changes::assess(manifest.as_bytes(), options) {
                 Ok((evaluation, facts)) => Assessed {
@@ -63,8 +72,8 @@ pub async fn assess(evaluator: &Evaluator, manifest: Arc<str>) -> Result<Assesse
                     side: None,
                 },
             }
-        })
-        .await
+        }
+    }
 }
 
 /// The largest manifest the loader reads; larger ones are refused before anything is built.
@@ -79,6 +88,8 @@ pub struct DeployRequest<'a> {
     pub app: &'a App,
     pub environment: &'a str,
     pub manifest: &'a str,
+    /// SHA-256 of the manifest (see [`crate::secrets::hash`]), computed once by the caller.
+    pub fingerprint: &'a str,
     pub requested_version: Option<AppVersion>,
     pub idempotency_key: Option<&'a str>,
     pub assessed: &'a Assessed,
@@ -103,14 +114,14 @@ impl Store {
         request: &DeployRequest<'_>,
         evaluator: &Evaluator,
     ) -> Result<DeployOutcome, StoreError> {
-        let fingerprint = secrets::hash(request.manifest);
+        let fingerprint = request.fingerprint;
         match (
-            self.record(request, &fingerprint, evaluator).await,
+            self.record(request, fingerprint, evaluator).await,
             request.idempotency_key,
         ) {
             // The key was used before, or two deploys with it raced: answer with the recorded one.
             (Err(StoreError::Conflict(conflict)), Some(key)) => {
-                match self.replay(request, key, &fingerprint).await? {
+                match self.replay(request, key, fingerprint).await? {
                     Some(outcome) => Ok(outcome),
                     None => Err(StoreError::Conflict(conflict)),
                 }

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The server is at a limit (evaluation queue, contention on one environment); retry later.
     #[error("{0}")]
     Busy(String),
+    /// The server failed (a bug): the message is for the log, not the client.
+    #[error("internal error: {0}")]
+    Internal(String),
     /// The database failed or refused.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),

@@ -97,8 +97,16 @@ impl Store {
         let stale = self.stale_versions(&engine, size).await?;
         // One manifest at a time, each within the evaluator's budget: a batch of hostile files
         // must not be held in memory together. Only the stored form is kept.
+        // The batch stops early when a third of the lease has gone (large stored manifests take
+        // a while each) or the evaluator is busy with deploys, which come first: what was
+        // evaluated is committed, and the rest waits for the next round.
+        let started = std::time::Instant::now();
+        let budget = std::time::Duration::from_secs(u64::try_from(lease_seconds / 3).unwrap_or(1));
         let mut evaluations: Vec<(StoredEvaluation, Verdict)> = Vec::with_capacity(stale.len());
         for item in &stale {
+            if started.elapsed() > budget {
+                break;
+            }
             let manifest: String =
                 sqlx::query_scalar::<Any, String>("SELECT manifest FROM versions WHERE id = $1")
                     .bind(item.version_id)
@@ -115,8 +123,12 @@ impl Store {
                         (stored, evaluation.verdict)
                     },
                 )
-                .await?;
-            evaluations.push(evaluated);
+                .await;
+            match evaluated {
+                Ok(evaluated) => evaluations.push(evaluated),
+                Err(StoreError::Busy(_)) => break,
+                Err(other) => return Err(other),
+            }
         }
 
         let now = clock::now();

@@ -64,6 +64,24 @@ impl Store {
         }
         let max_age = clock::seconds_until(&expires_at).max(0);
         let mut tx = self.write.begin().await?;
+        // Checked again under the user's lock: a sign-in that passed just before its token was
+        // revoked, or its user disabled, must not open a session after it.
+        crate::tokens::lock_user(&mut tx, user.id).await?;
+        let live: i64 = sqlx::query_scalar::<Any, i64>(
+            "SELECT COUNT(*) FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.id = $1 AND t.user_id = $2 AND t.revoked_at IS NULL \
+             AND (t.expires_at IS NULL OR t.expires_at > $3) AND u.disabled_at IS NULL",
+        )
+        .bind(token_id)
+        .bind(user.id)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await?;
+        if live != 1 {
+            return Err(StoreError::Conflict(
+                "the token was revoked or has expired, or its user was disabled".into(),
+            ));
+        }
         sqlx::query::<Any>(
             "INSERT INTO sessions (user_id, session_hash, csrf_token, created_at, expires_at, \
                token_id) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -123,7 +141,8 @@ impl Store {
              LEFT JOIN partners p ON p.id = u.partner_id \
              LEFT JOIN api_tokens t ON t.id = s.token_id \
              WHERE s.session_hash = $1 AND s.expires_at > $2 AND s.ended_at IS NULL \
-             AND u.disabled_at IS NULL AND (s.token_id IS NULL OR t.revoked_at IS NULL)"
+             AND u.disabled_at IS NULL AND (s.token_id IS NULL OR (t.revoked_at IS NULL \
+               AND (t.expires_at IS NULL OR t.expires_at > $2)))"
         );
         let row = sqlx::query::<Any>(&sql)
             .bind(secrets::hash(secret))

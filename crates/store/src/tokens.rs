@@ -65,6 +65,16 @@ pub(crate) async fn insert(
     Ok(token)
 }
 
+/// Takes the user's row lock (PostgreSQL; SQLite has one writer): token issue, revocation,
+/// sign-in and disabling of one user happen one after another.
+pub(crate) async fn lock_user(tx: &mut AnyConnection, user_id: i64) -> Result<(), StoreError> {
+    sqlx::query::<Any>("UPDATE users SET id = id WHERE id = $1")
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+    Ok(())
+}
+
 /// Revokes every live token of a user and ends every session; returns what was ended, for the
 /// audit log.
 pub(crate) async fn end_all(
@@ -72,6 +82,7 @@ pub(crate) async fn end_all(
     user_id: i64,
     now: &str,
 ) -> Result<serde_json::Value, StoreError> {
+    lock_user(tx, user_id).await?;
     let tokens = sqlx::query::<Any>(
         "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
     )
@@ -99,12 +110,16 @@ const TOKEN_TREE: &str = "WITH RECURSIVE tree(id) AS ( \
      SELECT id FROM tree";
 
 impl Store {
-    /// Issues another API token for a user, refused once they hold `max_live` live tokens.
+    /// Issues another API token for a user, refused once they hold `max_live` live tokens. A
+    /// token issued under another never outlives it: its expiry is the parent's when it asks for
+    /// none or a later one. The parent is checked again inside the transaction, so a request
+    /// that passed authentication just before its token was revoked cannot mint a survivor.
     pub async fn create_token(
         &self,
         user: &User,
         new: &NewToken<'_>,
         max_live: i64,
+        actor: &Actor,
     ) -> Result<(TokenInfo, String), StoreError> {
         let label = new.label.trim();
         if label.is_empty() || label.chars().count() > 100 {
@@ -123,11 +138,42 @@ impl Store {
             ));
         }
         let mut tx = self.write.begin().await?;
-        // Serialises token issue per user (a row lock on PostgreSQL), so the cap holds.
-        sqlx::query::<Any>("UPDATE users SET id = id WHERE id = $1")
+        // Serialises token issue, revocation and disabling per user (a row lock on PostgreSQL;
+        // SQLite has one writer), so the cap holds and no issue slips past a revocation.
+        let enabled =
+            sqlx::query::<Any>("UPDATE users SET id = id WHERE id = $1 AND disabled_at IS NULL")
+                .bind(user.id)
+                .execute(&mut *tx)
+                .await?;
+        if enabled.rows_affected() != 1 {
+            return Err(StoreError::Conflict(format!(
+                "user {} is disabled",
+                user.id
+            )));
+        }
+        let mut expires_at = new.expires_at.clone();
+        if let Some(parent) = new.parent {
+            let row = sqlx::query::<Any>(
+                "SELECT expires_at FROM api_tokens WHERE id = $1 AND user_id = $2 \
+                 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3)",
+            )
+            .bind(parent)
             .bind(user.id)
-            .execute(&mut *tx)
-            .await?;
+            .bind(&now)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(|| {
+                StoreError::Conflict(
+                    "the token behind this request was revoked or has expired".into(),
+                )
+            })?;
+            let parent_expiry: Option<String> = row.try_get("expires_at")?;
+            if let Some(limit) = parent_expiry
+                && expires_at.as_ref().is_none_or(|asked| *asked > limit)
+            {
+                expires_at = Some(limit);
+            }
+        }
         let live: i64 = sqlx::query_scalar::<Any, i64>(
             "SELECT COUNT(*) FROM api_tokens WHERE user_id = $1 AND revoked_at IS NULL \
              AND (expires_at IS NULL OR expires_at > $2)",
@@ -142,35 +188,27 @@ impl Store {
                  revoke one first"
             )));
         }
-        let token = insert(
-            &mut tx,
-            user.id,
-            label,
-            new.expires_at.as_deref(),
-            new.parent,
-        )
-        .await?;
+        let token = insert(&mut tx, user.id, label, expires_at.as_deref(), new.parent).await?;
         let id: i64 =
             sqlx::query_scalar::<Any, i64>("SELECT id FROM api_tokens WHERE token_hash = $1")
                 .bind(secrets::hash(&token))
                 .fetch_one(&mut *tx)
                 .await?;
-        let detail = serde_json::json!({"token": id, "label": label, "expiresAt": new.expires_at});
-        let actor = user.actor();
-        audit::record(
-            &mut tx,
-            &actor,
-            "token.create",
-            &format!("user:{}", user.id),
-            detail,
-        )
-        .await?;
+        let detail = serde_json::json!({"token": id, "label": label, "expiresAt": expires_at});
+        // Issued by the user themselves, or by staff (or the demo) for them.
+        let action = if actor.user_id == Some(user.id) {
+            "token.create"
+        } else {
+            "token.issue"
+        };
+        let subject = format!("user:{}", user.id);
+        audit::record(&mut tx, actor, action, &subject, detail).await?;
         tx.commit().await?;
         let info = TokenInfo {
             id,
             label: label.to_string(),
             created_at: now,
-            expires_at: new.expires_at.clone(),
+            expires_at,
             revoked_at: None,
             issued_by_token: new.parent,
         };
@@ -236,6 +274,7 @@ impl Store {
     ) -> Result<(), StoreError> {
         let now = clock::now();
         let mut tx = self.write.begin().await?;
+        lock_user(&mut tx, owner.id).await?;
         let revoked = sqlx::query::<Any>(
             "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
         )
@@ -291,6 +330,7 @@ impl Store {
     }
 
     /// Issues a token for another user (staff: after enabling a user, or for a lost token).
+    /// Refused for staff users: a token for another staff member would let one act as the other.
     pub async fn issue_token_for(
         &self,
         user_id: i64,
@@ -299,23 +339,13 @@ impl Store {
         actor: &Actor,
     ) -> Result<(TokenInfo, String), StoreError> {
         let user = self.user_by_id(user_id).await?;
-        if user.disabled_at.is_some() {
-            return Err(StoreError::Conflict(format!(
-                "user {user_id} is disabled; enable them first"
-            )));
+        if user.role == crate::users::Role::Staff {
+            return Err(StoreError::Invalid(
+                "staff tokens are not issued by others; a staff member who lost theirs is given \
+                 a new staff user"
+                    .into(),
+            ));
         }
-        let issued = self.create_token(&user, new, max_live).await?;
-        let mut tx = self.write.begin().await?;
-        let detail = serde_json::json!({"token": issued.0.id});
-        audit::record(
-            &mut tx,
-            actor,
-            "token.issue",
-            &format!("user:{user_id}"),
-            detail,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(issued)
+        self.create_token(&user, new, max_live, actor).await
     }
 }

@@ -259,6 +259,7 @@ impl Store {
         }
         let now = clock::now();
         let mut tx = self.write.begin().await?;
+        crate::tokens::lock_user(&mut tx, id).await?;
         let changed = sqlx::query::<Any>(
             "UPDATE users SET disabled_at = $2 WHERE id = $1 AND disabled_at IS NULL",
         )

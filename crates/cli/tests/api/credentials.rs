@@ -282,7 +282,7 @@ fn tokens_expire_and_sessions_end_with_them(db: Db) {
     let (code, body) = app.post(
         "/api/v1/me/tokens",
         Some(&acme),
-        json!({"label": "short", "expiresAt": "2999-01-01T00:00:00+02:00"}),
+        json!({"label": "short", "expiresAt": "2030-06-01T02:00:00+02:00"}),
     );
     assert_eq!(code, 201, "{body}");
     let short = body["token"].as_str().unwrap().to_string();
@@ -299,8 +299,20 @@ fn tokens_expire_and_sessions_end_with_them(db: Db) {
         ))
         .unwrap();
     assert_eq!(app.get("/api/v1/me", Some(&short)).0, 401);
+    assert_eq!(
+        status(app.with_session("GET", "/api/v1/me", &session).call()),
+        401,
+        "the session ends with its token"
+    );
     let (code, _) = app.post("/api/v1/session", None, json!({"token": short}));
     assert_eq!(code, 401);
+    // A time past what can be stored is refused, not a crash.
+    let (code, _) = app.post(
+        "/api/v1/me/tokens",
+        Some(&acme),
+        json!({"label": "far", "expiresAt": "9999-12-31T23:59:59-01:00"}),
+    );
+    assert_eq!(code, 422);
 }
 
 fn token_and_environment_lists_are_capped_and_paged(db: Db) {

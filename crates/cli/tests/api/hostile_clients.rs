@@ -85,24 +85,62 @@ fn half_sent_heads_and_idle_connections_are_closed() {
 }
 
 #[test]
-fn connections_beyond_the_cap_get_a_json_503() {
+fn connections_beyond_the_cap_get_a_json_503_and_idle_ones_make_room() {
     let app = TestApp::spawn_configured(
         Db::Sqlite,
         "max-http-connections = 4\nidle-timeout-ms = 20000\nheader-read-timeout-ms = 20000\n",
     );
-    let held: Vec<TcpStream> = (0..4).map(|_| connect(&app)).collect();
-    // Give the server a moment to accept them all.
+    // Four connections that have started a request: busy, so they keep their places.
+    let busy: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut stream = connect(&app);
+            stream.write_all(b"GET /healthz HTTP/1.1\r\n").unwrap();
+            stream
+        })
+        .collect();
     std::thread::sleep(Duration::from_millis(200));
     let mut extra = connect(&app);
     let (status, body) = parse_response(&read_to_close(&mut extra));
     assert_eq!(status, 503, "{body}");
     assert_eq!(body["error"]["code"], "too-many-connections");
-    drop(held);
-    crate::support::eventually("a slot frees up", || {
+    drop(busy);
+
+    // Four idle keep-alive connections: a newcomer closes one and is served.
+    let idle: Vec<TcpStream> = (0..4).map(|_| connect(&app)).collect();
+    std::thread::sleep(Duration::from_millis(200));
+    crate::support::eventually("a newcomer is served beside idle connections", || {
         ureq::get(&format!("{}/healthz", app.url))
             .call()
             .is_ok_and(|r| r.status() == 200)
     });
+    drop(idle);
+}
+
+#[test]
+fn pipelined_requests_with_bodies_are_framed_not_measured_as_heads() {
+    let app = TestApp::spawn(Db::Sqlite);
+    let staff = app.staff_token.clone();
+    // A body longer than a request line may be, with no line break: only a head would be
+    // refused for that.
+    let name = "n".repeat(20_000);
+    let body = format!("{{\"key\": \"pipelined\", \"name\": \"{name}\"}}");
+    let requests = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n\
+         POST /api/v1/partners HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {staff}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}\
+         GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+        body.len()
+    );
+    let mut stream = connect(&app);
+    stream.write_all(requests.as_bytes()).unwrap();
+    let text = read_to_close(&mut stream);
+    let statuses: Vec<&str> = text
+        .split("HTTP/1.1 ")
+        .skip(1)
+        .filter_map(|r| r.get(..3))
+        .collect();
+    assert_eq!(statuses, ["200", "422", "200"], "{text}");
+    assert!(!text.contains("uri-too-long") && !text.contains("headers-too-large"));
 }
 
 #[test]

@@ -11,6 +11,46 @@ crate::on_both_databases!(
     a_deploy_compared_again_does_not_hold_up_other_writes,
 );
 
+/// One partner cannot fill the large lane's queue: beyond `max-large-deploys-per-partner` its
+/// large deploys are refused at once with 429, while another partner's go through.
+#[test]
+fn large_deploys_are_capped_per_partner() {
+    let app = TestApp::spawn_configured(Db::Sqlite, "max-large-deploys-per-partner = 1\n");
+    let acme = app.partner("acme");
+    let globex = app.partner("globex");
+    for n in 0..3 {
+        app.app(&acme, &format!("com.acme.cap{n}"));
+    }
+    app.app(&globex, "com.globex.cap");
+    let manifest = worst_case_manifest(400 * 1024, 1);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let mut handles: Vec<_> = (0..3)
+            .map(|n| {
+                let (app, acme, manifest) = (&app, &acme, &manifest);
+                scope.spawn(move || {
+                    let key = format!("com.acme.cap{n}");
+                    app.deploy(acme, &key, "production", json!({"manifest": manifest}))
+                        .0
+                })
+            })
+            .collect();
+        let (app, globex, manifest) = (&app, &globex, &manifest);
+        handles.push(scope.spawn(move || {
+            app.deploy(
+                globex,
+                "com.globex.cap",
+                "production",
+                json!({"manifest": manifest}),
+            )
+            .0
+        }));
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses[3], 201, "another partner's deploy: {statuses:?}");
+    assert!(statuses[..3].contains(&429), "{statuses:?}");
+    assert!(statuses[..3].contains(&201), "{statuses:?}");
+}
+
 /// An eligible manifest padded to about `bytes` with `x: [{a: N}, ...]`: the shape that costs
 /// the most memory per byte to read.
 pub fn worst_case_manifest(bytes: usize, n: u32) -> String {
@@ -29,9 +69,13 @@ fn peak_rss_mib(pid: u32) -> u64 {
 }
 
 fn concurrent_worst_case_deploys_stay_within_the_memory_budget(db: Db) {
-    // A test build reads manifests slowly, so this uses 512 KiB files and a 64 MiB budget: one
-    // file at a time. Before the budget, eight of these took about a gigabyte.
-    let app = TestApp::spawn_configured(db, "evaluation-memory-mib = 64\nevaluation-slots = 2\n");
+    // A test build reads manifests slowly, so this uses 512 KiB files, read one at a time in
+    // the large lane however many slots there are. Before, six of these took about a gigabyte.
+    // One partner stands for many here: its cap on large deploys is lifted (tested below).
+    let app = TestApp::spawn_configured(
+        db,
+        "evaluation-slots = 8\nmax-large-deploys-per-partner = 100\n",
+    );
     let token = app.partner("acme");
     let other = app.partner("globex");
     const DEPLOYS: usize = 6;
@@ -70,7 +114,7 @@ fn concurrent_worst_case_deploys_stay_within_the_memory_budget(db: Db) {
     });
     let peak = peak_rss_mib(app.pid());
     assert!(
-        peak < baseline + 200,
+        peak < baseline + 150,
         "peak memory rose from {baseline} MiB to {peak} MiB under {DEPLOYS} concurrent deploys"
     );
 }

@@ -47,3 +47,23 @@ pub fn too_many_connections() -> Vec<u8> {
         "the server has as many open connections as it accepts (`max-http-connections`); retry shortly",
     )
 }
+
+/// Writes an answer, stops sending, and reads (and drops) what the client is still sending for
+/// a moment before closing: closing with unread data would reset the connection, and a reset
+/// can destroy the answer before the client reads it.
+pub async fn answer_and_close(mut stream: tokio::net::TcpStream, answer: Vec<u8>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+        let _ = stream.write_all(&answer).await;
+        let _ = stream.shutdown().await;
+        let mut sink = [0u8; 8192];
+        let mut drained = 0usize;
+        while drained < 1024 * 1024 {
+            match stream.read(&mut sink).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+    })
+    .await;
+}

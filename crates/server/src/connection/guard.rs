@@ -14,6 +14,8 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
+use super::framing::Framing;
+
 /// The limits one connection is held to.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
@@ -29,31 +31,16 @@ pub struct ConnectionLimits {
     pub max_headers: usize,
 }
 
-/// Progress of the request head currently arriving.
-#[derive(Debug, Default)]
-struct Head {
-    /// When its first byte arrived; `None` before that.
-    started: Option<Instant>,
-    bytes: usize,
-    /// Line breaks seen so far.
-    lines: usize,
-    /// The request line is complete.
-    line_ended: bool,
-    /// The last byte that was not `\r` was a line break.
-    after_newline: bool,
-    /// The blank line that ends the head has arrived: the rest belongs to the body.
-    done: bool,
-}
-
 #[derive(Debug)]
 struct State {
     in_flight: usize,
-    /// The answer is being sent since this time, or the last time the client took some of it:
-    /// a client that stops reading is cut off after the idle timeout.
+    /// The answer is being sent since this time: a client must take it within the idle
+    /// timeout, however slowly it reads, or be cut off.
     sending_since: Option<Instant>,
     /// Since when the connection has had nothing to do.
     idle_since: Instant,
-    head: Head,
+    /// Where the request stream is: in a head (measured), or in a body (skipped).
+    framing: Framing,
 }
 
 /// Shared by a connection's socket wrapper, its request wrapper and its task.
@@ -74,7 +61,7 @@ impl Activity {
             in_flight: 0,
             sending_since: None,
             idle_since: Instant::now(),
-            head: Head::default(),
+            framing: Framing::default(),
         })))
     }
 
@@ -96,12 +83,11 @@ impl Activity {
         self.state().sending_since = Some(Instant::now());
     }
 
-    /// The client took some of the answer.
-    fn sent(&self) {
-        let mut state = self.state();
-        if state.sending_since.is_some() {
-            state.sending_since = Some(Instant::now());
-        }
+    /// Nothing is happening on the connection: no request in flight and no head arriving (a
+    /// connection that may be closed to make room for a new one).
+    pub fn is_idle(&self) -> bool {
+        let state = self.state();
+        state.in_flight == 0 && state.framing.head_started().is_none()
     }
 
     /// A request's response was sent (or abandoned): the next head starts afresh.
@@ -111,52 +97,17 @@ impl Activity {
         state.sending_since = None;
         if state.in_flight == 0 {
             state.idle_since = Instant::now();
-            state.head = Head::default();
         }
     }
 
-    /// Accounts for bytes read from the client; a refusal when the head breaks a limit.
+    /// Accounts for bytes read from the client; a refusal when a head breaks a limit.
     fn received(&self, bytes: &[u8], limits: &ConnectionLimits) -> Option<Refusal> {
         let mut state = self.state();
-        let head = &mut state.head;
-        if head.done || bytes.is_empty() {
-            return None;
-        }
-        if head.started.is_none() {
-            head.started = Some(Instant::now());
-        }
-        for &b in bytes {
-            if head.done {
-                break;
-            }
-            head.bytes += 1;
-            match b {
-                b'\n' => {
-                    head.lines += 1;
-                    head.line_ended = true;
-                    head.done = head.after_newline && head.lines > 1;
-                    head.after_newline = true;
-                }
-                b'\r' => {}
-                _ => head.after_newline = false,
-            }
-        }
-        if !head.line_ended && head.bytes > limits.max_request_line_bytes {
-            return Some(Refusal::RequestLineTooLong);
-        }
-        // Lines: the request line, one per header, and (once done) the blank line.
-        let header_lines = head.lines.saturating_sub(if head.done { 2 } else { 1 });
-        if header_lines > limits.max_headers {
-            return Some(Refusal::TooManyHeaders);
-        }
-        if head.bytes > limits.max_head_bytes {
-            return Some(Refusal::HeadTooLarge);
-        }
-        if head.done {
-            head.started = None;
+        let progress = state.framing.feed(bytes, limits);
+        if progress.heads > 0 {
             state.idle_since = Instant::now();
         }
-        None
+        progress.refusal
     }
 
     /// When the connection should be closed if nothing changes, and whether that time has
@@ -165,13 +116,13 @@ impl Activity {
         let state = self.state();
         let now = Instant::now();
         let deadline = if let (true, Some(since)) = (state.in_flight > 0, state.sending_since) {
-            // Sending an answer that the client does not take.
+            // Sending an answer: the client has until then to take it.
             since + limits.idle
         } else if state.in_flight > 0 {
             // The application is working on a request (a deploy may queue for a while): its
             // own limits bound that. Check again later.
             return (now + limits.idle, false);
-        } else if let (Some(started), false) = (state.head.started, state.head.done) {
+        } else if let Some(started) = state.framing.head_started() {
             started + limits.header_read
         } else {
             state.idle_since + limits.idle
@@ -180,9 +131,10 @@ impl Activity {
     }
 }
 
-/// The client socket, seen through an [`Activity`].
+/// The client socket, seen through an [`Activity`]. Once a head is refused the socket is taken
+/// out to be answered and closed gently; the parser then sees an error on every call.
 pub struct GuardedStream {
-    inner: TcpStream,
+    inner: Option<TcpStream>,
     activity: Activity,
     limits: ConnectionLimits,
 }
@@ -190,10 +142,16 @@ pub struct GuardedStream {
 impl GuardedStream {
     pub fn new(inner: TcpStream, activity: Activity, limits: ConnectionLimits) -> Self {
         GuardedStream {
-            inner,
+            inner: Some(inner),
             activity,
             limits,
         }
+    }
+
+    fn stream(&mut self) -> io::Result<&mut TcpStream> {
+        self.inner
+            .as_mut()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::NotConnected, "request refused"))
     }
 }
 
@@ -205,17 +163,20 @@ impl AsyncRead for GuardedStream {
     ) -> Poll<io::Result<()>> {
         let before = buf.filled().len();
         let this = &mut *self;
-        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+        match Pin::new(this.stream()?).poll_read(cx, buf) {
             Poll::Ready(Ok(())) => {
                 let fresh = buf.filled().get(before..).unwrap_or_default();
                 match this.activity.received(fresh, &this.limits) {
                     None => Poll::Ready(Ok(())),
                     Some(refusal) => {
                         // The parser has not seen a whole head, so it has written nothing: the
-                        // socket is ours to answer on. A refused head is small to answer, and
-                        // the send buffer is empty, so one non-blocking write suffices; if it
-                        // does not, the client just sees the connection close.
-                        let _ = this.inner.try_write(&super::canned::head_refused(refusal));
+                        // socket is ours to answer on.
+                        if let Some(stream) = this.inner.take() {
+                            tokio::spawn(super::canned::answer_and_close(
+                                stream,
+                                super::canned::head_refused(refusal),
+                            ));
+                        }
                         Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::InvalidData,
                             "request head refused",
@@ -234,19 +195,18 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write(cx, buf);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.sent();
-        }
-        result
+        Pin::new(self.stream()?).poll_write(cx, buf)
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_flush(cx)
+        Pin::new(self.stream()?).poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.inner).poll_shutdown(cx)
+        match self.inner.as_mut() {
+            Some(stream) => Pin::new(stream).poll_shutdown(cx),
+            None => Poll::Ready(Ok(())),
+        }
     }
 
     fn poll_write_vectored(
@@ -254,15 +214,13 @@ impl AsyncWrite for GuardedStream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let result = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
-        if matches!(result, Poll::Ready(Ok(n)) if n > 0) {
-            self.activity.sent();
-        }
-        result
+        Pin::new(self.stream()?).poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.inner.is_write_vectored()
+        self.inner
+            .as_ref()
+            .is_some_and(TcpStream::is_write_vectored)
     }
 }
 
@@ -303,51 +261,17 @@ mod tests {
     }
 
     #[test]
-    fn a_complete_head_ends_at_the_blank_line_and_the_body_is_not_counted() {
+    fn a_trickled_head_has_a_deadline_and_a_complete_one_restarts_the_idle_clock() {
         let activity = Activity::new();
-        let body = "x\n".repeat(100);
-        let request = format!("POST / HTTP/1.1\r\nHost: a\r\n\r\n{body}");
-        assert_eq!(activity.received(request.as_bytes(), &limits()), None);
-        assert!(activity.state().head.done);
-    }
-
-    #[test]
-    fn heads_that_break_a_limit_are_refused_with_the_right_reason() {
-        let cases = [
-            (
-                format!("GET /{} HTTP/1.1\r\n", "a".repeat(60)),
-                Refusal::RequestLineTooLong,
-            ),
-            (
-                "GET / HTTP/1.1\r\na: 1\r\nb: 1\r\nc: 1\r\nd: 1\r\n".to_string(),
-                Refusal::TooManyHeaders,
-            ),
-            (
-                format!("GET / HTTP/1.1\r\nx: {}\r\n", "a".repeat(200)),
-                Refusal::HeadTooLarge,
-            ),
-        ];
-        for (text, refusal) in cases {
-            let activity = Activity::new();
-            // Byte by byte, as a slow client sends it.
-            let got = text
-                .as_bytes()
-                .chunks(1)
-                .find_map(|b| activity.received(b, &limits()));
-            assert_eq!(got, Some(refusal), "{text:?}");
-        }
-    }
-
-    #[test]
-    fn the_next_head_starts_afresh_after_a_response() {
-        let activity = Activity::new();
-        let head = b"GET / HTTP/1.1\r\nHost: a\r\n\r\n";
-        assert_eq!(activity.received(head, &limits()), None);
-        let request = InFlight::start(&activity);
-        assert!(!activity.deadline(&limits()).1);
-        drop(request);
-        assert!(!activity.state().head.done);
-        assert_eq!(activity.received(head, &limits()), None);
+        assert_eq!(activity.received(b"GET / HT", &limits()), None);
+        let (deadline, _) = activity.deadline(&limits());
+        assert!(deadline <= Instant::now() + limits().header_read);
+        assert_eq!(
+            activity.received(b"TP/1.1\r\nHost: a\r\n\r\n", &limits()),
+            None
+        );
+        let (deadline, _) = activity.deadline(&limits());
+        assert!(deadline > Instant::now() + limits().header_read);
     }
 
     #[test]
@@ -359,12 +283,12 @@ mod tests {
         let first = activity.deadline(&limits()).0;
         pause();
         assert!(activity.deadline(&limits()).0 > first);
-        // Answering: it stays put until the client takes some of the answer.
+        // Answering: it stays put, however slowly the client reads.
         request.answered();
         let fixed = activity.deadline(&limits()).0;
         pause();
         assert_eq!(activity.deadline(&limits()).0, fixed);
-        activity.sent();
-        assert!(activity.deadline(&limits()).0 > fixed);
+        drop(request);
+        assert!(activity.is_idle());
     }
 }

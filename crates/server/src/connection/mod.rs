@@ -4,6 +4,7 @@
 //! that lets requests in flight finish within a grace period.
 
 mod canned;
+mod framing;
 mod guard;
 
 use std::convert::Infallible;
@@ -14,13 +15,15 @@ use axum::Router;
 use axum::body::Body;
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
-use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Semaphore, watch};
 use tower_service::Service;
 
 pub use guard::ConnectionLimits;
 use guard::{Activity, GuardedStream, InFlight};
+
+/// How long a new connection over the cap waits for an idle one to make room.
+const SHED_WAIT: Duration = Duration::from_millis(100);
 
 /// Everything the accept loop needs.
 #[derive(Clone, Debug)]
@@ -42,6 +45,8 @@ pub async fn serve(
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stopping, stop_watch) = watch::channel(false);
+    // Bumped when the cap is reached: idle connections close to make room.
+    let (shed, shed_watch) = watch::channel(0u64);
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(stop);
     loop {
@@ -57,17 +62,29 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        match permits.clone().try_acquire_owned() {
-            Ok(permit) => {
+        let permit = match permits.clone().try_acquire_owned() {
+            Ok(permit) => Some(permit),
+            Err(_) => {
+                // At the cap: idle keep-alive connections make room for a new one, so that
+                // holding connections open does not lock everyone else out.
+                shed.send_modify(|generation| *generation += 1);
+                tokio::time::timeout(SHED_WAIT, permits.clone().acquire_owned())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+            }
+        };
+        match permit {
+            Some(permit) => {
                 let app = app.clone();
                 let limits = limits.connection;
-                let stop = stop_watch.clone();
+                let (stop, shed) = (stop_watch.clone(), shed_watch.clone());
                 connections.spawn(async move {
-                    serve_connection(stream, app, limits, stop).await;
+                    serve_connection(stream, app, limits, stop, shed).await;
                     drop(permit);
                 });
             }
-            Err(_) => {
+            None => {
                 connections.spawn(refuse(stream));
             }
         }
@@ -83,14 +100,9 @@ pub async fn serve(
     }
 }
 
-/// Answers a connection over the cap and closes it, without waiting on a slow client.
-async fn refuse(mut stream: TcpStream) {
-    let answer = canned::too_many_connections();
-    let _ = tokio::time::timeout(Duration::from_secs(1), async {
-        let _ = stream.write_all(&answer).await;
-        let _ = stream.shutdown().await;
-    })
-    .await;
+/// Answers a connection over the cap and closes it, without waiting long on a slow client.
+async fn refuse(stream: TcpStream) {
+    canned::answer_and_close(stream, canned::too_many_connections()).await;
 }
 
 async fn serve_connection(
@@ -98,6 +110,7 @@ async fn serve_connection(
     app: Router,
     limits: ConnectionLimits,
     mut stop: watch::Receiver<bool>,
+    mut shed: watch::Receiver<u64>,
 ) {
     let activity = Activity::new();
     let io = TokioIo::new(GuardedStream::new(stream, activity.clone(), limits));
@@ -143,6 +156,11 @@ async fn serve_connection(
                 if changed.is_err() || *stop.borrow() {
                     stopping = true;
                     connection.as_mut().graceful_shutdown();
+                }
+            }
+            Ok(()) = shed.changed() => {
+                if activity.is_idle() {
+                    return;
                 }
             }
         }

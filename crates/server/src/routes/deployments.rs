@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use apptrust_rules::Verdict;
 use apptrust_store::deploy::{DeployOutcome, DeployRequest};
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use std::time::Duration;
+
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use serde::Deserialize;
 use serde_json::json;
 
+use crate::admission::{DeployTicket, drain};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
@@ -28,14 +31,26 @@ pub struct CreateDeployment {
     idempotency_key: Option<String>,
 }
 
-/// `POST /api/v1/apps/{app}/environments/{env}/deployments`.
+/// `POST /api/v1/apps/{app}/environments/{env}/deployments`. The deploy is admitted (see
+/// `admission`) before its body is read.
 pub async fn create(
     State(state): State<AppState>,
     caller: SignedIn,
     Path((key, env)): Path<(String, String)>,
-    headers: HeaderMap,
-    ApiJson(body): ApiJson<CreateDeployment>,
+    request: Request,
 ) -> Result<impl IntoResponse, ApiError> {
+    let (parts, body) = request.into_parts();
+    let _ticket = match DeployTicket::admit(&caller, &parts, &state).await {
+        Ok(ticket) => ticket,
+        Err(refusal) => {
+            let deadline = Duration::from_millis(state.settings.body_read_timeout_ms);
+            drain(body, state.settings.max_body_bytes, deadline).await;
+            return Err(refusal);
+        }
+    };
+    let headers = parts.headers.clone();
+    let ApiJson(body) =
+        ApiJson::<CreateDeployment>::from_request(Request::from_parts(parts, body), &state).await?;
     let app = caller.app(&state, &key).await?;
     let user = caller.user();
     let requested_version = body
@@ -67,19 +82,18 @@ pub async fn create(
     }
     // Checked before the evaluation so that a typo in the URL costs nothing.
     state.store.require_environment(&app, &env).await?;
+    let manifest: Arc<str> = Arc::from(body.manifest);
+    let fingerprint = fingerprint_of(&manifest).await?;
     // A retry returns what was recorded, even if the rules engine has changed since.
-    if let Some(key) = &idempotency_key {
-        let fingerprint = apptrust_store::secrets::hash(&body.manifest);
-        if let Some(outcome) = state
+    if let Some(key) = &idempotency_key
+        && let Some(outcome) = state
             .store
             .find_replay(&app, &env, key, &fingerprint, requested_version)
             .await?
-        {
-            return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
-        }
+    {
+        return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
     }
 
-    let manifest: Arc<str> = Arc::from(body.manifest);
     let assessed = apptrust_store::deploy::assess(&state.evaluator, manifest.clone()).await?;
     state
         .metrics
@@ -100,6 +114,7 @@ pub async fn create(
                 app: &app,
                 environment: &env,
                 manifest: &manifest,
+                fingerprint: &fingerprint,
                 requested_version,
                 idempotency_key: idempotency_key.as_deref(),
                 assessed: &assessed,
@@ -124,4 +139,16 @@ fn deploy_body(outcome: &DeployOutcome) -> Result<serde_json::Value, ApiError> {
         map.insert("replayed".into(), outcome.replayed.into());
     }
     Ok(body)
+}
+
+/// The manifest's SHA-256, off the async threads when it is large (a 2 MiB hash takes a few
+/// milliseconds).
+async fn fingerprint_of(manifest: &Arc<str>) -> Result<String, ApiError> {
+    if manifest.len() < 64 * 1024 {
+        return Ok(apptrust_store::secrets::hash(manifest));
+    }
+    let manifest = manifest.clone();
+    tokio::task::spawn_blocking(move || apptrust_store::secrets::hash(&manifest))
+        .await
+        .map_err(|_| ApiError::internal())
 }

@@ -49,13 +49,13 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         ),
         (
             "apptrust_evaluation_slots_free",
-            "Manifest evaluations that could start now.",
+            "Ordinary manifest evaluations that could start now.",
             state.evaluator.free_slots() as f64,
         ),
         (
-            "apptrust_evaluation_memory_free_bytes",
-            "Memory of the evaluation budget not reserved now.",
-            state.evaluator.free_memory_bytes() as f64,
+            "apptrust_evaluation_large_lane_free",
+            "1 when no large manifest is being evaluated or waiting to be.",
+            f64::from(u8::from(state.evaluator.large_lane_free())),
         ),
     ];
     (

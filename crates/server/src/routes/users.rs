@@ -201,7 +201,12 @@ pub async fn create_token(
     let new = body.new_token(caller.token_id())?;
     let (info, token) = state
         .store
-        .create_token(caller.user(), &new, state.settings.max_tokens_per_user)
+        .create_token(
+            caller.user(),
+            &new,
+            state.settings.max_tokens_per_user,
+            &caller.user().actor(),
+        )
         .await?;
     Ok((StatusCode::CREATED, axum::Json(issued(&info, &token))))
 }

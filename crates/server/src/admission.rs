@@ -1,0 +1,160 @@
+//! Deploys are let in before their bodies are read. A deploy carries up to `max-body-bytes` of
+//! manifest and then may wait for its evaluation; without a bound, one partner sending many at
+//! once could fill memory with bodies that are only waiting. So each deploy first takes a ticket:
+//! its `Content-Length` from the `deploy-body-budget-mib` shared by all deploys (waited for, up
+//! to the queue timeout, then `503`), and, for a large one (160 kB or more: real manifests are a
+//! few kB), one of its partner's `max-large-deploys-per-partner` places (refused with `429` when
+//! none is free), so that one partner cannot fill the large lane's queue. The ticket is held
+//! until the deploy is answered.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
+use apptrust_store::evaluator::LARGE_MANIFEST_BYTES;
+
+use crate::auth::SignedIn;
+use crate::error::ApiError;
+use crate::settings::Settings;
+use crate::state::AppState;
+
+/// Budgets are counted in KiB.
+const UNIT: usize = 1024;
+
+/// The deploy gate shared by all requests.
+#[derive(Debug)]
+pub struct DeployAdmission {
+    bodies: Arc<Semaphore>,
+    body_units: usize,
+    in_flight: Mutex<HashMap<i64, usize>>,
+    max_per_partner: usize,
+    max_body_bytes: usize,
+    queue_timeout: Duration,
+}
+
+impl DeployAdmission {
+    pub fn new(settings: &Settings) -> DeployAdmission {
+        let body_units = (settings.deploy_body_budget_mib.max(1) * 1024 * 1024 / UNIT)
+            .clamp(1, Semaphore::MAX_PERMITS);
+        DeployAdmission {
+            bodies: Arc::new(Semaphore::new(body_units)),
+            body_units,
+            in_flight: Mutex::new(HashMap::new()),
+            max_per_partner: settings.max_large_deploys_per_partner.max(1),
+            max_body_bytes: settings.max_body_bytes,
+            queue_timeout: Duration::from_millis(settings.evaluation_queue_timeout_ms),
+        }
+    }
+
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
+        self.in_flight
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A deploy's admission; released when dropped.
+pub struct DeployTicket {
+    gate: Arc<DeployAdmission>,
+    /// The partner's key, for a large deploy.
+    key: Option<i64>,
+    body: Option<OwnedSemaphorePermit>,
+}
+
+impl Drop for DeployTicket {
+    fn drop(&mut self) {
+        let Some(key) = self.key else { return };
+        let mut table = self.gate.table();
+        if let Some(n) = table.get_mut(&key) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                table.remove(&key);
+            }
+        }
+    }
+}
+
+impl DeployTicket {
+    /// Admits a deploy from `caller` whose request head is `parts`, or says why not.
+    pub async fn admit(
+        caller: &SignedIn,
+        parts: &Parts,
+        state: &AppState,
+    ) -> Result<DeployTicket, ApiError> {
+        let user = caller.user();
+        let gate = state.admission.clone();
+        let declared = parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(gate.max_body_bytes)
+            .min(gate.max_body_bytes);
+        let mut ticket = DeployTicket {
+            gate: gate.clone(),
+            key: None,
+            body: None,
+        };
+        if declared >= LARGE_MANIFEST_BYTES {
+            // Partner members share their partner's places; staff have their own.
+            let key = user.partner_id.unwrap_or(-user.id);
+            let mut table = gate.table();
+            let n = table.entry(key).or_insert(0);
+            if *n >= gate.max_per_partner {
+                return Err(ApiError::new(
+                    StatusCode::TOO_MANY_REQUESTS,
+                    "too-many-deploys",
+                    format!(
+                        "{} large deploys of this partner are already in progress \
+                         (`max-large-deploys-per-partner`); retry when one is answered",
+                        gate.max_per_partner
+                    ),
+                ));
+            }
+            *n += 1;
+            ticket.key = Some(key);
+        }
+        let units = declared.div_ceil(UNIT).clamp(1, gate.body_units);
+        let units = u32::try_from(units).unwrap_or(u32::MAX);
+        let body = tokio::time::timeout(
+            gate.queue_timeout,
+            gate.bodies.clone().acquire_many_owned(units),
+        )
+        .await
+        .map_err(|_| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many deploy bodies are waiting (`deploy-body-budget-mib`); retry shortly",
+            )
+        })?
+        .map_err(|_| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", "stopping"))?;
+        ticket.body = Some(body);
+        Ok(ticket)
+    }
+}
+
+/// Reads and drops a request body the server refuses before reading it (up to the deadline and
+/// `limit` bytes), so that the client, which is still sending, reads the refusal instead of
+/// seeing the connection break. Nothing is kept.
+pub async fn drain(mut body: axum::body::Body, limit: usize, deadline: Duration) {
+    use http_body::Body as _;
+    let _ = tokio::time::timeout(deadline, async {
+        let mut seen = 0usize;
+        while seen < limit {
+            let frame =
+                std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+            match frame {
+                Some(Ok(frame)) => {
+                    seen += frame.data_ref().map_or(0, |d| d.len());
+                }
+                _ => break,
+            }
+        }
+    })
+    .await;
+}
