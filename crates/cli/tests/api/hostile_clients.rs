@@ -238,38 +238,12 @@ fn sign_in_bodies_are_small_and_secrets_are_not_cached() {
 fn cookies_are_secure_when_the_server_listens_beyond_loopback() {
     let dir = crate::support::TempDir::new("wide");
     let db = dir.0.join("demo.db").display().to_string();
-    let mut child = std::process::Command::new(crate::support::binary())
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "0.0.0.0:0",
-            "--database",
-            &db,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let (mut port, mut partner, mut line) = (String::new(), String::new(), String::new());
-    while std::io::BufRead::read_line(&mut reader, &mut line).unwrap() > 0 {
-        if let Some(address) = line
-            .trim()
-            .strip_prefix("apptrust serve: listening on http://")
-        {
-            port = address.rsplit(':').next().unwrap().to_string();
-        }
-        if let Some(token) = line.trim().strip_prefix("partner:") {
-            partner = token.trim().to_string();
-            break;
-        }
-        line.clear();
-    }
+    let mut demo = Demo::start(&db, "0.0.0.0:0");
+    let (port, partner) = (demo.port.clone(), demo.partner.clone());
     // Reached on loopback, but listening on every address: the cookie is Secure.
     let response = ureq::post(&format!("http://127.0.0.1:{port}/api/v1/session"))
         .send_json(json!({"token": partner}));
-    let _ = child.kill();
-    let _ = child.wait();
+    demo.stop();
     let cookie = response.unwrap().header("set-cookie").unwrap().to_string();
     assert!(cookie.contains("; Secure"), "{cookie}");
 }
@@ -333,38 +307,59 @@ fn the_demo_refuses_real_data_and_revokes_its_old_tokens() {
     assert_eq!(app.get("/api/v1/me", Some(&second.0)).0, 200);
 }
 
+/// A `serve --demo` process and what its banner said.
+struct Demo {
+    child: std::process::Child,
+    port: String,
+    staff: String,
+    partner: String,
+}
+
+impl Demo {
+    /// Starts the demo on `db` and reads its address and tokens from the banner.
+    fn start(db: &str, listen: &str) -> Demo {
+        let mut child = std::process::Command::new(crate::support::binary())
+            .args(["serve", "--demo", "--listen", listen, "--database", db])
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
+        let (mut port, mut staff, mut partner) = (String::new(), String::new(), String::new());
+        let mut line = String::new();
+        while std::io::BufRead::read_line(&mut reader, &mut line).unwrap() > 0 {
+            let text = line.trim();
+            if let Some(address) = text.strip_prefix("apptrust serve: listening on http://") {
+                port = address.rsplit(':').next().unwrap().to_string();
+            }
+            if let Some(token) = text.strip_prefix("staff:") {
+                staff = token.trim().to_string();
+            }
+            if let Some(token) = text.strip_prefix("partner:") {
+                partner = token.trim().to_string();
+                break;
+            }
+            line.clear();
+        }
+        assert!(staff.starts_with("apt_") && partner.starts_with("apt_"));
+        Demo {
+            child,
+            port,
+            staff,
+            partner,
+        }
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts the demo on `db`, reads its tokens from the banner, and stops it.
 fn demo_tokens(db: &str) -> (String, String) {
-    let mut child = std::process::Command::new(crate::support::binary())
-        .args([
-            "serve",
-            "--demo",
-            "--listen",
-            "127.0.0.1:0",
-            "--database",
-            db,
-        ])
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut reader = std::io::BufReader::new(child.stdout.take().unwrap());
-    let (mut staff, mut partner) = (String::new(), String::new());
-    let mut line = String::new();
-    while std::io::BufRead::read_line(&mut reader, &mut line).unwrap() > 0 {
-        let trimmed = line.trim();
-        if let Some(t) = trimmed.strip_prefix("staff:") {
-            staff = t.trim().to_string();
-        }
-        if let Some(t) = trimmed.strip_prefix("partner:") {
-            partner = t.trim().to_string();
-            break;
-        }
-        line.clear();
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-    assert!(staff.starts_with("apt_") && partner.starts_with("apt_"));
-    (staff, partner)
+    let mut demo = Demo::start(db, "127.0.0.1:0");
+    demo.stop();
+    (demo.staff.clone(), demo.partner.clone())
 }
 
 #[test]

@@ -238,19 +238,8 @@ fn body_after(head: &[u8]) -> Phase {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
+    use super::super::guard::tests::limits;
     use super::*;
-
-    fn limits() -> ConnectionLimits {
-        ConnectionLimits {
-            header_read: Duration::from_secs(10),
-            idle: Duration::from_secs(60),
-            max_head_bytes: 200,
-            max_request_line_bytes: 50,
-            max_headers: 3,
-        }
-    }
 
     fn heads_in(stream: &[u8], chunk: usize) -> (usize, Option<Refusal>) {
         let mut framing = Framing::default();

@@ -247,10 +247,10 @@ impl Drop for InFlight {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn limits() -> ConnectionLimits {
+    pub(in crate::connection) fn limits() -> ConnectionLimits {
         ConnectionLimits {
             header_read: Duration::from_secs(10),
             idle: Duration::from_secs(60),
