@@ -1,11 +1,12 @@
 //! Deploys are let in before their bodies are read. A deploy carries up to `max-body-bytes` of
 //! manifest and then may wait for its evaluation; without a bound, one partner sending many at
 //! once could fill memory with bodies that are only waiting. So each deploy first takes a ticket:
-//! its `Content-Length` from the `deploy-body-budget-mib` shared by all deploys (waited for, up
-//! to the queue timeout, then `503`), and, for a large one (160 kB or more: real manifests are a
-//! few kB), one of its partner's `max-large-deploys-per-partner` places (refused with `429` when
-//! none is free), so that one partner cannot fill the large lane's queue. The ticket is held
-//! until the deploy is answered.
+//! one of its partner's `max-deploys-per-partner` places, and for a large one (160 kB or more, or
+//! of unknown length: real manifests are a few kB) one of its `max-large-deploys-per-partner`
+//! places (refused with `429` when none is free), so that one partner can hold at most a bounded
+//! share of the bodies and of the large lane's queue; then its `Content-Length` from the
+//! `deploy-body-budget-mib` shared by all deploys (waited for, up to
+//! `evaluation-queue-timeout-ms`, then `503`). The ticket is held until the deploy is answered.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -30,8 +31,10 @@ const UNIT: usize = 1024;
 pub struct DeployAdmission {
     bodies: Arc<Semaphore>,
     body_units: usize,
-    in_flight: Mutex<HashMap<i64, usize>>,
+    /// Deploys in flight per partner: (all, large).
+    in_flight: Mutex<HashMap<i64, (usize, usize)>>,
     max_per_partner: usize,
+    max_large_per_partner: usize,
     max_body_bytes: usize,
     queue_timeout: Duration,
 }
@@ -44,13 +47,14 @@ impl DeployAdmission {
             bodies: Arc::new(Semaphore::new(body_units)),
             body_units,
             in_flight: Mutex::new(HashMap::new()),
-            max_per_partner: settings.max_large_deploys_per_partner.max(1),
+            max_per_partner: settings.max_deploys_per_partner.max(1),
+            max_large_per_partner: settings.max_large_deploys_per_partner.max(1),
             max_body_bytes: settings.max_body_bytes,
             queue_timeout: Duration::from_millis(settings.evaluation_queue_timeout_ms),
         }
     }
 
-    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<i64, usize>> {
+    fn table(&self) -> std::sync::MutexGuard<'_, HashMap<i64, (usize, usize)>> {
         self.in_flight
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -60,18 +64,23 @@ impl DeployAdmission {
 /// A deploy's admission; released when dropped.
 pub struct DeployTicket {
     gate: Arc<DeployAdmission>,
-    /// The partner's key, for a large deploy.
-    key: Option<i64>,
+    /// The partner's key once a place is taken, and whether it is a large one.
+    place: Option<(i64, bool)>,
     body: Option<OwnedSemaphorePermit>,
 }
 
 impl Drop for DeployTicket {
     fn drop(&mut self) {
-        let Some(key) = self.key else { return };
+        let Some((key, large)) = self.place else {
+            return;
+        };
         let mut table = self.gate.table();
-        if let Some(n) = table.get_mut(&key) {
-            *n = n.saturating_sub(1);
-            if *n == 0 {
+        if let Some((all, big)) = table.get_mut(&key) {
+            *all = all.saturating_sub(1);
+            if large {
+                *big = big.saturating_sub(1);
+            }
+            if *all == 0 {
                 table.remove(&key);
             }
         }
@@ -96,27 +105,46 @@ impl DeployTicket {
             .min(gate.max_body_bytes);
         let mut ticket = DeployTicket {
             gate: gate.clone(),
-            key: None,
+            place: None,
             body: None,
         };
-        if declared >= LARGE_MANIFEST_BYTES {
-            // Partner members share their partner's places; staff have their own.
-            let key = user.partner_id.unwrap_or(-user.id);
+        // A body without a length (chunked) may be as large as any: it counts as large.
+        let large = declared >= LARGE_MANIFEST_BYTES;
+        // Partner members share their partner's places; staff have their own.
+        let key = user.partner_id.unwrap_or(-user.id);
+        {
             let mut table = gate.table();
-            let n = table.entry(key).or_insert(0);
-            if *n >= gate.max_per_partner {
+            let (all, big) = table.entry(key).or_insert((0, 0));
+            let refusal = if *all >= gate.max_per_partner {
+                Some(format!(
+                    "{} deploys of this partner are already in progress \
+                     (`max-deploys-per-partner`); retry when one is answered",
+                    gate.max_per_partner
+                ))
+            } else if large && *big >= gate.max_large_per_partner {
+                Some(format!(
+                    "{} large deploys (160 kB or more) of this partner are already in progress \
+                     (`max-large-deploys-per-partner`); retry when one is answered",
+                    gate.max_large_per_partner
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = refusal {
+                if *all == 0 {
+                    table.remove(&key);
+                }
                 return Err(ApiError::new(
                     StatusCode::TOO_MANY_REQUESTS,
                     "too-many-deploys",
-                    format!(
-                        "{} large deploys of this partner are already in progress \
-                         (`max-large-deploys-per-partner`); retry when one is answered",
-                        gate.max_per_partner
-                    ),
+                    message,
                 ));
             }
-            *n += 1;
-            ticket.key = Some(key);
+            *all += 1;
+            if large {
+                *big += 1;
+            }
+            ticket.place = Some((key, large));
         }
         let units = declared.div_ceil(UNIT).clamp(1, gate.body_units);
         let units = u32::try_from(units).unwrap_or(u32::MAX);

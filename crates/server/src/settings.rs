@@ -32,8 +32,10 @@ pub struct Settings {
     pub evaluation_slots: usize,
     /// How long a deploy may wait for its evaluation lane before it is refused with `503`.
     pub evaluation_queue_timeout_ms: u64,
-    /// Large deploys (a body of 160 kB or more) one partner (or one staff member) may have in
-    /// flight at once, waiting or running; more are refused with `429`.
+    /// Deploys one partner (or one staff member) may have in flight at once, waiting or
+    /// running; more are refused with `429`.
+    pub max_deploys_per_partner: usize,
+    /// Of those, large ones (a body of 160 kB or more, or of unknown length).
     pub max_large_deploys_per_partner: usize,
     /// Memory that deploy bodies being received or waiting may take together, in MiB: each
     /// deploy reserves its `Content-Length` before its body is read.
@@ -81,6 +83,7 @@ impl Default for Settings {
             job_interval_ms: 5000,
             evaluation_slots: std::thread::available_parallelism().map_or(2, usize::from),
             evaluation_queue_timeout_ms: 30_000,
+            max_deploys_per_partner: 32,
             max_large_deploys_per_partner: 2,
             deploy_body_budget_mib: 64,
             session_hours: 12,

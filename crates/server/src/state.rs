@@ -16,7 +16,7 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub trust_cache: Arc<TrustCache>,
     pub metrics: Arc<Metrics>,
-    /// Runs manifest evaluations within the slots and the memory budget.
+    /// Runs manifest evaluations in their lanes (see `apptrust_store::evaluator`).
     pub evaluator: Evaluator,
     /// Lets deploys in before their bodies are read.
     pub admission: Arc<crate::admission::DeployAdmission>,

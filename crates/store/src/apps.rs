@@ -192,7 +192,8 @@ impl Store {
     ) -> Result<Environment, StoreError> {
         let mut tx = self.write.begin().await?;
         // Serialises environment creation per app (a row lock on PostgreSQL), so the cap holds.
-        sqlx::query::<Any>("UPDATE apps SET id = id WHERE id = $1")
+        // Not `SET id = id`: SQLite would then check every row that refers to the app.
+        sqlx::query::<Any>("UPDATE apps SET name = name WHERE id = $1")
             .bind(app.id)
             .execute(&mut *tx)
             .await?;

@@ -40,44 +40,34 @@ impl DatabaseUrl {
     }
 
     /// The URL with any password hidden, for messages: the one in the user part and the
-    /// values of query parameters that carry secrets (`?password=`, `sslpassword=`, ...).
+    /// values of query parameters that carry secrets (`?password=`, `sslpassword=`, ...). A
+    /// PostgreSQL URL that does not parse as a URL (sqlx could not connect with it either) is
+    /// shown as `postgres://***`. SQLite paths hold no secrets and are shown as they are.
     pub fn redacted(&self) -> String {
-        // The query starts at the first `?` after the user part: a password may hold a `?`.
-        let host_start = self.url.rfind('@').map_or(0, |at| at + 1);
-        let (base, query) = match self.url[host_start..].find('?') {
-            Some(at) => (
-                &self.url[..host_start + at],
-                Some(&self.url[host_start + at + 1..]),
-            ),
-            None => (self.url.as_str(), None),
+        if self.kind == DatabaseKind::Sqlite {
+            return self.url.clone();
+        }
+        let Ok(mut url) = url::Url::parse(&self.url) else {
+            return "postgres://***".to_string();
         };
-        let mut out = match (base.find("://"), base.rfind('@')) {
-            (Some(scheme), Some(at)) if at > scheme => {
-                let credentials = &base[scheme + 3..at];
-                match credentials.find(':') {
-                    Some(colon) => format!(
-                        "{}{}:***{}",
-                        &base[..scheme + 3],
-                        &credentials[..colon],
-                        &base[at..]
-                    ),
-                    None => base.to_string(),
-                }
-            }
-            _ => base.to_string(),
-        };
-        if let Some(query) = query {
-            let params: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
-                    Some((key, _)) if is_secret_parameter(key) => format!("{key}=***"),
-                    _ => pair.to_string(),
+        if url.password().is_some() && url.set_password(Some("***")).is_err() {
+            return "postgres://***".to_string();
+        }
+        if url.query().is_some() {
+            let pairs: Vec<(String, String)> = url
+                .query_pairs()
+                .map(|(key, value)| {
+                    let value = if is_secret_parameter(&key) {
+                        "***".to_string()
+                    } else {
+                        value.into_owned()
+                    };
+                    (key.into_owned(), value)
                 })
                 .collect();
-            out.push('?');
-            out.push_str(&params.join("&"));
+            url.query_pairs_mut().clear().extend_pairs(pairs);
         }
-        out
+        url.to_string()
     }
 }
 
@@ -225,8 +215,16 @@ mod tests {
             "postgres://app@db/trust?sslmode=require&password=***&sslpassword=***"
         );
         assert!(!format!("{query} {query:?}").contains("hunter2"));
-        let odd: DatabaseUrl = "postgres://u:pa?ss@h/db".parse().unwrap();
-        assert_eq!(odd.redacted(), "postgres://u:***@h/db");
+        for odd in [
+            "postgres://u:pa?ss@h/db",
+            "postgres://app@db/x?password=hunter2&application_name=a@b",
+        ] {
+            let shown = odd.parse::<DatabaseUrl>().unwrap().redacted();
+            assert!(
+                !shown.contains("hunter2") && !shown.contains("ss@"),
+                "{shown}"
+            );
+        }
         let file: DatabaseUrl = "data/apptrust.db".parse().unwrap();
         assert_eq!(file.kind(), DatabaseKind::Sqlite);
         assert!("sqlite::memory:".parse::<DatabaseUrl>().is_err());

@@ -4,7 +4,7 @@
 //!
 //! Nothing slow runs while the write lock is held: the new manifest is evaluated, and compared
 //! with the environment's latest version, before the transaction starts (in the [`Evaluator`],
-//! within its memory budget). Under the lock the deploy only checks that the latest version is
+//! in its lane). Under the lock the deploy only checks that the latest version is
 //! still the one it was compared with; if another deploy landed in between, the transaction is
 //! rolled back and the comparison is made again, a few times at most.
 

@@ -92,9 +92,25 @@ impl Evaluator {
         F: FnOnce(&CheckOptions) -> T + Send + 'static,
         T: Send + 'static,
     {
+        self.run_within(manifest_bytes, self.queue_timeout, work)
+            .await
+    }
+
+    /// [`Evaluator::run`], waiting at most `wait` for the lane (background work that should
+    /// yield to deploys waits briefly).
+    pub async fn run_within<T, F>(
+        &self,
+        manifest_bytes: usize,
+        wait: Duration,
+        work: F,
+    ) -> Result<T, StoreError>
+    where
+        F: FnOnce(&CheckOptions) -> T + Send + 'static,
+        T: Send + 'static,
+    {
         let large = manifest_bytes >= LARGE_MANIFEST_BYTES;
         let lane = if large { &self.large } else { &self.small };
-        let permit = tokio::time::timeout(self.queue_timeout, lane.clone().acquire_owned())
+        let permit = tokio::time::timeout(wait, lane.clone().acquire_owned())
             .await
             .map_err(|_| {
                 StoreError::Busy(
@@ -116,9 +132,12 @@ impl Evaluator {
         }
         let (done, result) = tokio::sync::oneshot::channel();
         let job: Job = Box::new(move || {
-            let out = work(&options);
+            // The request gave up while this waited (the client went away): skip the work.
+            if !done.is_closed() {
+                let out = work(&options);
+                let _ = done.send(out);
+            }
             drop(permit);
-            let _ = done.send(out);
         });
         self.large_thread
             .send(job)

@@ -112,11 +112,16 @@ impl Store {
                     .bind(item.version_id)
                     .fetch_one(&self.read)
                     .await?;
+            // Deploys come first: wait only briefly for a lane.
+            let wait = budget
+                .saturating_sub(started.elapsed())
+                .min(std::time::Duration::from_secs(1));
             let evaluated = evaluator
-                .run(
+                .run_within(
                     manifest
                         .len()
                         .min(crate::deploy::largest_readable_manifest()),
+                    wait,
                     move |options| {
                         let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), options);
                         let stored = StoredEvaluation::new(&evaluation, &clock::now());

@@ -68,7 +68,8 @@ pub(crate) async fn insert(
 /// Takes the user's row lock (PostgreSQL; SQLite has one writer): token issue, revocation,
 /// sign-in and disabling of one user happen one after another.
 pub(crate) async fn lock_user(tx: &mut AnyConnection, user_id: i64) -> Result<(), StoreError> {
-    sqlx::query::<Any>("UPDATE users SET id = id WHERE id = $1")
+    // Not `SET id = id`: SQLite would then check every row that refers to the user.
+    sqlx::query::<Any>("UPDATE users SET disabled_at = disabled_at WHERE id = $1")
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
@@ -140,11 +141,12 @@ impl Store {
         let mut tx = self.write.begin().await?;
         // Serialises token issue, revocation and disabling per user (a row lock on PostgreSQL;
         // SQLite has one writer), so the cap holds and no issue slips past a revocation.
-        let enabled =
-            sqlx::query::<Any>("UPDATE users SET id = id WHERE id = $1 AND disabled_at IS NULL")
-                .bind(user.id)
-                .execute(&mut *tx)
-                .await?;
+        let enabled = sqlx::query::<Any>(
+            "UPDATE users SET disabled_at = disabled_at WHERE id = $1 AND disabled_at IS NULL",
+        )
+        .bind(user.id)
+        .execute(&mut *tx)
+        .await?;
         if enabled.rows_affected() != 1 {
             return Err(StoreError::Conflict(format!(
                 "user {} is disabled",

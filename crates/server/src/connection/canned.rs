@@ -48,12 +48,40 @@ pub fn too_many_connections() -> Vec<u8> {
     )
 }
 
+/// Refusals being sent and drained after their connection has left the cap; beyond this many,
+/// a refused connection is closed at once (a fast loop of refused heads must not pile up
+/// sockets).
+const MAX_LINGERING: usize = 64;
+
+static LINGERING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(MAX_LINGERING);
+
+/// Answers a connection over the cap and closes it, if not too many refusals are lingering
+/// already (then it is just closed).
+pub async fn refuse_connection(stream: tokio::net::TcpStream) {
+    let Ok(_lingering) = LINGERING.try_acquire() else {
+        return;
+    };
+    answer_and_close(stream, too_many_connections()).await;
+}
+
+/// Answers a refused head on its own socket, in the background.
+pub fn refuse_head(stream: tokio::net::TcpStream, refusal: Refusal) {
+    let Ok(lingering) = LINGERING.try_acquire() else {
+        return;
+    };
+    lingering.forget();
+    tokio::spawn(async move {
+        answer_and_close(stream, head_refused(refusal)).await;
+        LINGERING.add_permits(1);
+    });
+}
+
 /// Writes an answer, stops sending, and reads (and drops) what the client is still sending for
 /// a moment before closing: closing with unread data would reset the connection, and a reset
 /// can destroy the answer before the client reads it.
 pub async fn answer_and_close(mut stream: tokio::net::TcpStream, answer: Vec<u8>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(2), async {
+    let _ = tokio::time::timeout(std::time::Duration::from_millis(500), async {
         let _ = stream.write_all(&answer).await;
         let _ = stream.shutdown().await;
         let mut sink = [0u8; 8192];

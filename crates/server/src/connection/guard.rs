@@ -78,16 +78,23 @@ impl Activity {
         state.in_flight += 1;
     }
 
+    /// No request is in flight.
+    fn quiet(&self) -> bool {
+        self.state().in_flight == 0
+    }
+
     /// The application has answered; the answer is being sent.
     pub fn answered(&self) {
         self.state().sending_since = Some(Instant::now());
     }
 
-    /// Nothing is happening on the connection: no request in flight and no head arriving (a
-    /// connection that may be closed to make room for a new one).
-    pub fn is_idle(&self) -> bool {
+    /// Nothing has happened on the connection for `at_least`: no request in flight, no head
+    /// arriving (a connection that may be closed to make room for a new one).
+    pub fn idle_for(&self, at_least: Duration) -> bool {
         let state = self.state();
-        state.in_flight == 0 && state.framing.head_started().is_none()
+        state.in_flight == 0
+            && state.framing.head_started().is_none()
+            && state.idle_since.elapsed() >= at_least
     }
 
     /// A request's response was sent (or abandoned): the next head starts afresh.
@@ -169,13 +176,13 @@ impl AsyncRead for GuardedStream {
                 match this.activity.received(fresh, &this.limits) {
                     None => Poll::Ready(Ok(())),
                     Some(refusal) => {
-                        // The parser has not seen a whole head, so it has written nothing: the
-                        // socket is ours to answer on.
-                        if let Some(stream) = this.inner.take() {
-                            tokio::spawn(super::canned::answer_and_close(
-                                stream,
-                                super::canned::head_refused(refusal),
-                            ));
+                        // The parser has not seen this head, so it has written nothing for it:
+                        // with no answer in progress, the socket is ours to answer on. (With one
+                        // in progress, the refusal could be read as its answer: just close.)
+                        if let Some(stream) = this.inner.take()
+                            && this.activity.quiet()
+                        {
+                            super::canned::refuse_head(stream, refusal);
                         }
                         Poll::Ready(Err(io::Error::new(
                             io::ErrorKind::InvalidData,
@@ -289,6 +296,7 @@ pub(super) mod tests {
         pause();
         assert_eq!(activity.deadline(&limits()).0, fixed);
         drop(request);
-        assert!(activity.is_idle());
+        assert!(activity.idle_for(Duration::ZERO));
+        assert!(!activity.idle_for(Duration::from_secs(60)));
     }
 }

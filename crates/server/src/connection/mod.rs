@@ -25,6 +25,13 @@ use guard::{Activity, GuardedStream, InFlight};
 /// How long a new connection over the cap waits for an idle one to make room.
 const SHED_WAIT: Duration = Duration::from_millis(100);
 
+/// Over-cap newcomers that may wait for room at once.
+const MAX_WAITING: usize = 64;
+
+/// How long a connection must have been idle to be closed to make room: one just accepted, or
+/// just answered, may be about to send its request.
+const SHED_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// Everything the accept loop needs.
 #[derive(Clone, Debug)]
 pub struct ServeLimits {
@@ -45,8 +52,10 @@ pub async fn serve(
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stopping, stop_watch) = watch::channel(false);
-    // Bumped when the cap is reached: idle connections close to make room.
-    let (shed, shed_watch) = watch::channel(0u64);
+    // Bumped when the cap is reached: connections idle for a while close to make room.
+    let shed = watch::Sender::new(0u64);
+    // Over-cap newcomers waiting for room; beyond this many, they are refused at once.
+    let waiting = Arc::new(Semaphore::new(MAX_WAITING));
     let mut connections = tokio::task::JoinSet::new();
     tokio::pin!(stop);
     loop {
@@ -62,35 +71,42 @@ pub async fn serve(
             continue;
         };
         let _ = stream.set_nodelay(true);
-        let permit = match permits.clone().try_acquire_owned() {
-            Ok(permit) => Some(permit),
-            Err(_) => {
-                // At the cap: idle keep-alive connections make room for a new one, so that
-                // holding connections open does not lock everyone else out.
-                shed.send_modify(|generation| *generation += 1);
-                tokio::time::timeout(SHED_WAIT, permits.clone().acquire_owned())
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-            }
-        };
-        match permit {
-            Some(permit) => {
-                let app = app.clone();
-                let limits = limits.connection;
-                let (stop, shed) = (stop_watch.clone(), shed_watch.clone());
+        let app = app.clone();
+        let connection_limits = limits.connection;
+        // Each connection subscribes now, so it sees only the sheds that come after it.
+        let (stop, shed_rx) = (stop_watch.clone(), shed.subscribe());
+        match permits.clone().try_acquire_owned() {
+            Ok(permit) => {
                 connections.spawn(async move {
-                    serve_connection(stream, app, limits, stop, shed).await;
+                    serve_connection(stream, app, connection_limits, stop, shed_rx).await;
                     drop(permit);
                 });
             }
-            None => {
-                connections.spawn(refuse(stream));
+            Err(_) => {
+                // At the cap: connections idle for a while make room for a newcomer, so that
+                // holding connections open does not lock everyone else out. The newcomer waits
+                // for room in a task of its own, so the accept loop never stalls.
+                shed.send_modify(|generation| *generation += 1);
+                let (permits, waiting) = (permits.clone(), waiting.clone());
+                connections.spawn(async move {
+                    let Ok(_waiting) = waiting.try_acquire_owned() else {
+                        return refuse(stream).await;
+                    };
+                    match tokio::time::timeout(SHED_WAIT, permits.acquire_owned()).await {
+                        Ok(Ok(permit)) => {
+                            drop(_waiting);
+                            serve_connection(stream, app, connection_limits, stop, shed_rx).await;
+                            drop(permit);
+                        }
+                        _ => refuse(stream).await,
+                    }
+                });
             }
         }
     }
     drop(listener);
     let _ = stopping.send(true);
+    drop(shed);
     let drain = async { while connections.join_next().await.is_some() {} };
     if tokio::time::timeout(limits.shutdown_grace, drain)
         .await
@@ -102,7 +118,7 @@ pub async fn serve(
 
 /// Answers a connection over the cap and closes it, without waiting long on a slow client.
 async fn refuse(stream: TcpStream) {
-    canned::answer_and_close(stream, canned::too_many_connections()).await;
+    canned::refuse_connection(stream).await;
 }
 
 async fn serve_connection(
@@ -159,7 +175,7 @@ async fn serve_connection(
                 }
             }
             Ok(()) = shed.changed() => {
-                if activity.is_idle() {
+                if activity.idle_for(SHED_AFTER_IDLE) {
                     return;
                 }
             }

@@ -43,8 +43,16 @@ pub async fn create(
     let _ticket = match DeployTicket::admit(&caller, &parts, &state).await {
         Ok(ticket) => ticket,
         Err(refusal) => {
-            let deadline = Duration::from_millis(state.settings.body_read_timeout_ms);
-            drain(body, state.settings.max_body_bytes, deadline).await;
+            // Read the body the client is sending, so that it reads the refusal instead of a
+            // broken connection; but not when it waits for `100 Continue` before sending.
+            let waits_to_send = parts
+                .headers
+                .get(axum::http::header::EXPECT)
+                .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"100-continue"));
+            if !waits_to_send {
+                let deadline = Duration::from_millis(state.settings.body_read_timeout_ms);
+                drain(body, state.settings.max_body_bytes, deadline).await;
+            }
             return Err(refusal);
         }
     };

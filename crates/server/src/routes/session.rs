@@ -44,7 +44,14 @@ pub async fn create(
             holder.expires_at.as_deref(),
             state.settings.session_hours,
         )
-        .await?;
+        .await
+        .map_err(|error| match error {
+            // The token was revoked (or its user disabled) while this request was in flight.
+            apptrust_store::StoreError::Conflict(message) => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "invalid-credentials", message)
+            }
+            other => other.into(),
+        })?;
     let secure = if secure_cookie(&state, &headers) {
         "; Secure"
     } else {

@@ -145,6 +145,9 @@ pub async fn me(caller: SignedIn) -> Result<impl IntoResponse, ApiError> {
     Ok(axum::Json(json!({"user": caller.user()})))
 }
 
+/// The longest a token may be issued for, in days.
+const MAX_TOKEN_DAYS: i64 = 3650;
+
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CreateToken {
@@ -157,26 +160,33 @@ pub struct CreateToken {
 
 impl CreateToken {
     fn new_token(&self, parent: Option<i64>) -> Result<NewToken<'_>, ApiError> {
-        let expires_at =
-            match (&self.expires_at, self.expires_in_days) {
-                (Some(_), Some(_)) => {
-                    return Err(ApiError::unprocessable(
-                        "give `expiresAt` or `expiresInDays`, not both",
-                    ));
-                }
-                (Some(at), None) => Some(apptrust_store::clock::parse(at).ok_or_else(|| {
+        let expires_at = match (&self.expires_at, self.expires_in_days) {
+            (Some(_), Some(_)) => {
+                return Err(ApiError::unprocessable(
+                    "give `expiresAt` or `expiresInDays`, not both",
+                ));
+            }
+            (Some(at), None) => {
+                let at = apptrust_store::clock::parse(at).ok_or_else(|| {
                     ApiError::unprocessable("`expiresAt` must be an RFC 3339 time")
-                })?),
-                (None, Some(days)) if (1..=3650).contains(&days) => {
-                    Some(apptrust_store::clock::from_now(days * 86_400))
-                }
-                (None, Some(_)) => {
+                })?;
+                if at > apptrust_store::clock::from_now(MAX_TOKEN_DAYS * 86_400) {
                     return Err(ApiError::unprocessable(
-                        "`expiresInDays` must be between 1 and 3650",
+                        "`expiresAt` must be within 3650 days from now",
                     ));
                 }
-                (None, None) => None,
-            };
+                Some(at)
+            }
+            (None, Some(days)) if (1..=MAX_TOKEN_DAYS).contains(&days) => {
+                Some(apptrust_store::clock::from_now(days * 86_400))
+            }
+            (None, Some(_)) => {
+                return Err(ApiError::unprocessable(
+                    "`expiresInDays` must be between 1 and 3650",
+                ));
+            }
+            (None, None) => None,
+        };
         Ok(NewToken {
             label: &self.label,
             expires_at,
