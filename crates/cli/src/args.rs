@@ -127,6 +127,13 @@ pub struct DeployArgs {
     /// A key that makes retries safe: the same key returns the first deploy's result.
     #[arg(long, value_name = "KEY")]
     pub idempotency_key: Option<String>,
+    /// How often to try again when the server is busy (429 or 503: nothing was recorded),
+    /// waiting as its `Retry-After` says (at most 30 s each time).
+    #[arg(long, value_name = "N", default_value_t = 5)]
+    pub retries: u32,
+    /// How long to wait for the server's answer, in seconds (a large manifest may queue).
+    #[arg(long, value_name = "SECONDS", default_value_t = 300)]
+    pub timeout: u64,
     /// Output format (human or json).
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     pub format: Format,

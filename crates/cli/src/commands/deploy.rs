@@ -33,16 +33,37 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
         body["idempotencyKey"] = json!(key);
     }
     let agent = ureq::AgentBuilder::new()
-        .timeout(Duration::from_secs(60))
+        .timeout(Duration::from_secs(args.timeout.max(1)))
         .build();
-    let response = agent
-        .post(&url)
-        .set("Authorization", &format!("Bearer {}", args.token.trim()))
-        .send_json(body);
-    let (status, answer) = match response {
-        Ok(r) => (r.status(), r.into_string()),
-        Err(ureq::Error::Status(status, r)) => (status, r.into_string()),
-        Err(ureq::Error::Transport(t)) => return Err(format!("cannot reach {base}: {t}")),
+    let mut attempt = 0;
+    let (status, answer) = loop {
+        let response = agent
+            .post(&url)
+            .set("Authorization", &format!("Bearer {}", args.token.trim()))
+            .send_json(&body);
+        let (status, retry_after, answer) = match response {
+            Ok(r) => (r.status(), None, r.into_string()),
+            Err(ureq::Error::Status(status, r)) => {
+                let wait = r
+                    .header("retry-after")
+                    .and_then(|v| v.trim().parse::<u64>().ok());
+                (status, wait, r.into_string())
+            }
+            Err(ureq::Error::Transport(t)) => return Err(format!("cannot reach {base}: {t}")),
+        };
+        // 429 and 503 are answered before anything is recorded, so trying again is safe.
+        if matches!(status, 429 | 503) && attempt < args.retries {
+            attempt += 1;
+            let wait = retry_after.unwrap_or(1).clamp(1, 30) * u64::from(attempt);
+            eprintln!(
+                "apptrust deploy: the server is busy ({status}); trying again in {wait} s \
+                 ({attempt} of {})",
+                args.retries
+            );
+            std::thread::sleep(Duration::from_secs(wait.min(30)));
+            continue;
+        }
+        break (status, answer);
     };
     let answer = answer.map_err(|e| format!("cannot read the server's answer: {e}"))?;
     let value: Value = serde_json::from_str(&answer)

@@ -184,3 +184,46 @@ fn a_deploy_compared_again_does_not_hold_up_other_writes(db: Db) {
         "the other partner's write waited for the second deploy's comparison"
     );
 }
+
+/// `apptrust deploy` tries again when the server is busy: its partner's only place is held by a
+/// deploy whose body is still arriving, so the first try is refused with 429; once that deploy
+/// goes away, a retry goes through.
+#[test]
+fn the_deploy_command_tries_again_when_the_server_is_busy() {
+    use std::io::Write;
+    let app = TestApp::spawn_configured(Db::Sqlite, "max-deploys-per-partner = 1\n");
+    let token = app.partner("acme");
+    app.app(&token, "com.acme.busy");
+    // A deploy that takes the place and then trickles its body.
+    let mut holder = std::net::TcpStream::connect(app.address()).unwrap();
+    let head = format!(
+        "POST /api/v1/apps/com.acme.busy/environments/staging/deployments HTTP/1.1\r\n\
+         Host: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\n\
+         Content-Length: 1000\r\n\r\n{{\"manifest\": "
+    );
+    holder.write_all(head.as_bytes()).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let cli = std::process::Command::new(crate::support::binary())
+        .args([
+            "deploy",
+            "--server",
+            &app.url,
+            "--app",
+            "com.acme.busy",
+            "--env",
+            "production",
+        ])
+        .arg(crate::support::repo_path("examples/eligible/manifest.yml"))
+        .env("APPTRUST_TOKEN", &token)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The first try is refused while the place is held; then the holder goes away.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    drop(holder);
+    let output = cli.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("the server is busy (429)"), "{stderr}");
+}
