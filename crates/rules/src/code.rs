@@ -80,6 +80,7 @@ codes! {
     EgressStringEntry => "EGRESS_STRING_ENTRY", Advisory, advisories::egress_string_entry::EgressStringEntry::DOC, "An egress entry uses the deprecated string form.";
     RemoteRegionsInconsistent => "REMOTE_REGIONS_INCONSISTENT", Advisory, advisories::remote_regions_inconsistent::RemoteRegionsInconsistent::DOC, "Remotes do not serve the same regions.";
     AnalyticsInScopeEudOmitted => "ANALYTICS_IN_SCOPE_EUD_OMITTED", Advisory, advisories::analytics_in_scope_eud_omitted::AnalyticsInScopeEudOmitted::DOC, "An analytics entry has no `inScopeEUD`, so it counts as carrying End-User Data.";
+    AnalyticsHostIsFunctionalApi => "ANALYTICS_HOST_IS_FUNCTIONAL_API", Advisory, advisories::analytics_host_is_functional_api::AnalyticsHostIsFunctionalApi::DOC, "An entry marked analytics points at an AI, storage or maps API.";
     FileUnreadable => "FILE_UNREADABLE", Error, errors::FileUnreadable::DOC, "The file cannot be read.";
     FileNotText => "FILE_NOT_TEXT", Error, errors::FileNotText::DOC, "The file is not UTF-8 text, or is too large.";
     YamlSyntax => "YAML_SYNTAX", Error, errors::YamlSyntax::DOC, "Forge's YAML parser refuses the file.";

@@ -16,6 +16,7 @@ pub mod decisions;
 mod documented;
 pub mod errors;
 pub mod finding;
+pub mod host_lists;
 pub mod inventory;
 mod platform_hosts;
 pub mod residency;
@@ -38,7 +39,7 @@ pub use verdict::Verdict;
 
 /// The rules engine's version. Stored with every evaluation so that a service can re-evaluate
 /// versions judged by an older engine.
-pub const ENGINE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+rules.1");
+pub const ENGINE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+rules.2");
 
 /// Everything that shapes an evaluation besides the manifest itself.
 #[derive(Clone, Debug, Default)]

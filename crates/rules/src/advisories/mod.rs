@@ -1,5 +1,6 @@
 //! Advisories: advice that never changes the verdict.
 
+pub mod analytics_host_is_functional_api;
 pub mod analytics_in_scope_eud_omitted;
 pub mod egress_backend_path_ignored;
 pub mod egress_bundle_assets;
@@ -18,4 +19,5 @@ pub(crate) fn check_all(cx: &Context<'_>, out: &mut Vec<Finding>) {
     egress_string_entry::check(cx, out);
     remote_regions_inconsistent::check(cx, out);
     analytics_in_scope_eud_omitted::check(cx, out);
+    analytics_host_is_functional_api::check(cx, out);
 }

@@ -5,6 +5,7 @@ use crate::code::Code;
 use crate::context::{Context, Egress};
 use crate::documented::documented;
 use crate::finding::Finding;
+use crate::host_lists;
 use crate::platform_hosts::platform_allows;
 
 documented! {
@@ -112,17 +113,34 @@ fn fix(cx: &Context<'_>, egress: &Egress<'_>, address: &str) -> String {
     if matches!(egress.address, Some(Ok(Address::Everything))) {
         return "list the hosts the app really needs instead of `*`, or remove the entry".into();
     }
+    if host.is_some_and(host_lists::is_atlassian) {
+        return "call Atlassian's APIs through `@forge/api` (`requestJira`, `requestConfluence`, \
+             `requestBitbucket`, `api.asApp()` or `asUser()`), which needs no egress entry, and \
+             delete this entry"
+            .into();
+    }
+    if let Some(kind) = host.and_then(host_lists::functional_api) {
+        // Never suggest the analytics exemption for an API the app's features use.
+        return format!(
+            "`{address}` is {}, not an analytics tool: what the app sends there is never \
+             analytics. Move this work into Atlassian-hosted compute or storage (Forge LLMs, \
+             Forge storage) and delete this entry",
+            host_lists::describe_kind(kind)
+        );
+    }
     let approved = cx.policy.approving_pattern(address).is_some();
     match (egress.analytics, egress.in_scope_eud, approved) {
-        (true, Some(true), _) => "if this analytics payload carries no in-scope End-User Data, \
-             set `inScopeEUD: false`; otherwise strip End-User Data before sending it"
+        (true, Some(true), _) => "only if this host receives nothing but analytics, and the \
+             payload carries no in-scope End-User Data: set `inScopeEUD: false`; otherwise strip \
+             End-User Data before sending it"
             .into(),
-        (true, None, _) => "add `inScopeEUD: false` if this host only receives analytics without \
-             in-scope End-User Data"
+        (true, None, _) => "only if this host receives nothing but analytics without in-scope \
+             End-User Data: add `inScopeEUD: false`"
             .into(),
         (false, _, true) => format!(
-            "add `category: analytics` and `inScopeEUD: false` if this host only receives \
-             analytics without in-scope End-User Data: {}",
+            "only if this host receives nothing but analytics (never an API the app's features \
+             use) without in-scope End-User Data: add `category: analytics` and \
+             `inScopeEUD: false`: {}",
             object_form(address)
         ),
         _ if list == EgressList::Fonts || list == EgressList::Styles => {
