@@ -124,11 +124,13 @@ pub struct DeployArgs {
     /// The version to record (MAJOR.MINOR.PATCH); numbered by the server when absent.
     #[arg(long, value_name = "VERSION")]
     pub app_version: Option<String>,
-    /// A key that makes retries safe: the same key returns the first deploy's result.
+    /// A key that makes retries safe: the same key returns the first deploy's result (one is
+    /// made up for each run when none is given).
     #[arg(long, value_name = "KEY")]
     pub idempotency_key: Option<String>,
-    /// How often to try again when the server is busy (429 or 503: nothing was recorded),
-    /// waiting as its `Retry-After` says (at most 30 s each time).
+    /// How often to try again when the server is busy (429 or 503), waiting as its
+    /// `Retry-After` says (at most 30 s each time). Every attempt carries the same idempotency
+    /// key, so a deploy is never recorded twice.
     #[arg(long, value_name = "N", default_value_t = 5)]
     pub retries: u32,
     /// How long to wait for the server's answer, in seconds (a large manifest may queue).

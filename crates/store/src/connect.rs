@@ -50,6 +50,11 @@ impl DatabaseUrl {
         let Ok(mut url) = url::Url::parse(&self.url) else {
             return "postgres://***".to_string();
         };
+        // A user part that did not parse as one (an unencoded `/` in a password reads as a
+        // port): show nothing of it.
+        if self.url.contains('@') && url.username().is_empty() && url.password().is_none() {
+            return "postgres://***".to_string();
+        }
         if url.password().is_some() && url.set_password(Some("***")).is_err() {
             return "postgres://***".to_string();
         }
@@ -218,6 +223,7 @@ mod tests {
         for odd in [
             "postgres://u:pa?ss@h/db",
             "postgres://app@db/x?password=hunter2&application_name=a@b",
+            "postgres://u:2024/hunter2@h/db",
         ] {
             let shown = odd.parse::<DatabaseUrl>().unwrap().redacted();
             assert!(

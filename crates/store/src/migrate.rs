@@ -20,6 +20,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_credentials.sql"),
         include_str!("../migrations/postgres/0002_credentials.sql"),
     ),
+    (
+        3,
+        "versions deployed_by index",
+        include_str!("../migrations/sqlite/0003_versions_deployed_by.sql"),
+        include_str!("../migrations/postgres/0003_versions_deployed_by.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

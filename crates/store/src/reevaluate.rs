@@ -102,7 +102,8 @@ impl Store {
         // evaluated is committed, and the rest waits for the next round.
         let started = std::time::Instant::now();
         let budget = std::time::Duration::from_secs(u64::try_from(lease_seconds / 3).unwrap_or(1));
-        let mut evaluations: Vec<(StoredEvaluation, Verdict)> = Vec::with_capacity(stale.len());
+        let mut evaluations: Vec<(&Stale, StoredEvaluation, Verdict)> =
+            Vec::with_capacity(stale.len());
         for item in &stale {
             if started.elapsed() > budget {
                 break;
@@ -116,6 +117,7 @@ impl Store {
             let wait = budget
                 .saturating_sub(started.elapsed())
                 .min(std::time::Duration::from_secs(1));
+            let large = manifest.len() >= crate::evaluator::LARGE_MANIFEST_BYTES;
             let evaluated = evaluator
                 .run_within(
                     manifest
@@ -130,7 +132,9 @@ impl Store {
                 )
                 .await;
             match evaluated {
-                Ok(evaluated) => evaluations.push(evaluated),
+                Ok((stored, verdict)) => evaluations.push((item, stored, verdict)),
+                // A busy large lane holds up only the large ones; a busy small lane, the batch.
+                Err(StoreError::Busy(_)) if large => continue,
                 Err(StoreError::Busy(_)) => break,
                 Err(other) => return Err(other),
             }
@@ -152,7 +156,7 @@ impl Store {
             return Ok(batch);
         }
         batch.lease_held = true;
-        for (item, (fresh, verdict)) in stale.iter().zip(&evaluations) {
+        for (item, fresh, verdict) in &evaluations {
             // Retire exactly the evaluation that was read; if it changed meanwhile, skip.
             let retired = sqlx::query::<Any>(
                 "UPDATE evaluations SET current = 0 WHERE id = $1 AND current = 1",

@@ -29,9 +29,15 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
     if let Some(version) = &args.app_version {
         body["version"] = json!(version);
     }
-    if let Some(key) = &args.idempotency_key {
-        body["idempotencyKey"] = json!(key);
-    }
+    // Every attempt carries the same idempotency key (one is made up when none is given), so
+    // that a retry can never record the deploy twice, even when a busy answer came after the
+    // server had recorded it.
+    let key = match &args.idempotency_key {
+        Some(key) => key.clone(),
+        None => apptrust_store::secrets::new_secret("apptrust-deploy-")
+            .map_err(|e| format!("no randomness for an idempotency key: {e}"))?,
+    };
+    body["idempotencyKey"] = json!(key);
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(args.timeout.max(1)))
         .build();
@@ -51,16 +57,17 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
             }
             Err(ureq::Error::Transport(t)) => return Err(format!("cannot reach {base}: {t}")),
         };
-        // 429 and 503 are answered before anything is recorded, so trying again is safe.
+        // Busy: try again with the same idempotency key, which returns the recorded deploy if
+        // the first attempt did get through.
         if matches!(status, 429 | 503) && attempt < args.retries {
             attempt += 1;
-            let wait = retry_after.unwrap_or(1).clamp(1, 30) * u64::from(attempt);
+            let wait = (retry_after.unwrap_or(1).clamp(1, 30) * u64::from(attempt)).min(30);
             eprintln!(
                 "apptrust deploy: the server is busy ({status}); trying again in {wait} s \
                  ({attempt} of {})",
                 args.retries
             );
-            std::thread::sleep(Duration::from_secs(wait.min(30)));
+            std::thread::sleep(Duration::from_secs(wait));
             continue;
         }
         break (status, answer);

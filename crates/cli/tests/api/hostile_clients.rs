@@ -105,10 +105,18 @@ fn connections_beyond_the_cap_get_a_json_503_and_idle_ones_make_room() {
     assert_eq!(body["error"]["code"], "too-many-connections");
     drop(busy);
 
-    // Four idle keep-alive connections: newcomers close them and are served, each on its
-    // first try, and keep being served after the cap was reached once.
+    // Four idle keep-alive connections: a newcomer closes one of them (just one) and is served
+    // on its first try; and newcomers keep being served after the cap was reached.
     let idle: Vec<TcpStream> = (0..4).map(|_| connect(&app)).collect();
     std::thread::sleep(Duration::from_millis(1300));
+    let first = ureq::get(&format!("{}/healthz", app.url)).call();
+    assert!(
+        first.is_ok_and(|r| r.status() == 200),
+        "the newcomer was not served"
+    );
+    std::thread::sleep(Duration::from_millis(200));
+    let closed = idle.iter().filter(|s| is_closed(s)).count();
+    assert_eq!(closed, 1, "one idle connection makes room, not all of them");
     for n in 0..20 {
         let response = ureq::get(&format!("{}/healthz", app.url)).call();
         assert!(
@@ -117,6 +125,20 @@ fn connections_beyond_the_cap_get_a_json_503_and_idle_ones_make_room() {
         );
     }
     drop(idle);
+}
+
+/// True when the server has closed this (idle) connection.
+fn is_closed(stream: &TcpStream) -> bool {
+    let mut stream = stream.try_clone().unwrap();
+    stream.set_nonblocking(true).unwrap();
+    let mut byte = [0u8; 1];
+    let closed = match stream.read(&mut byte) {
+        Ok(0) => true,
+        Ok(_) => false,
+        Err(e) => e.kind() != std::io::ErrorKind::WouldBlock,
+    };
+    stream.set_nonblocking(false).unwrap();
+    closed
 }
 
 #[test]

@@ -69,10 +69,10 @@ pub fn refuse_head(stream: tokio::net::TcpStream, refusal: Refusal) {
     let Ok(lingering) = LINGERING.try_acquire() else {
         return;
     };
-    lingering.forget();
     tokio::spawn(async move {
+        // Released on every path, a cancelled task included.
+        let _lingering = lingering;
         answer_and_close(stream, head_refused(refusal)).await;
-        LINGERING.add_permits(1);
     });
 }
 

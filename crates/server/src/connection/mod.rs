@@ -9,6 +9,7 @@ mod guard;
 
 use std::convert::Infallible;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::Router;
@@ -32,6 +33,14 @@ const MAX_WAITING: usize = 64;
 /// just answered, may be about to send its request.
 const SHED_AFTER_IDLE: Duration = Duration::from_secs(1);
 
+/// How a connection learns that newcomers need room.
+struct Shedding {
+    /// Changes when room is needed.
+    notice: watch::Receiver<u64>,
+    /// How many places newcomers still need.
+    wanted: Arc<AtomicUsize>,
+}
+
 /// Everything the accept loop needs.
 #[derive(Clone, Debug)]
 pub struct ServeLimits {
@@ -52,8 +61,12 @@ pub async fn serve(
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
     let (stopping, stop_watch) = watch::channel(false);
-    // Bumped when the cap is reached: connections idle for a while close to make room.
+    // Bumped when the cap is reached: connections idle for a while close to make room, as many
+    // as newcomers wait (`to_shed`), and the bump happens at most once per `SHED_WAIT`, so a
+    // client hammering at the cap cannot keep every connection busy waking up.
     let shed = watch::Sender::new(0u64);
+    let to_shed = Arc::new(AtomicUsize::new(0));
+    let mut last_shed: Option<tokio::time::Instant> = None;
     // Over-cap newcomers waiting for room; beyond this many, they are refused at once.
     let waiting = Arc::new(Semaphore::new(MAX_WAITING));
     let mut connections = tokio::task::JoinSet::new();
@@ -75,10 +88,14 @@ pub async fn serve(
         let connection_limits = limits.connection;
         // Each connection subscribes now, so it sees only the sheds that come after it.
         let (stop, shed_rx) = (stop_watch.clone(), shed.subscribe());
+        let shedding = Shedding {
+            notice: shed_rx,
+            wanted: to_shed.clone(),
+        };
         match permits.clone().try_acquire_owned() {
             Ok(permit) => {
                 connections.spawn(async move {
-                    serve_connection(stream, app, connection_limits, stop, shed_rx).await;
+                    serve_connection(stream, app, connection_limits, stop, shedding).await;
                     drop(permit);
                 });
             }
@@ -86,19 +103,34 @@ pub async fn serve(
                 // At the cap: connections idle for a while make room for a newcomer, so that
                 // holding connections open does not lock everyone else out. The newcomer waits
                 // for room in a task of its own, so the accept loop never stalls.
-                shed.send_modify(|generation| *generation += 1);
-                let (permits, waiting) = (permits.clone(), waiting.clone());
+                let Ok(waiter) = waiting.clone().try_acquire_owned() else {
+                    connections.spawn(refuse(stream));
+                    continue;
+                };
+                to_shed.fetch_add(1, Ordering::SeqCst);
+                let now = tokio::time::Instant::now();
+                if last_shed.is_none_or(|at| now.duration_since(at) >= SHED_WAIT) {
+                    last_shed = Some(now);
+                    shed.send_modify(|generation| *generation += 1);
+                }
+                let permits = permits.clone();
                 connections.spawn(async move {
-                    let Ok(_waiting) = waiting.try_acquire_owned() else {
-                        return refuse(stream).await;
-                    };
-                    match tokio::time::timeout(SHED_WAIT, permits.acquire_owned()).await {
+                    let permit = tokio::time::timeout(SHED_WAIT, permits.acquire_owned()).await;
+                    drop(waiter);
+                    match permit {
                         Ok(Ok(permit)) => {
-                            drop(_waiting);
-                            serve_connection(stream, app, connection_limits, stop, shed_rx).await;
+                            serve_connection(stream, app, connection_limits, stop, shedding).await;
                             drop(permit);
                         }
-                        _ => refuse(stream).await,
+                        _ => {
+                            // Nobody made room in time: take back the request for it.
+                            let _ = shedding.wanted.fetch_update(
+                                Ordering::SeqCst,
+                                Ordering::SeqCst,
+                                |n| n.checked_sub(1),
+                            );
+                            refuse(stream).await;
+                        }
                     }
                 });
             }
@@ -126,7 +158,7 @@ async fn serve_connection(
     app: Router,
     limits: ConnectionLimits,
     mut stop: watch::Receiver<bool>,
-    mut shed: watch::Receiver<u64>,
+    mut shed: Shedding,
 ) {
     let activity = Activity::new();
     let io = TokioIo::new(GuardedStream::new(stream, activity.clone(), limits));
@@ -174,8 +206,14 @@ async fn serve_connection(
                     connection.as_mut().graceful_shutdown();
                 }
             }
-            Ok(()) = shed.changed() => {
-                if activity.idle_for(SHED_AFTER_IDLE) {
+            Ok(()) = shed.notice.changed() => {
+                // Close if idle for a while and a newcomer still needs the place.
+                if activity.idle_for(SHED_AFTER_IDLE)
+                    && shed
+                        .wanted
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                        .is_ok()
+                {
                     return;
                 }
             }

@@ -14,4 +14,3 @@ CREATE INDEX api_tokens_parent ON api_tokens (parent_token_id);
 CREATE INDEX sessions_user ON sessions (user_id, id);
 CREATE INDEX sessions_token ON sessions (token_id);
 CREATE INDEX environments_app ON environments (app_id, id);
-CREATE INDEX versions_deployed_by ON versions (deployed_by);
