@@ -137,8 +137,8 @@ pub struct DeployArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 300)]
     pub timeout: u64,
     /// Output format (human or json).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
 }
 
 /// Output formats of `check`.
@@ -150,6 +150,16 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
     Sarif,
+}
+
+/// Output formats of `diff`, `rules` and `deploy`: they have no SARIF form, so they do not
+/// accept one (rather than print something else when asked for it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ReportFormat {
+    /// Text for people.
+    Human,
+    /// One JSON document.
+    Json,
 }
 
 /// When to use colour.
@@ -215,8 +225,8 @@ pub struct ExplainArgs {
 #[derive(Args, Debug)]
 pub struct RulesArgs {
     /// Output format (human or json).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
     /// Print the approved analytics tools list instead.
     #[arg(long)]
     pub analytics_tools: bool,
@@ -232,8 +242,8 @@ pub struct DiffArgs {
     /// The manifest of the version about to be deployed.
     pub new: PathBuf,
     /// Output format (human or json).
-    #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
-    pub format: Format,
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
     #[command(flatten)]
     pub variables: VariableArgs,
     /// Exit with status 1 when the change needs a new major version.

@@ -436,3 +436,35 @@ fn devices_are_read_with_a_bound() {
     assert_eq!(code(&out), 2);
     assert!(stdout(&out).contains("FILE_NOT_TEXT"));
 }
+
+#[test]
+fn commands_refuse_formats_they_do_not_implement() {
+    let deploy: &[&str] = &[
+        "deploy",
+        "--server",
+        "http://127.0.0.1:9",
+        "--token",
+        "apt_x",
+        "--app",
+        "a",
+        "--env",
+        "e",
+        "--format",
+        "sarif",
+        "eligible/manifest.yml",
+    ];
+    for args in [
+        &["diff", "--format", "sarif", "old.yml", "new.yml"][..],
+        &["rules", "--format", "sarif"][..],
+        deploy,
+    ] {
+        let out = run(args);
+        assert_eq!(code(&out), 2, "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("possible values: human, json"),
+            "{args:?}: {stderr}"
+        );
+        assert!(stdout(&out).is_empty(), "{args:?} printed something");
+    }
+}

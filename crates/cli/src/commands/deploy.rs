@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-use crate::args::{DeployArgs, Format};
+use crate::args::{DeployArgs, ReportFormat};
 use crate::output::emitln;
 
 /// The most the command reads from the manifest file (the server's own limit is lower).
@@ -89,7 +89,7 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
         _ => 1,
     };
     match args.format {
-        Format::Json => emitln(&answer)?,
+        ReportFormat::Json => emitln(&answer)?,
         _ => emitln(&human(args, &value, refused))?,
     }
     Ok(code)

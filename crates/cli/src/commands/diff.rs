@@ -3,7 +3,7 @@
 use apptrust_rules::changes::{EligibilityChange, Impact, classify};
 use apptrust_rules::{CheckOptions, Code};
 
-use crate::args::{DiffArgs, Format};
+use crate::args::{DiffArgs, ReportFormat};
 use crate::{EXIT_ERROR, variables};
 
 pub fn run(args: &DiffArgs) -> Result<u8, String> {
@@ -30,7 +30,7 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
             return Ok(EXIT_ERROR);
         }
     };
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         crate::output::emitln(
             &serde_json::to_string_pretty(&report)
                 .map_err(|e| e.to_string())?

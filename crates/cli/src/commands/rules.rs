@@ -3,12 +3,12 @@
 use apptrust_rules::{AnalyticsPolicy, Code};
 use serde_json::json;
 
-use crate::args::{Format, RulesArgs};
+use crate::args::{ReportFormat, RulesArgs};
 
 pub fn run(args: &RulesArgs) -> Result<u8, String> {
     if args.analytics_tools {
         let policy = AnalyticsPolicy::default();
-        if args.format == Format::Json {
+        if args.format == ReportFormat::Json {
             let value = json!({"version": policy.version, "effective": policy.effective, "hosts": policy.patterns});
             crate::output::emitln(
                 &serde_json::to_string_pretty(&value)
@@ -30,7 +30,7 @@ pub fn run(args: &RulesArgs) -> Result<u8, String> {
         crate::output::emit(&reference().to_string())?;
         return Ok(0);
     }
-    if args.format == Format::Json {
+    if args.format == ReportFormat::Json {
         let rows: Vec<_> = Code::ALL
             .iter()
             .map(|c| json!({"code": c.name(), "kind": c.kind(), "severity": c.severity(), "summary": c.summary()}))
