@@ -114,7 +114,7 @@ pub struct DeployArgs {
         hide_env_values = true,
         value_name = "TOKEN"
     )]
-    pub token: String,
+    pub token: Option<String>,
     /// The app's key.
     #[arg(long, value_name = "KEY")]
     pub app: String,

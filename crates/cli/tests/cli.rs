@@ -468,3 +468,60 @@ fn commands_refuse_formats_they_do_not_implement() {
         assert!(stdout(&out).is_empty(), "{args:?} printed something");
     }
 }
+
+#[test]
+fn errors_name_what_is_missing_or_unreachable() {
+    let apptrust = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_apptrust"));
+        command.env_remove("APPTRUST_TOKEN").current_dir(fixtures());
+        command
+    };
+    let out = apptrust()
+        .args([
+            "deploy",
+            "--server",
+            "http://127.0.0.1:9",
+            "--app",
+            "a",
+            "--env",
+            "e",
+        ])
+        .arg("eligible/manifest.yml")
+        .output()
+        .expect("run");
+    assert_eq!(code(&out), 2);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("APPTRUST_TOKEN"));
+
+    // A PostgreSQL server that refuses the connection is named at once, with its address.
+    let started = std::time::Instant::now();
+    let out = apptrust()
+        .args([
+            "migrate",
+            "--database",
+            "postgres://someone:secret@127.0.0.1:9/db",
+        ])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2, "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to PostgreSQL at 127.0.0.1:9"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "{stderr}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "not after a pool timeout"
+    );
+
+    let out = apptrust()
+        .args(["migrate", "--database", "/nonexistent-folder/apptrust.db"])
+        .output()
+        .expect("run");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr.contains("`/nonexistent-folder/apptrust.db`"),
+        "{stderr}"
+    );
+}

@@ -76,6 +76,37 @@ impl DatabaseUrl {
     }
 }
 
+/// The part of a connection error a person needs.
+fn connect_reason(error: &sqlx::Error) -> String {
+    match error {
+        sqlx::Error::Io(io) => io.to_string(),
+        sqlx::Error::Database(db) => db.message().to_string(),
+        other => other.to_string(),
+    }
+}
+
+impl DatabaseUrl {
+    /// `host:port` of a PostgreSQL URL, for messages (never the credentials).
+    pub fn address(&self) -> String {
+        match url::Url::parse(&self.url) {
+            Ok(url) => format!(
+                "{}:{}",
+                url.host_str()
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or("localhost"),
+                url.port().unwrap_or(5432)
+            ),
+            Err(_) => "(an unreadable address)".to_string(),
+        }
+    }
+
+    /// The file of a SQLite URL.
+    pub fn sqlite_path(&self) -> &str {
+        let path = self.url.strip_prefix("sqlite://").unwrap_or(&self.url);
+        path.split('?').next().unwrap_or(path)
+    }
+}
+
 /// Query parameters whose values are secrets.
 fn is_secret_parameter(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
@@ -159,6 +190,32 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
             // A few connections are opened at start and kept: opening one costs a PostgreSQL
             // backend process, and a burst of first requests opening many at once showed as a
             // 50 ms p99 on an otherwise idle server.
+            // One direct attempt first, so that a database that is down or refuses us is said
+            // at once, with its address, rather than after the pool's acquire timeout.
+            let first = tokio::time::timeout(
+                settings.acquire_timeout,
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&url.url),
+            )
+            .await;
+            match first {
+                Ok(Ok(connection)) => {
+                    let _ = sqlx::Connection::close(connection).await;
+                }
+                Ok(Err(error)) => {
+                    return Err(StoreError::Connect(format!(
+                        "cannot connect to PostgreSQL at {}: {}",
+                        url.address(),
+                        connect_reason(&error)
+                    )));
+                }
+                Err(_) => {
+                    return Err(StoreError::Connect(format!(
+                        "PostgreSQL at {} did not answer within {} s",
+                        url.address(),
+                        settings.acquire_timeout.as_secs()
+                    )));
+                }
+            }
             let pool = options()
                 .min_connections(settings.max_connections.min(8))
                 .connect(&url.url)
@@ -171,8 +228,19 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
             })
         }
         DatabaseKind::Sqlite => {
-            let write = sqlite_pool(options().max_connections(1), &url.url).await?;
-            let read = sqlite_pool(options(), &url.url).await?;
+            let named = |error: StoreError| match error {
+                StoreError::Database(e) => StoreError::Connect(format!(
+                    "cannot open the SQLite database `{}`: {} (does its folder exist, and may \
+                     this user write there?)",
+                    url.sqlite_path(),
+                    connect_reason(&e)
+                )),
+                other => other,
+            };
+            let write = sqlite_pool(options().max_connections(1), &url.url)
+                .await
+                .map_err(named)?;
+            let read = sqlite_pool(options(), &url.url).await.map_err(named)?;
             Ok(Store {
                 read,
                 write,

@@ -15,6 +15,9 @@ pub enum StoreError {
     /// The server is at a limit (evaluation queue, contention on one environment); retry later.
     #[error("{0}")]
     Busy(String),
+    /// The database could not be reached or opened at start: the message names it.
+    #[error("{0}")]
+    Connect(String),
     /// The server failed (a bug): the message is for the log, not the client.
     #[error("internal error: {0}")]
     Internal(String),

@@ -13,6 +13,11 @@ use crate::output::emitln;
 const MAX_MANIFEST_BYTES: u64 = 8 * 1024 * 1024;
 
 pub fn run(args: &DeployArgs) -> Result<u8, String> {
+    let token = args
+        .token
+        .as_deref()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or("no API token: set APPTRUST_TOKEN (or pass --token, which other users can see in the process list)")?;
     let manifest = read_manifest(args)?;
     let base = args.server.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
@@ -45,7 +50,7 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
     let (status, answer) = loop {
         let response = agent
             .post(&url)
-            .set("Authorization", &format!("Bearer {}", args.token.trim()))
+            .set("Authorization", &format!("Bearer {}", token.trim()))
             .send_json(&body);
         let (status, retry_after, answer) = match response {
             Ok(r) => (r.status(), None, r.into_string()),
