@@ -162,6 +162,17 @@ pub enum ReportFormat {
     Json,
 }
 
+/// The verdicts that fail a `check` run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    /// Any file not eligible or blocked.
+    NotEligible,
+    /// Any file blocked (Forge would refuse to deploy it).
+    Blocked,
+    /// No verdict fails the run.
+    Never,
+}
+
 /// When to use colour.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
@@ -194,6 +205,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, short = 'f', value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Which verdict makes the exit status 1: `not-eligible` (also blocked; the default),
+    /// `blocked` only (gate on deploy blockers), or `never`. Unreadable files always exit 2.
+    #[arg(long, value_enum, default_value_t = FailOn::NotEligible)]
+    pub fail_on: FailOn,
     #[command(flatten)]
     pub variables: VariableArgs,
     /// Name to report for standard input.

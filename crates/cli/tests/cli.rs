@@ -525,3 +525,28 @@ fn errors_name_what_is_missing_or_unreachable() {
         "{stderr}"
     );
 }
+
+#[test]
+fn fail_on_chooses_which_verdicts_fail_the_run() {
+    let cases = [
+        ("not-eligible", "mixed/not-eligible.yml", 1),
+        ("blocked", "mixed/not-eligible.yml", 0),
+        ("blocked", "mixed/blocked.yml", 1),
+        ("never", "mixed/blocked.yml", 0),
+        ("never", "mixed/duplicate.yml", 2),
+    ];
+    for (fail_on, file, expected) in cases {
+        let out = run(&["check", "-q", "--fail-on", fail_on, file]);
+        assert_eq!(
+            code(&out),
+            expected,
+            "--fail-on {fail_on} {file}: {}",
+            stdout(&out)
+        );
+    }
+    assert_eq!(
+        code(&run(&["check", "-q", "mixed/blocked.yml"])),
+        1,
+        "the default"
+    );
+}

@@ -6,6 +6,7 @@ use apptrust_rules::{CheckOptions, Code, Evaluation, Finding, Verdict, evaluate}
 use apptrust_yaml::{Limits, LoadError};
 use rayon::prelude::*;
 
+use crate::args::FailOn;
 use crate::args::{CheckArgs, Format};
 use crate::inputs::{self, Input};
 use crate::output::{self, progress::Progress};
@@ -44,11 +45,17 @@ impl Summary {
         s
     }
 
-    /// 0 all eligible; 1 any not eligible or blocked; 2 any error.
-    pub fn exit_code(&self) -> u8 {
+    /// 2 when any file could not be evaluated; else 1 when a verdict reaches `fail_on`
+    /// (by default any file not eligible or blocked); else 0.
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        let failing = match fail_on {
+            FailOn::NotEligible => self.not_eligible + self.blocked,
+            FailOn::Blocked => self.blocked,
+            FailOn::Never => 0,
+        };
         if self.error > 0 {
             EXIT_ERROR
-        } else if self.not_eligible + self.blocked > 0 {
+        } else if failing > 0 {
             1
         } else {
             0
@@ -95,7 +102,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, String> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write the report: {e}")),
     }
-    Ok(summary.exit_code())
+    Ok(summary.exit_code(args.fail_on))
 }
 
 /// Reads and evaluates one input. Never fails: problems become findings.
