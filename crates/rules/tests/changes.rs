@@ -172,3 +172,71 @@ fn duplicate_hosts_and_region_urls() {
         "same URL, other spelling"
     );
 }
+
+/// The reverse of a diff lists the same changes reversed: as many, in the same areas, each on
+/// the other side where it is an addition or a removal. Checked over consecutive pairs of the
+/// corpus (real manifests that differ in every way).
+#[test]
+fn the_reverse_diff_lists_the_same_changes_reversed() {
+    use apptrust_rules::changes::Which;
+    let dir = std::env::var_os("APPTRUST_SHARED")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared")
+        })
+        .join("corpus/forge-manifests/files");
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .expect("corpus folder")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    files.sort();
+    let options = CheckOptions::default();
+    let mut compared = 0;
+    for pair in files.windows(2) {
+        let (a, b) = (
+            std::fs::read(&pair[0]).unwrap(),
+            std::fs::read(&pair[1]).unwrap(),
+        );
+        let (Ok(forward), Ok(reverse)) = (classify(&a, &b, &options), classify(&b, &a, &options))
+        else {
+            continue;
+        };
+        let areas = |report: &apptrust_rules::changes::ChangeReport| {
+            let mut areas: Vec<_> = report.changes.iter().map(|c| c.area).collect();
+            areas.sort_unstable();
+            areas
+        };
+        assert_eq!(areas(&forward), areas(&reverse), "{pair:?}");
+        let ending = |report: &apptrust_rules::changes::ChangeReport, end: &str, file| {
+            report
+                .changes
+                .iter()
+                .filter(|c| c.description.ends_with(end) && c.file == file)
+                .count()
+        };
+        let moved = |report: &apptrust_rules::changes::ChangeReport| {
+            report
+                .changes
+                .iter()
+                .filter(|c| {
+                    c.description.ends_with(" added") || c.description.ends_with(" removed")
+                })
+                .count()
+        };
+        assert_eq!(moved(&forward), moved(&reverse), "{pair:?}");
+        // What one direction adds (a line in the new file), the other removes (a line in the
+        // old file).
+        assert_eq!(
+            ending(&forward, " added", Which::New),
+            ending(&reverse, " removed", Which::Old),
+            "{pair:?}"
+        );
+        assert_eq!(
+            ending(&forward, " removed", Which::Old),
+            ending(&reverse, " added", Which::New),
+            "{pair:?}"
+        );
+        compared += 1;
+    }
+    assert!(compared > 300, "only {compared} pairs compared");
+}

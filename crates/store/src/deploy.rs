@@ -64,6 +64,7 @@ fn judge(manifest: &str, options: &apptrust_rules::CheckOptions) -> Assessed {
                         facts,
                         verdict: evaluation.verdict,
                         rules: evaluation.rules,
+                        blockers: evaluation.blockers,
                     })),
                 },
                 Err(evaluation) => Assessed {
@@ -399,7 +400,7 @@ impl Store {
         evaluator: &Evaluator,
     ) -> Result<(Option<i64>, Option<Classified>), StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT v.id, v.manifest, ev.verdict, ev.rules FROM versions v \
+            "SELECT v.id, v.manifest, ev.verdict, ev.rules, ev.blockers FROM versions v \
              JOIN environments e ON e.id = v.environment_id \
              LEFT JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1 \
              WHERE e.app_id = $1 AND e.name = $2 \
@@ -418,14 +419,17 @@ impl Store {
             .try_get::<Option<String>, _>("verdict")?
             .as_deref()
             .and_then(Verdict::parse);
-        let rules: Vec<Code> = row
-            .try_get::<Option<String>, _>("rules")?
-            .map(|text| serde_json::from_str::<Vec<String>>(&text))
-            .transpose()?
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|name| Code::from_name(name))
-            .collect();
+        let codes = |column: &str| -> Result<Vec<Code>, StoreError> {
+            Ok(row
+                .try_get::<Option<String>, _>(column)?
+                .map(|text| serde_json::from_str::<Vec<String>>(&text))
+                .transpose()?
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|name| Code::from_name(name))
+                .collect())
+        };
+        let (rules, blockers) = (codes("rules")?, codes("blockers")?);
         let (Some(new), Some(verdict)) = (request.assessed.side.clone(), verdict) else {
             return Ok((Some(id), None));
         };
@@ -441,6 +445,7 @@ impl Store {
                         facts,
                         verdict,
                         rules,
+                        blockers,
                     };
                     Some(Classified::new(changes::compare(&old, &new)))
                 },

@@ -1,6 +1,6 @@
 //! `apptrust diff OLD NEW`: version change classification.
 
-use apptrust_rules::changes::{EligibilityChange, Impact, classify};
+use apptrust_rules::changes::{EligibilityChange, Impact, Which, classify};
 use apptrust_rules::{CheckOptions, Code};
 
 use crate::args::{DiffArgs, ReportFormat};
@@ -49,13 +49,23 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
                 Impact::Major => "major",
                 Impact::Minor => "minor",
             };
-            let line = change.line.map(|l| format!("line {l}")).unwrap_or_default();
+            // Which file the line is in: the new one for additions and changes, the old one for
+            // removals.
+            let file = match change.file {
+                Which::Old => "old",
+                Which::New => "new",
+            };
+            let line = change
+                .line
+                .map(|l| format!("{file}:{l}"))
+                .unwrap_or_default();
             crate::output::emitln(&format!(
                 "  {impact}  {:10} {line:9} {}",
                 change.area, change.description
             ))?;
         }
-        let names = |codes: &[Code]| {
+        let names = |rules: &[Code], blockers: &[Code]| {
+            let codes: Vec<Code> = blockers.iter().chain(rules).copied().collect();
             if codes.is_empty() {
                 String::new()
             } else {
@@ -77,9 +87,9 @@ pub fn run(args: &DiffArgs) -> Result<u8, String> {
         crate::output::emitln(&format!(
             "Runs on Atlassian eligibility {movement}: {}{} -> {}{}",
             report.before,
-            names(&report.rules_before),
+            names(&report.rules_before, &report.blockers_before),
             report.after,
-            names(&report.rules_after)
+            names(&report.rules_after, &report.blockers_after)
         ))?;
     }
     let fail = (args.fail_on_major && report.major)

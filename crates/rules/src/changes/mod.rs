@@ -35,8 +35,21 @@ pub struct Change {
     pub area: &'static str,
     /// What changed.
     pub description: String,
-    /// The line in the new manifest (or the old one, for removals).
+    /// The line it is on, in the file `file` names.
     pub line: Option<u32>,
+    /// Which manifest `line` is in: `new` for what was added or changed, `old` for what was
+    /// removed.
+    pub file: Which,
+}
+
+/// One of the two manifests being compared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Which {
+    /// The version deployed now.
+    Old,
+    /// The version about to be deployed.
+    New,
 }
 
 /// How eligibility moved between the versions.
@@ -66,6 +79,10 @@ pub struct ChangeReport {
     pub rules_before: Vec<Code>,
     /// Rules firing after.
     pub rules_after: Vec<Code>,
+    /// Deploy blockers before (why the old version is `blocked`).
+    pub blockers_before: Vec<Code>,
+    /// Deploy blockers after.
+    pub blockers_after: Vec<Code>,
     /// Whether eligibility was gained or lost.
     pub eligibility: EligibilityChange,
 }
@@ -89,6 +106,8 @@ pub struct Side {
     pub verdict: Verdict,
     /// The trust-signal rules that fire.
     pub rules: Vec<Code>,
+    /// The deploy blockers.
+    pub blockers: Vec<Code>,
 }
 
 /// Loads and evaluates one manifest and extracts its change facts in the same pass, so that the
@@ -138,6 +157,7 @@ pub fn classify(
             facts,
             verdict: evaluation.verdict,
             rules: evaluation.rules,
+            blockers: evaluation.blockers,
         })
     };
     let before = side(old, "old")?;
@@ -178,9 +198,18 @@ pub fn compare(before: &Side, after: &Side) -> ChangeReport {
             area: "other",
             description: "other manifest content changed".into(),
             line: None,
+            file: Which::New,
         });
     }
-    changes.sort_by(|a, b| (a.impact, a.area, a.line).cmp(&(b.impact, b.area, b.line)));
+    changes.sort_by(|a, b| {
+        (a.impact, a.area, a.file, a.line, &a.description).cmp(&(
+            b.impact,
+            b.area,
+            b.file,
+            b.line,
+            &b.description,
+        ))
+    });
     let eligibility = match (
         before.verdict == Verdict::Eligible,
         after.verdict == Verdict::Eligible,
@@ -196,6 +225,8 @@ pub fn compare(before: &Side, after: &Side) -> ChangeReport {
         after: after.verdict,
         rules_before: before.rules.clone(),
         rules_after: after.rules.clone(),
+        blockers_before: before.blockers.clone(),
+        blockers_after: after.blockers.clone(),
         eligibility,
     }
 }
@@ -204,7 +235,7 @@ fn push(
     out: &mut Vec<Change>,
     impact: Impact,
     area: &'static str,
-    line: Option<u32>,
+    (file, line): (Which, Option<u32>),
     text: String,
 ) {
     out.push(Change {
@@ -212,6 +243,7 @@ fn push(
         area,
         description: text,
         line,
+        file,
     });
 }
 
@@ -226,10 +258,12 @@ fn added_and_removed(
     out: &mut Vec<Change>,
 ) {
     for (key, at) in after.iter().filter(|(k, _)| !before.contains_key(*k)) {
-        push(out, on_add, area, *at, format!("{noun} `{key}` added"));
+        let text = format!("{noun} `{key}` added");
+        push(out, on_add, area, (Which::New, *at), text);
     }
     for (key, at) in before.iter().filter(|(k, _)| !after.contains_key(*k)) {
-        push(out, on_remove, area, *at, format!("{noun} `{key}` removed"));
+        let text = format!("{noun} `{key}` removed");
+        push(out, on_remove, area, (Which::Old, *at), text);
     }
 }
 
@@ -243,6 +277,7 @@ fn describe(key: &EgressKey) -> String {
 
 fn egress(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
     for (key, &(now_in_scope, at)) in &new.egress {
+        let at = (Which::New, at);
         match old.egress.get(key) {
             None => push(
                 out,
@@ -265,12 +300,13 @@ fn egress(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
     for (key, &(_, at)) in &old.egress {
         if !new.egress.contains_key(key) {
             let text = format!("{} removed", describe(key));
-            push(out, Impact::Minor, "egress", at, text);
+            push(out, Impact::Minor, "egress", (Which::Old, at), text);
         }
     }
 }
 
 fn webtriggers(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
+    let kind = |dynamic: bool| if dynamic { "dynamic" } else { "static" };
     for (key, &(dynamic, at)) in &new.web_triggers {
         let (impact, text) = match old.web_triggers.get(key) {
             None if dynamic => (Impact::Major, format!("dynamic web trigger `{key}` added")),
@@ -285,13 +321,19 @@ fn webtriggers(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
             ),
             Some(_) => continue,
         };
-        push(out, impact, "webtrigger", at, text);
+        push(out, impact, "webtrigger", (Which::New, at), text);
+    }
+    for (key, &(dynamic, at)) in &old.web_triggers {
+        if !new.web_triggers.contains_key(key) {
+            let text = format!("{} web trigger `{key}` removed", kind(dynamic));
+            push(out, Impact::Minor, "webtrigger", (Which::Old, at), text);
+        }
     }
 }
 
 fn remotes(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
     for (key, now) in &new.remotes {
-        let at = now.line;
+        let at = (Which::New, now.line);
         let Some(was) = old.remotes.get(key) else {
             push(
                 out,
@@ -303,23 +345,31 @@ fn remotes(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
             continue;
         };
         for (region, url) in &now.urls {
-            if was.urls.get(region) != Some(url) {
-                let text = format!("remote `{key}` URL for {region} is now `{url}`");
-                push(out, Impact::Major, "remotes", at, text);
+            match was.urls.get(region) {
+                Some(before) if before == url => {}
+                Some(before) => {
+                    let text = format!(
+                        "remote `{key}` URL for {region} changed from `{before}` to `{url}`"
+                    );
+                    push(out, Impact::Major, "remotes", at, text);
+                }
+                None => {
+                    let text = format!("remote `{key}` gained a URL for {region}: `{url}`");
+                    push(out, Impact::Major, "remotes", at, text);
+                }
             }
         }
-        for region in was.urls.keys().filter(|r| !now.urls.contains_key(*r)) {
-            let text = format!("remote `{key}` no longer has a URL for {region}");
+        for (region, url) in was.urls.iter().filter(|(r, _)| !now.urls.contains_key(*r)) {
+            let text = format!("remote `{key}` no longer has a URL for {region} (`{url}`)");
             push(out, Impact::Major, "remotes", at, text);
         }
         if !was.stores_in_scope_eud && now.stores_in_scope_eud {
-            push(
-                out,
-                Impact::Major,
-                "remotes",
-                at,
-                format!("remote `{key}` may now store in-scope End-User Data"),
-            );
+            let text = format!("remote `{key}` may now store in-scope End-User Data");
+            push(out, Impact::Major, "remotes", at, text);
+        }
+        if was.stores_in_scope_eud && !now.stores_in_scope_eud {
+            let text = format!("remote `{key}` no longer stores in-scope End-User Data");
+            push(out, Impact::Minor, "remotes", at, text);
         }
     }
     for (key, was) in &old.remotes {
@@ -328,7 +378,7 @@ fn remotes(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
                 out,
                 Impact::Minor,
                 "remotes",
-                was.line,
+                (Which::Old, was.line),
                 format!("remote `{key}` removed"),
             );
         }
@@ -336,15 +386,13 @@ fn remotes(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
 }
 
 fn llm(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
-    for (key, &at) in &new.llm {
-        if !old.llm.contains_key(key) {
-            push(
-                out,
-                Impact::Major,
-                "llm",
-                at,
-                format!("LLM module `{key}` added"),
-            );
-        }
-    }
+    added_and_removed(
+        &old.llm,
+        &new.llm,
+        "llm",
+        "LLM module",
+        Impact::Major,
+        Impact::Minor,
+        out,
+    );
 }
