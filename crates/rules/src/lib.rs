@@ -137,8 +137,25 @@ impl Evaluation {
         egress: Vec<EgressItem>,
         residency: Option<Residency>,
     ) -> Self {
-        findings.sort_by_key(|a| (a.span, a.code));
-        findings.dedup();
+        findings.sort_by(|a, b| {
+            (a.span, a.code, &a.message, &a.fix).cmp(&(b.span, b.code, &b.message, &b.fix))
+        });
+        // A value reached through an alias is the anchored original, found once more: one
+        // finding, with every place it is used as a related span.
+        findings.dedup_by(|later, kept| {
+            let same = later.span == kept.span
+                && later.code == kept.code
+                && later.message == kept.message
+                && later.fix == kept.fix;
+            if same {
+                for related in later.related.drain(..) {
+                    if !kept.related.contains(&related) {
+                        kept.related.push(related);
+                    }
+                }
+            }
+            same
+        });
         let codes_of = |kind: Kind| {
             let mut codes: Vec<Code> = findings
                 .iter()

@@ -44,3 +44,17 @@ fn avatar_hosts_get_the_delete_fix() {
     let fix = eval.findings[0].fix.as_deref().unwrap_or_default();
     assert!(fix.starts_with("delete this entry"), "{fix}");
 }
+
+#[test]
+fn a_value_reached_through_an_alias_is_one_finding_with_the_alias_as_a_related_place() {
+    let text = "permissions:\n  external:\n    fetch:\n      backend:\n        - &a api.example.com\n        - *a\n        - *a\n";
+    let eval = evaluate(text.as_bytes(), &CheckOptions::default());
+    let egress: Vec<_> = eval
+        .findings
+        .iter()
+        .filter(|f| f.code == apptrust_rules::Code::HasDefinedEgress)
+        .collect();
+    assert_eq!(egress.len(), 1, "{:?}", eval.findings);
+    let lines: Vec<u32> = egress[0].related.iter().map(|r| r.span.line).collect();
+    assert_eq!(lines, [6, 7], "both uses of the alias are related places");
+}

@@ -117,20 +117,17 @@ pub async fn serve(
                 connections.spawn(async move {
                     let permit = tokio::time::timeout(SHED_WAIT, permits.acquire_owned()).await;
                     drop(waiter);
+                    // Served or not, this newcomer no longer needs room made (if a connection
+                    // already closed for it, there is nothing left to take back).
+                    let _ = shedding
+                        .wanted
+                        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1));
                     match permit {
                         Ok(Ok(permit)) => {
                             serve_connection(stream, app, connection_limits, stop, shedding).await;
                             drop(permit);
                         }
-                        _ => {
-                            // Nobody made room in time: take back the request for it.
-                            let _ = shedding.wanted.fetch_update(
-                                Ordering::SeqCst,
-                                Ordering::SeqCst,
-                                |n| n.checked_sub(1),
-                            );
-                            refuse(stream).await;
-                        }
+                        _ => refuse(stream).await,
                     }
                 });
             }
