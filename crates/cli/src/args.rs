@@ -118,9 +118,9 @@ pub struct DeployArgs {
     /// The app's key.
     #[arg(long, value_name = "KEY")]
     pub app: String,
-    /// The environment, e.g. production.
-    #[arg(long, value_name = "ENV")]
-    pub env: String,
+    /// The environment, e.g. production (`--env` is accepted too).
+    #[arg(long, short = 'e', alias = "env", value_name = "ENV")]
+    pub environment: String,
     /// The version to record (MAJOR.MINOR.PATCH); numbered by the server when absent.
     #[arg(long, value_name = "VERSION")]
     pub app_version: Option<String>,
@@ -185,10 +185,17 @@ pub enum ColorChoice {
 /// Values for `${NAME}` placeholders of declared `environment.variables`.
 #[derive(Args, Debug, Clone, Default)]
 pub struct VariableArgs {
-    /// Set a deploy-time variable (repeatable). Wins over --env-file and the process environment.
+    /// Set a deploy-time variable (repeatable), as the Forge CLI's `--var`. Wins over
+    /// --var-file and the process environment.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub var: Vec<String>,
+    /// Read deploy-time variables from a dotenv-style file (repeatable; later files win).
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
+    /// Deprecated: use --var (in the Forge CLI, --env names an environment).
     #[arg(long = "env", value_name = "KEY=VALUE")]
     pub env: Vec<String>,
-    /// Read deploy-time variables from a dotenv-style file (repeatable; later files win).
+    /// Deprecated: use --var-file.
     #[arg(long = "env-file", value_name = "FILE")]
     pub env_file: Vec<PathBuf>,
     /// Do not take variable values from the process environment (the Forge CLI does).

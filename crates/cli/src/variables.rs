@@ -4,9 +4,21 @@ use std::collections::HashMap;
 
 use crate::args::VariableArgs;
 
-/// Builds the variable table. Precedence, highest first: `--env`, `--env-file` (later files
-/// win), the process environment.
+/// Builds the variable table. Precedence, highest first: `--var`, `--var-file` (later files
+/// win), the process environment. The deprecated `--env` and `--env-file` count as `--var` and
+/// `--var-file`, with a warning.
 pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
+    if !args.env.is_empty() {
+        eprintln!(
+            "apptrust: warning: `--env KEY=VALUE` is deprecated and will be removed; use \
+             `--var KEY=VALUE` (in the Forge CLI, `--env` names an environment)"
+        );
+    }
+    if !args.env_file.is_empty() {
+        eprintln!(
+            "apptrust: warning: `--env-file` is deprecated and will be removed; use `--var-file`"
+        );
+    }
     let mut vars: HashMap<String, String> = if args.no_process_env {
         HashMap::new()
     } else {
@@ -14,7 +26,7 @@ pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect()
     };
-    for file in &args.env_file {
+    for file in args.env_file.iter().chain(&args.var_file) {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read env file {}: {e}", file.display()))?;
         for (number, line) in text.lines().enumerate() {
@@ -25,10 +37,10 @@ pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
             }
         }
     }
-    for pair in &args.env {
+    for pair in args.env.iter().chain(&args.var) {
         let (key, value) = pair
             .split_once('=')
-            .ok_or_else(|| format!("--env expects KEY=VALUE, got `{pair}`"))?;
+            .ok_or_else(|| format!("--var expects KEY=VALUE, got `{pair}`"))?;
         vars.insert(key.to_string(), value.to_string());
     }
     Ok(vars)
@@ -82,8 +94,10 @@ mod tests {
         let file = dir.join("a.env");
         std::fs::write(&file, "X=file\nY=file\n").unwrap();
         let args = VariableArgs {
-            env: vec!["X=flag".into()],
-            env_file: vec![file],
+            var: vec!["X=flag".into()],
+            var_file: vec![file],
+            env: Vec::new(),
+            env_file: Vec::new(),
             no_process_env: true,
         };
         let vars = collect(&args).unwrap();

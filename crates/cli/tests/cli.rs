@@ -241,11 +241,22 @@ fn variables_come_from_flags_files_and_the_environment() {
         "check",
         "-q",
         "--no-process-env",
-        "--env",
+        "--var",
         "ANALYTICS_HOST=eu.posthog.com",
         "needs-variable.yml",
     ]);
     assert_eq!(code(&flag), 0, "{}", stdout(&flag));
+    // The old spelling still works for now, with a warning.
+    let old = run(&[
+        "check",
+        "-q",
+        "--no-process-env",
+        "--env",
+        "ANALYTICS_HOST=eu.posthog.com",
+        "needs-variable.yml",
+    ]);
+    assert_eq!(code(&old), 0, "{}", stdout(&old));
+    assert!(String::from_utf8_lossy(&old.stderr).contains("use `--var KEY=VALUE`"));
 
     let dir = std::env::temp_dir().join(format!("apptrust-cli-env-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
@@ -255,7 +266,7 @@ fn variables_come_from_flags_files_and_the_environment() {
         "check",
         "-q",
         "--no-process-env",
-        "--env-file",
+        "--var-file",
         env_file.to_str().expect("utf8"),
         "needs-variable.yml",
     ]);

@@ -141,7 +141,7 @@ fn announce(
              \x20   curl {url}/api/v1/apps/com.acme.issue-insights/trust\n\
              \x20   curl {url}/api/v1/apps/com.acme.vendor-reports/trust\n\
              \x20   curl '{url}/api/v1/apps?badge=runsOnAtlassian'\n\
-             \x20   apptrust deploy --server {url} --token {} --app com.acme.issue-insights --env staging examples/eligible/manifest.yml\n\
+             \x20   apptrust deploy --server {url} --token {} --app com.acme.issue-insights --environment staging examples/eligible/manifest.yml\n\
              \n  Demo tokens (new at every start):\n    staff:   {}\n    partner: {}",
             demo.partner_token, demo.staff_token, demo.partner_token
         );

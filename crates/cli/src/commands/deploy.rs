@@ -28,7 +28,7 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
     let url = format!(
         "{base}/api/v1/apps/{}/environments/{}/deployments",
         encode(&args.app),
-        encode(&args.env)
+        encode(&args.environment)
     );
     let mut body = json!({"manifest": manifest});
     if let Some(version) = &args.app_version {
@@ -149,7 +149,7 @@ fn human(args: &DeployArgs, value: &Value, refused: bool) -> String {
             "{path}: deployed {} {} to {}: {verdict}{replayed}\n",
             args.app,
             value["version"].as_str().unwrap_or("?"),
-            args.env
+            args.environment
         )
     };
     for finding in evaluation["findings"].as_array().into_iter().flatten() {
