@@ -33,16 +33,20 @@ pub enum Command {
     /// eligibility is gained or lost.
     Diff(DiffArgs),
     /// Run the trust-program service (JSON API, public trust reads, background re-evaluation).
+    #[cfg(feature = "service")]
     Serve(ServeArgs),
     /// Apply pending database migrations and exit.
+    #[cfg(feature = "service")]
     Migrate(DatabaseArgs),
     /// Administration of a service database.
+    #[cfg(feature = "service")]
     #[command(subcommand)]
     Admin(AdminCommand),
     /// Deploy a manifest to an apptrust server and print its verdict (for CI pipelines).
     Deploy(DeployArgs),
 }
 
+#[cfg(feature = "service")]
 /// Where the service's settings come from, besides the flags themselves.
 #[derive(Args, Debug, Clone, Default)]
 pub struct ConfigArgs {
@@ -55,6 +59,7 @@ pub struct ConfigArgs {
     pub database: Option<String>,
 }
 
+#[cfg(feature = "service")]
 #[derive(Args, Debug)]
 pub struct ServeArgs {
     #[command(flatten)]
@@ -76,18 +81,21 @@ pub struct ServeArgs {
     pub job_interval_ms: Option<u64>,
 }
 
+#[cfg(feature = "service")]
 #[derive(Args, Debug)]
 pub struct DatabaseArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
 }
 
+#[cfg(feature = "service")]
 #[derive(Subcommand, Debug)]
 pub enum AdminCommand {
     /// Create the first staff user of a fresh database and print their API token.
     Bootstrap(BootstrapArgs),
 }
 
+#[cfg(feature = "service")]
 #[derive(Args, Debug)]
 pub struct BootstrapArgs {
     #[command(flatten)]

@@ -29,8 +29,11 @@ fn main() -> ExitCode {
         Command::Explain(args) => commands::explain::run(&args),
         Command::Rules(args) => commands::rules::run(&args),
         Command::Diff(args) => commands::diff::run(&args),
+        #[cfg(feature = "service")]
         Command::Serve(args) => commands::serve::run(&args),
+        #[cfg(feature = "service")]
         Command::Migrate(args) => commands::migrate::run(&args),
+        #[cfg(feature = "service")]
         Command::Admin(command) => commands::admin::run(&command),
         Command::Deploy(args) => commands::deploy::run(&args),
     };

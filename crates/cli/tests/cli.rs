@@ -503,6 +503,12 @@ fn errors_name_what_is_missing_or_unreachable() {
     assert_eq!(code(&out), 2);
     assert!(String::from_utf8_lossy(&out.stderr).contains("APPTRUST_TOKEN"));
 
+    #[cfg(feature = "service")]
+    database_errors_name_the_database(&apptrust);
+}
+
+#[cfg(feature = "service")]
+fn database_errors_name_the_database(apptrust: &dyn Fn() -> Command) {
     // A PostgreSQL server that refuses the connection is named at once, with its address.
     let started = std::time::Instant::now();
     let out = apptrust()

@@ -39,8 +39,13 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
     // server had recorded it.
     let key = match &args.idempotency_key {
         Some(key) => key.clone(),
-        None => apptrust_store::secrets::new_secret("apptrust-deploy-")
-            .map_err(|e| format!("no randomness for an idempotency key: {e}"))?,
+        None => {
+            let mut bytes = [0u8; 16];
+            getrandom::fill(&mut bytes)
+                .map_err(|e| format!("no randomness for an idempotency key: {e}"))?;
+            let hex: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+            format!("apptrust-deploy-{hex}")
+        }
     };
     body["idempotencyKey"] = json!(key);
     let agent = ureq::AgentBuilder::new()

@@ -1,11 +1,15 @@
 //! One module per subcommand.
 
+#[cfg(feature = "service")]
 pub mod admin;
 pub mod check;
 pub mod deploy;
 pub mod diff;
 pub mod explain;
+#[cfg(feature = "service")]
 pub mod migrate;
 pub mod rules;
+#[cfg(feature = "service")]
 pub mod serve;
+#[cfg(feature = "service")]
 pub mod settings;
