@@ -261,7 +261,7 @@ pub struct RulesArgs {
     #[arg(long)]
     pub analytics_tools: bool,
     /// Print the full reference of every code as Markdown (this is docs/rules.md).
-    #[arg(long, conflicts_with = "analytics_tools")]
+    #[arg(long, conflicts_with_all = ["analytics_tools", "format"])]
     pub reference: bool,
 }
 

@@ -37,10 +37,15 @@ pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
             }
         }
     }
-    for pair in args.env.iter().chain(&args.var) {
+    let flagged = args
+        .env
+        .iter()
+        .map(|p| ("--env", p))
+        .chain(args.var.iter().map(|p| ("--var", p)));
+    for (flag, pair) in flagged {
         let (key, value) = pair
             .split_once('=')
-            .ok_or_else(|| format!("--var expects KEY=VALUE, got `{pair}`"))?;
+            .ok_or_else(|| format!("{flag} expects KEY=VALUE, got `{pair}`"))?;
         vars.insert(key.to_string(), value.to_string());
     }
     Ok(vars)

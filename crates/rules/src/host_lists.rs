@@ -25,30 +25,45 @@ pub fn is_atlassian(host: &str) -> bool {
         .any(|pattern| covers(pattern, &host.to_ascii_lowercase()))
 }
 
-/// What kind of functional API `host` is (`ai`, `storage`, `maps`, `productivity`), if it is a
-/// known one.
-pub fn functional_api(host: &str) -> Option<&'static str> {
+fn functional_table() -> &'static [(&'static str, String)] {
     static TABLE: OnceLock<Vec<(&'static str, String)>> = OnceLock::new();
+    TABLE.get_or_init(|| {
+        entries(FUNCTIONAL)
+            .filter_map(|l| l.split_once(' '))
+            .map(|(kind, pattern)| (kind, pattern.trim().to_ascii_lowercase()))
+            .collect()
+    })
+}
+
+/// What kind of functional API `host` is (`ai`, `storage`, `maps`, ...), if it is a known one,
+/// or a declared wildcard that covers one.
+pub fn functional_api(host: &str) -> Option<&'static str> {
     let host = host.to_ascii_lowercase();
-    TABLE
-        .get_or_init(|| {
-            entries(FUNCTIONAL)
-                .filter_map(|l| l.split_once(' '))
-                .map(|(kind, pattern)| (kind, pattern.trim().to_ascii_lowercase()))
-                .collect()
-        })
+    functional_table()
         .iter()
-        .find(|(_, pattern)| covers(pattern, &host))
+        .filter(|(kind, _)| *kind != "broad")
+        .find(|(_, pattern)| covers(pattern, &host) || covers(&host, pattern))
         .map(|(kind, _)| *kind)
 }
 
-/// How a fix names a kind of functional API.
-pub fn describe_kind(kind: &str) -> &'static str {
+/// True when `pattern` (an approved analytics pattern) also covers functional APIs, so that
+/// being approved through it says nothing about a host being analytics.
+pub fn is_broad(pattern: &str) -> bool {
+    functional_table()
+        .iter()
+        .any(|(kind, listed)| *kind == "broad" && listed.eq_ignore_ascii_case(pattern))
+}
+
+/// How a fix names a kind of functional API, and where such work belongs instead.
+pub fn describe_kind(kind: &str) -> (&'static str, &'static str) {
     match kind {
-        "ai" => "an AI or LLM API",
-        "storage" => "a storage or database API",
-        "maps" => "a maps API",
-        _ => "a productivity API",
+        "ai" => ("an AI or LLM API", "Forge LLMs"),
+        "storage" => ("a storage or database API", "Forge storage or Forge SQL"),
+        "maps" => ("a maps API", "the app's own resources"),
+        "identity" => ("a sign-in or identity API", "Atlassian's own identity"),
+        "messaging" => ("a messaging API", "Atlassian-hosted compute"),
+        "assets" => ("a font or asset host", "the app's bundled resources"),
+        _ => ("a productivity API", "Atlassian-hosted compute"),
     }
 }
 
@@ -66,6 +81,28 @@ mod tests {
             Some("ai")
         );
         assert_eq!(functional_api("Maps.GoogleAPIs.com"), Some("maps"));
-        assert_eq!(functional_api("www.googleapis.com"), None);
+        assert_eq!(
+            functional_api("*.googleapis.com"),
+            Some("ai"),
+            "a wildcard covering them"
+        );
+        assert!(is_broad("*.googleapis.com"));
+        assert!(!is_broad("*.posthog.com"));
+        for (kind, _) in functional_table() {
+            assert!(
+                [
+                    "ai",
+                    "storage",
+                    "maps",
+                    "identity",
+                    "messaging",
+                    "assets",
+                    "productivity",
+                    "broad"
+                ]
+                .contains(kind),
+                "unknown kind `{kind}` in functional-api-hosts.txt"
+            );
+        }
     }
 }

@@ -137,25 +137,34 @@ impl Evaluation {
         egress: Vec<EgressItem>,
         residency: Option<Residency>,
     ) -> Self {
-        findings.sort_by(|a, b| {
-            (a.span, a.code, &a.message, &a.fix).cmp(&(b.span, b.code, &b.message, &b.fix))
-        });
+        findings.sort_by_key(|a| (a.span, a.code));
         // A value reached through an alias is the anchored original, found once more: one
-        // finding, with every place it is used as a related span.
-        findings.dedup_by(|later, kept| {
-            let same = later.span == kept.span
-                && later.code == kept.code
-                && later.message == kept.message
-                && later.fix == kept.fix;
-            if same {
-                for related in later.related.drain(..) {
-                    if !kept.related.contains(&related) {
-                        kept.related.push(related);
+        // finding, with every place it is used as a related span. Findings keep the order in
+        // which they were found within one place and code.
+        let mut merged: Vec<Finding> = Vec::with_capacity(findings.len());
+        let mut run_start = 0;
+        for finding in findings {
+            if merged
+                .get(run_start)
+                .is_some_and(|first| (first.span, first.code) != (finding.span, finding.code))
+            {
+                run_start = merged.len();
+            }
+            let twin = merged[run_start..]
+                .iter_mut()
+                .find(|kept| kept.message == finding.message && kept.fix == finding.fix);
+            match twin {
+                Some(kept) => {
+                    for related in finding.related {
+                        if !kept.related.contains(&related) {
+                            kept.related.push(related);
+                        }
                     }
                 }
+                None => merged.push(finding),
             }
-            same
-        });
+        }
+        let findings = merged;
         let codes_of = |kind: Kind| {
             let mut codes: Vec<Code> = findings
                 .iter()

@@ -75,3 +75,44 @@ fn the_analytics_fix_says_it_is_only_for_hosts_that_receive_nothing_but_analytic
         "{fix}"
     );
 }
+
+#[test]
+fn broad_patterns_wildcards_fonts_and_client_pages_get_honest_fixes() {
+    // A declared wildcard that covers functional APIs is not offered the exemption.
+    let fix = fix_of(
+        &backend("address: '*.googleapis.com'"),
+        Code::HasDefinedEgress,
+    );
+    assert!(!fix.contains("category: analytics"), "{fix}");
+    // A host approved only through a pattern that also serves functional APIs: no nudge.
+    let fix = fix_of(
+        &backend("address: example-analytics.googleapis.com"),
+        Code::HasDefinedEgress,
+    );
+    assert!(!fix.contains("{address:"), "{fix}");
+    assert!(fix.contains("also serves functional APIs"), "{fix}");
+    // Fonts are bundled, whatever list approves their host.
+    let styles = evaluate(
+        b"permissions:\n  external:\n    styles:\n      - address: fonts.googleapis.com\n",
+        &CheckOptions::default(),
+    );
+    let fix = fix_of(&styles, Code::HasDefinedEgress);
+    assert!(fix.starts_with("bundle the asset"), "{fix}");
+    // Atlassian images are not API calls: no `@forge/api` advice there.
+    let images = evaluate(
+        b"permissions:\n  external:\n    images:\n      - address: '*.atlassian.net'\n",
+        &CheckOptions::default(),
+    );
+    let fix = fix_of(&images, Code::HasDefinedEgress);
+    assert!(!fix.contains("@forge/api"), "{fix}");
+    // The in-scope advisory never completes the exemption for a functional API.
+    let claimed = backend("{address: generativelanguage.googleapis.com, category: analytics}");
+    for finding in &claimed.findings {
+        let fix = finding.fix.clone().unwrap_or_default();
+        assert!(
+            !fix.contains("add `inScopeEUD: false`"),
+            "{}: {fix}",
+            finding.code
+        );
+    }
+}

@@ -88,7 +88,16 @@ fn connect_reason(error: &sqlx::Error) -> String {
 impl DatabaseUrl {
     /// `host:port` of a PostgreSQL URL, for messages (never the credentials).
     pub fn address(&self) -> String {
-        match url::Url::parse(&self.url) {
+        let parsed = url::Url::parse(&self.url);
+        // A user part that did not parse as one would show up as a host and port.
+        if let Ok(url) = &parsed
+            && self.url.contains('@')
+            && url.username().is_empty()
+            && url.password().is_none()
+        {
+            return "(an address that does not parse)".to_string();
+        }
+        match parsed {
             Ok(url) => format!(
                 "{}:{}",
                 url.host_str()

@@ -62,7 +62,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 format!(
                     "`{host}` is {}, not an analytics tool, though a pattern approved for \
                      analytics covers it",
-                    describe_kind(kind)
+                    describe_kind(kind).0
                 ),
             )
             .via_alias(egress.entry.node.via_alias)

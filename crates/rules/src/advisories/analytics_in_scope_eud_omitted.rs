@@ -39,6 +39,20 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
         if !egress.analytics || !omitted {
             continue;
         }
+        let functional = match &egress.address {
+            Some(Ok(crate::address::Address::Web { host, .. })) => {
+                crate::host_lists::functional_api(host)
+            }
+            _ => None,
+        };
+        // Completing the exemption for an API the app's features use would earn a badge the
+        // app does not deserve.
+        let fix = if functional.is_some() {
+            "remove `category: analytics`: this host is a functional API, not analytics"
+        } else {
+            "only if this host receives nothing but analytics and no in-scope End-User Data is \
+             sent: add `inScopeEUD: false`"
+        };
         out.push(
             Finding::new(
                 Code::AnalyticsInScopeEudOmitted,
@@ -46,7 +60,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
                 "analytics entry without `inScopeEUD` counts as carrying in-scope End-User Data",
             )
             .via_alias(egress.entry.node.via_alias)
-            .with_fix("add `inScopeEUD: false` if no in-scope End-User Data is sent"),
+            .with_fix(fix),
         );
     }
 }

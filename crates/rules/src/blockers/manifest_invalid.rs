@@ -83,7 +83,7 @@ pub(crate) fn check(cx: &Context<'_>, out: &mut Vec<Finding>) {
             )
             .with_related(u.declared_at, "declared here")
             .with_fix(format!(
-                "set `{}` when deploying (`--env {}=...`), or give it a `default`",
+                "set `{}` when deploying (`--var {}=...` here), or give it a `default`",
                 u.name, u.name
             )),
         );

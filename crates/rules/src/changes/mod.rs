@@ -361,7 +361,7 @@ fn remotes(old: &ChangeFacts, new: &ChangeFacts, out: &mut Vec<Change>) {
         }
         for (region, url) in was.urls.iter().filter(|(r, _)| !now.urls.contains_key(*r)) {
             let text = format!("remote `{key}` no longer has a URL for {region} (`{url}`)");
-            push(out, Impact::Major, "remotes", at, text);
+            push(out, Impact::Major, "remotes", (Which::Old, was.line), text);
         }
         if !was.stores_in_scope_eud && now.stores_in_scope_eud {
             let text = format!("remote `{key}` may now store in-scope End-User Data");

@@ -113,23 +113,46 @@ fn fix(cx: &Context<'_>, egress: &Egress<'_>, address: &str) -> String {
     if matches!(egress.address, Some(Ok(Address::Everything))) {
         return "list the hosts the app really needs instead of `*`, or remove the entry".into();
     }
+    if list == EgressList::Fonts || list == EgressList::Styles {
+        return "bundle the asset with the app's resources and delete this entry".into();
+    }
     if host.is_some_and(host_lists::is_atlassian) {
-        return "call Atlassian's APIs through `@forge/api` (`requestJira`, `requestConfluence`, \
-             `requestBitbucket`, `api.asApp()` or `asUser()`), which needs no egress entry, and \
-             delete this entry"
-            .into();
+        match list {
+            EgressList::FetchBackend => {
+                return "call Atlassian's APIs through `@forge/api` (`requestJira`, \
+                     `requestConfluence`, `requestBitbucket`, `api.asApp()` or `asUser()`), \
+                     which needs no egress entry, and delete this entry"
+                    .into();
+            }
+            EgressList::FetchClient => {
+                return "call Atlassian's APIs from the page through `@forge/bridge` \
+                     (`requestJira`, `requestConfluence`), which needs no egress entry, and \
+                     delete this entry"
+                    .into();
+            }
+            _ => {}
+        }
     }
     if let Some(kind) = host.and_then(host_lists::functional_api) {
         // Never suggest the analytics exemption for an API the app's features use.
+        let (what, instead) = host_lists::describe_kind(kind);
         return format!(
-            "`{address}` is {}, not an analytics tool: what the app sends there is never \
-             analytics. Move this work into Atlassian-hosted compute or storage (Forge LLMs, \
-             Forge storage) and delete this entry",
-            host_lists::describe_kind(kind)
+            "`{address}` is {what}, not an analytics tool: what the app sends there is never \
+             analytics. Use {instead} instead, and delete this entry"
         );
     }
-    let approved = cx.policy.approving_pattern(address).is_some();
-    match (egress.analytics, egress.in_scope_eud, approved) {
+    let approving = cx.policy.approving_pattern(address);
+    if let (false, Some(pattern)) = (egress.analytics, approving)
+        && host_lists::is_broad(pattern)
+    {
+        return format!(
+            "`{pattern}` is approved for analytics but also serves functional APIs: claim the \
+             analytics exemption only for a host that receives nothing but analytics without \
+             in-scope End-User Data; otherwise move this call into Atlassian-hosted compute or \
+             storage and delete this entry"
+        );
+    }
+    match (egress.analytics, egress.in_scope_eud, approving.is_some()) {
         (true, Some(true), _) => "only if this host receives nothing but analytics, and the \
              payload carries no in-scope End-User Data: set `inScopeEUD: false`; otherwise strip \
              End-User Data before sending it"
@@ -143,9 +166,6 @@ fn fix(cx: &Context<'_>, egress: &Egress<'_>, address: &str) -> String {
              `inScopeEUD: false`: {}",
             object_form(address)
         ),
-        _ if list == EgressList::Fonts || list == EgressList::Styles => {
-            "bundle the asset with the app's resources and delete this entry".into()
-        }
         _ => "move this call into Atlassian-hosted compute or storage and delete this entry".into(),
     }
 }
