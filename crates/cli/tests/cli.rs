@@ -509,8 +509,8 @@ fn errors_name_what_is_missing_or_unreachable() {
 
 #[cfg(feature = "service")]
 fn database_errors_name_the_database(apptrust: &dyn Fn() -> Command) {
-    // A PostgreSQL server that refuses the connection is named at once, with its address.
-    let started = std::time::Instant::now();
+    // A PostgreSQL server that refuses the connection is named, with its address (the pool's
+    // acquire timeout would only say "pool timed out").
     let out = apptrust()
         .args([
             "migrate",
@@ -526,10 +526,6 @@ fn database_errors_name_the_database(apptrust: &dyn Fn() -> Command) {
         "{stderr}"
     );
     assert!(!stderr.contains("secret"), "{stderr}");
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(5),
-        "not after a pool timeout"
-    );
 
     let out = apptrust()
         .args(["migrate", "--database", "/nonexistent-folder/apptrust.db"])

@@ -42,7 +42,7 @@ pub struct Assessed {
 
 /// Evaluates a manifest for a deploy in the evaluator, within its limits.
 pub async fn assess(evaluator: &Evaluator, manifest: Arc<str>) -> Result<Assessed, StoreError> {
-    if manifest.len() > largest_readable_manifest() {
+    if manifest.len() > evaluator.largest_readable() {
         // Refused by its size before anything is built: no need to queue for that.
         return Ok(judge(&manifest, &apptrust_rules::CheckOptions::default()));
     }
@@ -53,33 +53,24 @@ pub async fn assess(evaluator: &Evaluator, manifest: Arc<str>) -> Result<Assesse
 
 /// Evaluates a manifest and extracts its change facts, keeping only what a deploy needs.
 fn judge(manifest: &str, options: &apptrust_rules::CheckOptions) -> Assessed {
-    {
-        {
-            let now = clock::now();
-            match changes::assess(manifest.as_bytes(), options) {
-                Ok((evaluation, facts)) => Assessed {
-                    stored: StoredEvaluation::new(&evaluation, &now),
-                    verdict: evaluation.verdict,
-                    side: Some(Arc::new(Side {
-                        facts,
-                        verdict: evaluation.verdict,
-                        rules: evaluation.rules,
-                        blockers: evaluation.blockers,
-                    })),
-                },
-                Err(evaluation) => Assessed {
-                    stored: StoredEvaluation::new(&evaluation, &now),
-                    verdict: evaluation.verdict,
-                    side: None,
-                },
-            }
-        }
+    let now = clock::now();
+    match changes::assess(manifest.as_bytes(), options) {
+        Ok((evaluation, facts)) => Assessed {
+            stored: StoredEvaluation::new(&evaluation, &now),
+            verdict: evaluation.verdict,
+            side: Some(Arc::new(Side {
+                facts,
+                verdict: evaluation.verdict,
+                rules: evaluation.rules,
+                blockers: evaluation.blockers,
+            })),
+        },
+        Err(evaluation) => Assessed {
+            stored: StoredEvaluation::new(&evaluation, &now),
+            verdict: evaluation.verdict,
+            side: None,
+        },
     }
-}
-
-/// The largest manifest the loader reads; larger ones are refused before anything is built.
-pub(crate) fn largest_readable_manifest() -> usize {
-    apptrust_rules::CheckOptions::default().limits.max_bytes
 }
 
 /// A deploy to record. The manifest has already been assessed (outside any transaction, so
@@ -434,22 +425,17 @@ impl Store {
             return Ok((Some(id), None));
         };
         let report = evaluator
-            .run(
-                manifest
-                    .len()
-                    .min(crate::deploy::largest_readable_manifest()),
-                move |options| {
-                    let facts = changes::facts_of(manifest.as_bytes(), options)?;
-                    drop(manifest);
-                    let old = Side {
-                        facts,
-                        verdict,
-                        rules,
-                        blockers,
-                    };
-                    Some(Classified::new(changes::compare(&old, &new)))
-                },
-            )
+            .run(manifest.len(), move |options| {
+                let facts = changes::facts_of(manifest.as_bytes(), options)?;
+                drop(manifest);
+                let old = Side {
+                    facts,
+                    verdict,
+                    rules,
+                    blockers,
+                };
+                Some(Classified::new(changes::compare(&old, &new)))
+            })
             .await?;
         Ok((Some(id), report.transpose()?))
     }

@@ -80,6 +80,12 @@ impl Evaluator {
         self.small.available_permits()
     }
 
+    /// The largest manifest the loader reads; a larger one is refused by its size before
+    /// anything is built, so it needs no lane.
+    pub fn largest_readable(&self) -> usize {
+        self.options.limits.max_bytes
+    }
+
     /// Whether the large lane is free now (a metric).
     pub fn large_lane_free(&self) -> bool {
         self.large.available_permits() > 0
@@ -108,7 +114,8 @@ impl Evaluator {
         F: FnOnce(&CheckOptions) -> T + Send + 'static,
         T: Send + 'static,
     {
-        let large = manifest_bytes >= LARGE_MANIFEST_BYTES;
+        // A file over the size limit is refused unread: it costs no more than the limit.
+        let large = manifest_bytes.min(self.largest_readable()) >= LARGE_MANIFEST_BYTES;
         let lane = if large { &self.large } else { &self.small };
         let permit = tokio::time::timeout(wait, lane.clone().acquire_owned())
             .await

@@ -119,17 +119,11 @@ impl Store {
                 .min(std::time::Duration::from_secs(1));
             let large = manifest.len() >= crate::evaluator::LARGE_MANIFEST_BYTES;
             let evaluated = evaluator
-                .run_within(
-                    manifest
-                        .len()
-                        .min(crate::deploy::largest_readable_manifest()),
-                    wait,
-                    move |options| {
-                        let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), options);
-                        let stored = StoredEvaluation::new(&evaluation, &clock::now());
-                        (stored, evaluation.verdict)
-                    },
-                )
+                .run_within(manifest.len(), wait, move |options| {
+                    let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), options);
+                    let stored = StoredEvaluation::new(&evaluation, &clock::now());
+                    (stored, evaluation.verdict)
+                })
                 .await;
             match evaluated {
                 Ok((stored, verdict)) => evaluations.push((item, stored, verdict)),

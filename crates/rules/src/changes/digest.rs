@@ -54,10 +54,9 @@ fn node_digest(node: &Node) -> [u8; 32] {
                 .collect();
             pairs.sort_by(|a, b| a.0.cmp(&b.0));
             pairs.dedup_by(|later, first| later.0 == first.0);
-            let unique = pairs;
             h.update(b"{");
-            h.update((unique.len() as u64).to_le_bytes());
-            for (key, value) in &unique {
+            h.update((pairs.len() as u64).to_le_bytes());
+            for (key, value) in &pairs {
                 h.update((key.len() as u64).to_le_bytes());
                 h.update(key.as_bytes());
                 h.update(value);
