@@ -224,6 +224,11 @@ pub struct CheckArgs {
     /// `blocked` only (gate on deploy blockers), or `never`. Unreadable files always exit 2.
     #[arg(long, value_enum, default_value_t = FailOn::NotEligible)]
     pub fail_on: FailOn,
+    /// Judge eligibility alone: skip Forge's own manifest validation (its schema and reference
+    /// checks), for manifests written before Forge's current rules. The verdict then says
+    /// nothing about whether Forge would deploy the manifest.
+    #[arg(long)]
+    pub eligibility_only: bool,
     #[command(flatten)]
     pub variables: VariableArgs,
     /// Name to report for standard input.
@@ -276,6 +281,9 @@ pub struct DiffArgs {
     pub format: ReportFormat,
     #[command(flatten)]
     pub variables: VariableArgs,
+    /// Judge both versions on eligibility alone, without Forge's own manifest validation.
+    #[arg(long)]
+    pub eligibility_only: bool,
     /// Exit with status 1 when the change needs a new major version.
     #[arg(long)]
     pub fail_on_major: bool,

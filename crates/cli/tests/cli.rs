@@ -408,7 +408,14 @@ fn hostile_inputs_are_refused_cleanly() {
     }
     std::fs::write(dir.join("bom-crlf.yml"), b"\xEF\xBB\xBFpermissions:\r\n  external:\r\n    images:\r\n      - address: img.example.com\r\n").expect("write");
     let out = run_with(
-        &["check", "-q", "--color", "never", "bom-crlf.yml"],
+        &[
+            "check",
+            "-q",
+            "--color",
+            "never",
+            "--eligibility-only",
+            "bom-crlf.yml",
+        ],
         None,
         &dir,
     );

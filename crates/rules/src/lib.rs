@@ -16,6 +16,7 @@ pub mod decisions;
 mod documented;
 pub mod errors;
 pub mod finding;
+pub mod forge;
 pub mod host_lists;
 pub mod inventory;
 mod platform_hosts;
@@ -39,7 +40,7 @@ pub use verdict::Verdict;
 
 /// The rules engine's version. Stored with every evaluation so that a service can re-evaluate
 /// versions judged by an older engine.
-pub const ENGINE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+rules.2");
+pub const ENGINE_VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), "+rules.3");
 
 /// Everything that shapes an evaluation besides the manifest itself.
 #[derive(Clone, Debug, Default)]
@@ -52,6 +53,10 @@ pub struct CheckOptions {
     pub policy: AnalyticsPolicy,
     /// Deploy-time variable values, for `${NAME}` placeholders.
     pub variables: HashMap<String, String>,
+    /// Judge eligibility alone: skip Forge's own manifest validation (its schema and reference
+    /// checks), for manifests written before Forge's current rules. Off by default: a manifest
+    /// Forge refuses can never be deployed, so it can never carry a badge.
+    pub eligibility_only: bool,
 }
 
 /// The result of evaluating one manifest.
@@ -118,12 +123,38 @@ pub fn evaluate_document(
     let mut findings = Vec::new();
     rules::check_all(&cx, &mut findings);
     blockers::check_all(&cx, &mut findings);
+    if !options.eligibility_only {
+        forge_validation(root, &mut findings);
+    }
     advisories::check_all(&cx, &mut findings);
     Evaluation::from_findings(
         findings,
         inventory::inventory(&cx),
         Some(residency::residency(&cx)),
     )
+}
+
+/// Adds Forge's validation problems, except where an eligibility check already explains a
+/// problem at the same place (an egress entry's unknown key, a bad `category`, ...): one finding
+/// per problem, in the words that know most about it.
+fn forge_validation(root: &Node, findings: &mut Vec<Finding>) {
+    let known: Vec<apptrust_yaml::Span> = findings
+        .iter()
+        .filter(|f| f.code == Code::ManifestInvalid)
+        .filter_map(|f| f.span)
+        .collect();
+    let inside = |outer: &apptrust_yaml::Span, inner: &apptrust_yaml::Span| {
+        outer.start <= inner.start && inner.end <= outer.end
+    };
+    for problem in forge::problems(root) {
+        let covered = problem
+            .finding
+            .span
+            .is_some_and(|span| known.iter().any(|k| inside(k, &span) || inside(&span, k)));
+        if !covered {
+            findings.push(problem.finding);
+        }
+    }
 }
 
 impl Evaluation {

@@ -3,10 +3,18 @@
 
 use apptrust_rules::{CheckOptions, Code, Evaluation, evaluate};
 
+/// The snippets here are not whole manifests: they are judged on eligibility alone.
+fn eligibility_only() -> CheckOptions {
+    CheckOptions {
+        eligibility_only: true,
+        ..CheckOptions::default()
+    }
+}
+
 fn backend(entry: &str) -> Evaluation {
     let text =
         format!("permissions:\n  external:\n    fetch:\n      backend:\n        - {entry}\n");
-    evaluate(text.as_bytes(), &CheckOptions::default())
+    evaluate(text.as_bytes(), &eligibility_only())
 }
 
 fn fix_of(evaluation: &Evaluation, code: Code) -> String {
@@ -94,14 +102,14 @@ fn broad_patterns_wildcards_fonts_and_client_pages_get_honest_fixes() {
     // Fonts are bundled, whatever list approves their host.
     let styles = evaluate(
         b"permissions:\n  external:\n    styles:\n      - address: fonts.googleapis.com\n",
-        &CheckOptions::default(),
+        &eligibility_only(),
     );
     let fix = fix_of(&styles, Code::HasDefinedEgress);
     assert!(fix.starts_with("bundle the asset"), "{fix}");
     // Atlassian images are not API calls: no `@forge/api` advice there.
     let images = evaluate(
         b"permissions:\n  external:\n    images:\n      - address: '*.atlassian.net'\n",
-        &CheckOptions::default(),
+        &eligibility_only(),
     );
     let fix = fix_of(&images, Code::HasDefinedEgress);
     assert!(!fix.contains("@forge/api"), "{fix}");

@@ -2,8 +2,16 @@
 
 use apptrust_rules::{CheckOptions, Verdict, evaluate};
 
+/// The snippets here are not whole manifests: they are judged on eligibility alone.
+fn eligibility_only() -> CheckOptions {
+    CheckOptions {
+        eligibility_only: true,
+        ..CheckOptions::default()
+    }
+}
+
 fn verdict(text: &str) -> (Verdict, Vec<&'static str>) {
-    let eval = evaluate(text.as_bytes(), &CheckOptions::default());
+    let eval = evaluate(text.as_bytes(), &eligibility_only());
     let codes = eval
         .rules
         .iter()
@@ -40,7 +48,7 @@ fn a_repeated_alias_key_keeps_the_last_value_as_forge_does() {
 #[test]
 fn avatar_hosts_get_the_delete_fix() {
     let text = "permissions:\n  external:\n    images:\n      - address: '*.gravatar.com'\n";
-    let eval = evaluate(text.as_bytes(), &CheckOptions::default());
+    let eval = evaluate(text.as_bytes(), &eligibility_only());
     let fix = eval.findings[0].fix.as_deref().unwrap_or_default();
     assert!(fix.starts_with("delete this entry"), "{fix}");
 }
@@ -48,7 +56,7 @@ fn avatar_hosts_get_the_delete_fix() {
 #[test]
 fn a_value_reached_through_an_alias_is_one_finding_with_the_alias_as_a_related_place() {
     let text = "permissions:\n  external:\n    fetch:\n      backend:\n        - &a api.example.com\n        - *a\n        - *a\n";
-    let eval = evaluate(text.as_bytes(), &CheckOptions::default());
+    let eval = evaluate(text.as_bytes(), &eligibility_only());
     let egress: Vec<_> = eval
         .findings
         .iter()

@@ -70,6 +70,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, String> {
             ..Limits::default()
         },
         variables: variables::collect(&args.variables)?,
+        eligibility_only: args.eligibility_only,
         ..CheckOptions::default()
     };
     let inputs = inputs::collect(&args.paths, &args.stdin_filename, args.max_file_size)?;

@@ -9,6 +9,7 @@ use crate::{EXIT_ERROR, variables};
 pub fn run(args: &DiffArgs) -> Result<u8, String> {
     let options = CheckOptions {
         variables: variables::collect(&args.variables)?,
+        eligibility_only: args.eligibility_only,
         ..CheckOptions::default()
     };
     let read = |p: &std::path::Path| {

@@ -22,8 +22,11 @@ fn stored_findings_are_bounded(db: Db) {
         .map(|n| format!("        - h{n}.example.com\n"))
         .collect();
     let manifest = format!(
-        "app:\n  id: ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000009\n\
-         permissions:\n  external:\n    fetch:\n      backend:\n{hosts}"
+        "{}permissions:\n  external:\n    fetch:\n      backend:\n{hosts}",
+        crate::support::ELIGIBLE
+            .split("permissions:")
+            .next()
+            .expect("the eligible example has permissions")
     );
     let (status, body) = app.deploy(
         &token,

@@ -60,13 +60,17 @@ fn large_deploys_are_capped_per_partner() {
     assert_eq!(status, 201, "{body}");
 }
 
-/// An eligible manifest padded to about `bytes` with `x: [{a: N}, ...]`: the shape that costs
-/// the most memory per byte to read.
+/// An eligible manifest padded to about `bytes` with many one-line mappings, the shape that costs
+/// the most memory per byte to read. They sit where Forge's schema accepts them, as declared
+/// variables (`environment.variables: [{key: PAD, default: 'N'}, ...]`), so the version is stored.
 pub fn worst_case_manifest(bytes: usize, n: u32) -> String {
     let head = crate::support::ELIGIBLE;
-    let item = format!("{{a: {n}}}, ");
+    let item = format!("{{key: PAD, default: '{n}'}}, ");
     let count = bytes.saturating_sub(head.len()) / item.len();
-    format!("{head}\nx: [{}{{a: {n}}}]\n", item.repeat(count))
+    format!(
+        "{head}\nenvironment:\n  variables: [{}{{key: PAD, default: '{n}'}}]\n",
+        item.repeat(count)
+    )
 }
 
 /// The server's peak resident memory so far, in MiB.

@@ -9,8 +9,13 @@ use crate::finding::Finding;
 
 documented! {
     /// ## What it does
-    /// Reports what would make Forge refuse the manifest at deploy, among the parts that decide
-    /// eligibility: an egress address that Forge's URL check rejects (`http://`, no dot, spaces,
+    /// Reports what would make Forge refuse the manifest at deploy. First, everything Forge's
+    /// own validation (`@forge/manifest`, the version named at the top of this reference) refuses without
+    /// looking at the app's files: its JSON schema (a missing `app.id` or `app.runtime`, a
+    /// retired runtime such as `nodejs18.x`, a misspelt or unknown key, a wrong type), an
+    /// unsupported module type, a reference to an undefined function, endpoint or resource, a
+    /// duplicated module or resource key, a malformed handler, an unknown scope. Then, among the
+    /// parts that decide eligibility, with more precise advice: an egress address that Forge's URL check rejects (`http://`, no dot, spaces,
     /// a misplaced `*`, a blocked scheme such as `javascript:`, over 1000 characters); a
     /// `{remote: key}` naming no remote, or used outside `fetch.*`; an egress entry that is
     /// neither an address nor a mapping, or a mapping with neither `address` nor `remote`, or
@@ -20,7 +25,10 @@ documented! {
     ///
     /// ## Why it matters
     /// A version that cannot be deployed never exists, so it can carry no badge. Catching these
-    /// before `forge deploy` saves a round trip and explains the cause at its line.
+    /// before `forge deploy` saves a round trip and explains the cause at its line. The six
+    /// rules are still reported, so a blocked manifest shows what would decide the badge once
+    /// it deploys. `apptrust check --eligibility-only` skips Forge's validation (not the checks
+    /// on egress entries) for manifests written before Forge's current rules.
     ///
     /// ## Example
     /// ```yaml
@@ -47,6 +55,7 @@ documented! {
     /// ```
     ///
     /// ## References
+    /// - [Manifest reference](https://developer.atlassian.com/platform/forge/manifest-reference/)
     /// - [Manifest reference: permissions](https://developer.atlassian.com/platform/forge/manifest-reference/permissions/)
     /// - [Environment variables in the manifest](https://developer.atlassian.com/platform/forge/environments-and-versions/)
     pub struct ManifestInvalid;
