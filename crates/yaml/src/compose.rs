@@ -3,18 +3,41 @@
 
 use std::collections::HashMap;
 
-use saphyr_parser::{Event, Parser, ScalarStyle, ScanError};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Tag};
 
+use crate::key_text::{self, Recorder, ScalarKind, Written, WrittenScalar};
+use crate::known_tags::{self, CollectionTag};
 use crate::schema::{resolve_plain, resolve_tagged};
+use crate::source::Source;
 use crate::{Entry, Limits, LoadError, Node, Pos, Span, Value};
 
 /// Parses `text` and returns the root node of its single document.
 pub(crate) fn compose(text: &str, limits: &Limits) -> Result<Node, LoadError> {
-    let mut composer = Composer::new(limits);
+    // One call site for `compose_once`, so that the parser's event loop stays inlined in it.
+    let mut without_repeated_directives: Option<String> = None;
+    loop {
+        let source = without_repeated_directives.as_deref().unwrap_or(text);
+        match compose_once(source, limits) {
+            Err(e)
+                if without_repeated_directives.is_none()
+                    && crate::directives::is_repeated_yaml_directive(&e) =>
+            {
+                match crate::directives::without_repeated_yaml_directives(text) {
+                    Some(fixed) => without_repeated_directives = Some(fixed),
+                    None => return Err(e),
+                }
+            }
+            result => return result,
+        }
+    }
+}
+
+fn compose_once(text: &str, limits: &Limits) -> Result<Node, LoadError> {
+    let mut composer = Composer::new(limits, text);
     let mut parser = Parser::new_from_str(text);
     while let Some(next) = parser.next_event() {
         let (event, span) = next.map_err(|e| scan_error(text, &e))?;
-        if composer.event(event, Span::from_saphyr(&span))? {
+        if composer.event(event, Span::from_saphyr(&span), span.start.index())? {
             break;
         }
     }
@@ -51,6 +74,8 @@ struct Frame {
     anchor: usize,
     /// The largest alias weight of any child (`getAliasCount` in `yaml`): 0 for an empty collection.
     weight: u64,
+    /// A `!!set`, `!!omap` or `!!pairs` tag, applied when the collection closes.
+    tag: CollectionTag,
     kind: FrameKind,
 }
 
@@ -61,6 +86,9 @@ enum FrameKind {
         pending_key: Option<Node>,
         /// Built once a mapping grows past a few keys, so duplicate detection stays linear.
         index: Option<HashMap<KeyId, usize>>,
+        /// The text of each collection key, by entry, put in place of the key when the mapping
+        /// closes: until then the key must stay a collection, which is never a duplicate.
+        key_texts: Vec<(usize, String)>,
     },
 }
 
@@ -104,8 +132,13 @@ fn normalise(f: f64) -> Option<u64> {
 /// Linear search is faster for the small mappings manifests are made of.
 const INDEX_THRESHOLD: usize = 16;
 
-struct Composer<'l> {
+struct Composer<'l, 't> {
     limits: &'l Limits,
+    source: Source<'t>,
+    /// Records a collection key while it is being read, for its text.
+    key: Option<Recorder>,
+    /// The text of the collection key about to complete, for its mapping to put in its place.
+    key_text: Option<String>,
     frames: Vec<Frame>,
     anchors: HashMap<usize, Anchor>,
     root: Option<Node>,
@@ -114,10 +147,13 @@ struct Composer<'l> {
     copied_bytes: usize,
 }
 
-impl<'l> Composer<'l> {
-    fn new(limits: &'l Limits) -> Self {
+impl<'l, 't> Composer<'l, 't> {
+    fn new(limits: &'l Limits, text: &'t str) -> Self {
         Composer {
             limits,
+            source: Source::new(text),
+            key: None,
+            key_text: None,
             frames: Vec::new(),
             anchors: HashMap::new(),
             root: None,
@@ -127,8 +163,9 @@ impl<'l> Composer<'l> {
         }
     }
 
-    /// Handles one event; returns true at the end of the stream.
-    fn event(&mut self, event: Event<'_>, span: Span) -> Result<bool, LoadError> {
+    /// Handles one event; returns true at the end of the stream. `at` is where the event starts,
+    /// as the parser's character offset.
+    fn event(&mut self, event: Event<'_>, span: Span, at: usize) -> Result<bool, LoadError> {
         match event {
             Event::StreamEnd => return Ok(true),
             Event::DocumentStart(_) => {
@@ -138,33 +175,184 @@ impl<'l> Composer<'l> {
                 }
             }
             Event::Scalar(text, style, anchor, tag) => {
+                let recorded = self.key.is_some().then(|| text.to_string());
                 let value = match (&tag, style) {
                     (Some(tag), _) if tag.is_yaml_core_schema() => {
-                        resolve_tagged(&tag.suffix, &text)
+                        self.tagged_scalar(&tag.suffix, &text, span)?
                     }
                     (_, ScalarStyle::Plain) if tag.is_none() => resolve_plain(&text),
                     _ => Value::Str(text.into_owned()),
                 };
+                if tag.is_some() {
+                    self.check_set_value(span)?;
+                }
+                if let Some(text) = recorded {
+                    let props = (anchor, tag.as_deref());
+                    self.record_scalar(text, style, props, &value, span, at);
+                }
                 self.count_nodes(1, span.start)?;
                 self.complete(leaf(value, span), anchor, 1)?;
             }
-            Event::SequenceStart(anchor, _) => {
-                self.open(span, anchor, FrameKind::Seq(Vec::new()))?
+            Event::SequenceStart(anchor, tag) => {
+                self.record_open(anchor, tag.as_deref(), false, at);
+                let tag = CollectionTag::of(tag.as_deref(), false);
+                self.open(span, anchor, tag, FrameKind::Seq(Vec::new()))?
             }
-            Event::MappingStart(anchor, _) => self.open(
-                span,
-                anchor,
-                FrameKind::Map {
+            Event::MappingStart(anchor, tag) => {
+                self.record_open(anchor, tag.as_deref(), true, at);
+                let tag = CollectionTag::of(tag.as_deref(), true);
+                let kind = FrameKind::Map {
                     entries: Vec::new(),
                     pending_key: None,
                     index: None,
-                },
-            )?,
-            Event::SequenceEnd | Event::MappingEnd => self.close(span)?,
-            Event::Alias(id) => self.alias(id, span)?,
+                    key_texts: Vec::new(),
+                };
+                self.open(span, anchor, tag, kind)?
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                if let Some(recorder) = &mut self.key {
+                    let key_text = recorder.close();
+                    if recorder.is_done() {
+                        self.key = None;
+                    }
+                    self.set_key_text(key_text, span)?;
+                }
+                self.close(span)?
+            }
+            Event::Alias(id) => {
+                if let Some(recorder) = &mut self.key {
+                    recorder.leaf(Some(Written::Alias(self.source.alias_at(at))));
+                }
+                self.alias(id, span, at)?
+            }
             Event::Nothing | Event::StreamStart | Event::DocumentEnd => {}
         }
         Ok(false)
+    }
+
+    /// A scalar with a core-schema tag; `!!binary` and `!!timestamp` build their JSON values.
+    #[inline(never)]
+    fn tagged_scalar(&mut self, suffix: &str, text: &str, span: Span) -> Result<Value, LoadError> {
+        if suffix == "binary" {
+            self.count_nodes(known_tags::binary_nodes(text), span.start)?;
+        }
+        match known_tags::scalar(suffix, text, span) {
+            None => Ok(resolve_tagged(suffix, text)),
+            Some(result) => result.map_err(|message| LoadError::Syntax {
+                at: span.start,
+                message,
+            }),
+        }
+    }
+
+    /// `yaml` accepts only plain nulls as the values of a `!!set`: a tagged value or an alias,
+    /// even one to null, makes it refuse the set. Called for those two kinds of value.
+    fn check_set_value(&self, at: Span) -> Result<(), LoadError> {
+        match self.frames.last() {
+            Some(Frame {
+                tag: CollectionTag::Set,
+                kind:
+                    FrameKind::Map {
+                        pending_key: Some(_),
+                        ..
+                    },
+                start,
+                ..
+            }) => Err(LoadError::Syntax {
+                at: at.start,
+                message: format!(
+                    "{} (the set starts at {})",
+                    known_tags::SET_VALUES,
+                    start.start
+                ),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// True when the next node completes as a mapping key.
+    fn at_key(&self) -> bool {
+        matches!(
+            self.frames.last(),
+            Some(Frame {
+                kind: FrameKind::Map {
+                    pending_key: None,
+                    ..
+                },
+                ..
+            })
+        )
+    }
+
+    /// Starts recording a collection that is a key, or records one inside a recorded key.
+    fn record_open(&mut self, anchor: usize, tag: Option<&Tag>, map: bool, at: usize) {
+        if self.key.is_some() || self.at_key() {
+            self.record_open_key(anchor, tag, map, at);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn record_open_key(&mut self, anchor: usize, tag: Option<&Tag>, map: bool, at: usize) {
+        let name = (anchor != 0).then(|| self.source.anchor_at(at));
+        let props = key_text::collection_props(name.as_deref(), tag, map);
+        self.key.get_or_insert_default().open(props, map);
+    }
+
+    /// Whether the empty mapping value the parser reports at `span` was written with a `:`. The
+    /// parser puts a missing value at the next token, which may be the `:` of an enclosing
+    /// block mapping: a `:` on a later line and left of the mapping's first key is not this
+    /// mapping's.
+    fn value_written(&mut self, span: Span, at: usize) -> bool {
+        if !self.source.value_indicator_at(at) {
+            return false;
+        }
+        let Some(map) = self.frames.last() else {
+            return true;
+        };
+        let start = map.start.start;
+        span.start.line <= start.line || span.start.column >= start.column
+    }
+
+    /// Records a scalar inside a collection key.
+    #[cold]
+    #[inline(never)]
+    fn record_scalar(
+        &mut self,
+        text: String,
+        style: ScalarStyle,
+        (anchor, tag): (usize, Option<&Tag>),
+        value: &Value,
+        span: Span,
+        at: usize,
+    ) {
+        let expects_value = self.key.as_ref().is_some_and(Recorder::expects_value);
+        let absent = expects_value
+            && text.is_empty()
+            && style == ScalarStyle::Plain
+            && anchor == 0
+            && tag.is_none()
+            && !self.value_written(span, at);
+        let written = (!absent).then(|| {
+            let name = (anchor != 0).then(|| self.source.anchor_at(at));
+            let kind = match value {
+                Value::Null => ScalarKind::Null,
+                Value::Bool(b) => ScalarKind::Bool(*b),
+                Value::Int(i) => ScalarKind::Int(*i),
+                Value::Float(f) => ScalarKind::Float(*f),
+                Value::Str(_) | Value::Seq(_) | Value::Map(_) => ScalarKind::Str,
+            };
+            Written::Scalar(WrittenScalar {
+                props: key_text::props(name.as_deref(), tag),
+                style,
+                text,
+                kind,
+                actual_string: key_text::actual_string(tag),
+            })
+        });
+        if let Some(recorder) = &mut self.key {
+            recorder.leaf(written);
+        }
     }
 
     /// Charges values to the expanded-size budget.
@@ -180,10 +368,11 @@ impl<'l> Composer<'l> {
         )
     }
 
-    /// Charges text copied for anchors and aliases to its budget.
+    /// Charges text copied for anchors and aliases, and the text of collection keys, to its
+    /// budget.
     fn count_copied(&mut self, bytes: usize, at: Pos) -> Result<(), LoadError> {
         let limit = self.limits.max_copied_bytes;
-        let what = "anchors and aliases would copy more than";
+        let what = "anchors, aliases and collection keys would copy more than";
         charge(
             &mut self.copied_bytes,
             bytes,
@@ -194,7 +383,13 @@ impl<'l> Composer<'l> {
         )
     }
 
-    fn open(&mut self, span: Span, anchor: usize, kind: FrameKind) -> Result<(), LoadError> {
+    fn open(
+        &mut self,
+        span: Span,
+        anchor: usize,
+        tag: CollectionTag,
+        kind: FrameKind,
+    ) -> Result<(), LoadError> {
         if self.frames.len() >= self.limits.max_depth {
             return Err(LoadError::TooDeep {
                 at: span.start,
@@ -206,29 +401,60 @@ impl<'l> Composer<'l> {
             start: span,
             anchor,
             weight: 0,
+            tag,
             kind,
         });
         Ok(())
     }
 
+    /// Keeps the text of the collection key about to complete. Nested keys are printed again
+    /// inside each enclosing key, so their text is charged like copies.
+    fn set_key_text(&mut self, text: Option<String>, span: Span) -> Result<(), LoadError> {
+        if let Some(text) = &text {
+            self.count_copied(text.len(), span.start)?;
+        }
+        self.key_text = text;
+        Ok(())
+    }
+
+    /// Finishes the innermost collection.
     fn close(&mut self, span: Span) -> Result<(), LoadError> {
         let Some(frame) = self.frames.pop() else {
             return Ok(());
-        };
-        let value = match frame.kind {
-            FrameKind::Seq(items) => Value::Seq(items),
-            FrameKind::Map { entries, .. } => Value::Map(entries),
         };
         let end = if span.end > frame.start.start {
             span.end
         } else {
             frame.start.end
         };
-        let node = leaf(value, Span::new(frame.start.start, end));
-        self.complete(node, frame.anchor, frame.weight)
+        let span = Span::new(frame.start.start, end);
+        let value = match frame.kind {
+            FrameKind::Seq(items) => Value::Seq(items),
+            FrameKind::Map {
+                mut entries,
+                key_texts,
+                ..
+            } => {
+                if !key_texts.is_empty() {
+                    put_key_texts(&mut entries, key_texts);
+                }
+                Value::Map(entries)
+            }
+        };
+        let value = match frame.tag {
+            CollectionTag::Plain => value,
+            tag => {
+                known_tags::collection(tag, value, span).map_err(|message| LoadError::Syntax {
+                    at: span.start,
+                    message,
+                })?
+            }
+        };
+        self.complete(leaf(value, span), frame.anchor, frame.weight)
     }
 
-    fn alias(&mut self, id: usize, span: Span) -> Result<(), LoadError> {
+    fn alias(&mut self, id: usize, span: Span, at: usize) -> Result<(), LoadError> {
+        self.check_set_value(span)?;
         let max = self.limits.max_alias_count;
         let Some(anchor) = self.anchors.get_mut(&id) else {
             return Err(LoadError::RecursiveAlias { at: span.start });
@@ -257,6 +483,11 @@ impl<'l> Composer<'l> {
         };
         let mut node = anchor.node.clone();
         node.walk_mut(&mut |n| n.via_alias = Some(span));
+        // An alias to a collection, used as a key, is printed as the alias itself.
+        if self.at_key() && matches!(node.value, Value::Seq(_) | Value::Map(_)) {
+            let text = format!("*{}", self.source.alias_at(at));
+            self.set_key_text(Some(text), span)?;
+        }
         self.complete(node, 0, weight)
     }
 
@@ -289,9 +520,13 @@ impl<'l> Composer<'l> {
                 entries,
                 pending_key,
                 index,
+                key_texts,
             } => match pending_key.take() {
                 None => {
                     check_unique(entries, index, &node)?;
+                    if let Some(text) = self.key_text.take() {
+                        key_texts.push((entries.len(), text));
+                    }
                     *pending_key = Some(node);
                 }
                 Some(key) => {
@@ -312,6 +547,17 @@ impl<'l> Composer<'l> {
             },
         }
         Ok(())
+    }
+}
+
+/// Replaces collection keys by their text once their mapping is complete.
+#[cold]
+#[inline(never)]
+fn put_key_texts(entries: &mut [Entry], key_texts: Vec<(usize, String)>) {
+    for (i, text) in key_texts {
+        if let Some(entry) = entries.get_mut(i) {
+            entry.key.value = Value::Str(text);
+        }
     }
 }
 
@@ -498,6 +744,18 @@ mod tests {
         assert!(matches!(load(&aliased), Err(LoadError::AliasBudget { .. })));
         let fine = format!("a: &a '{big}'\nb: [*a, *a]\n");
         assert!(load(&fine).is_ok());
+    }
+
+    #[test]
+    fn collection_key_text_is_bounded() {
+        let limits = Limits {
+            max_copied_bytes: 64,
+            ..Limits::default()
+        };
+        let key = |n: usize| format!("? [{}]\n: 1\n", vec!["abcdefgh"; n].join(", "));
+        assert!(compose(&key(4), &limits).is_ok());
+        let err = compose(&key(8), &limits).unwrap_err();
+        assert!(matches!(err, LoadError::AliasBudget { .. }), "{err:?}");
     }
 
     #[test]

@@ -25,8 +25,9 @@ pub fn to_json(node: &Node) -> Json {
     }
 }
 
-/// A collection key as `yaml` stringifies it for a JavaScript object: flow YAML such as
-/// `[ a, b ]` or `{ x: 1 }`.
+/// A collection as flow YAML such as `[ a, b ]` or `{ x: 1 }`, close to how `yaml` prints one.
+/// Used to show a collection as text in messages; collection keys carry `yaml`'s exact text
+/// already (see `key_text`).
 pub(crate) fn flow_text(node: &Node) -> String {
     match &node.value {
         Value::Seq(items) if items.is_empty() => "[]".into(),
@@ -44,20 +45,6 @@ pub(crate) fn flow_text(node: &Node) -> String {
         }
         Value::Null => "null".into(),
         _ => node.display_scalar(),
-    }
-}
-
-/// `String(n)` for a JavaScript number, for the cases manifests meet (integers, simple decimals,
-/// infinities).
-pub(crate) fn js_number_to_string(f: f64) -> String {
-    if f.is_nan() {
-        "NaN".into()
-    } else if f.is_infinite() {
-        if f > 0.0 { "Infinity" } else { "-Infinity" }.into()
-    } else if f.fract() == 0.0 && f.abs() < 1e21 {
-        format!("{f:.0}")
-    } else {
-        format!("{f}")
     }
 }
 

@@ -12,12 +12,17 @@
 
 mod compose;
 mod decode;
+mod directives;
 mod error;
 pub mod interpolate;
+mod js;
 pub mod json;
+mod key_text;
+mod known_tags;
 mod limits;
 mod node;
 mod schema;
+mod source;
 mod span;
 
 pub use error::LoadError;

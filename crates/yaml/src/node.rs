@@ -116,13 +116,14 @@ impl Node {
     }
 
     /// The value as JavaScript would print it with `String(value)`: used for map keys, which
-    /// JavaScript objects can only hold as strings. Collections print as flow YAML, as `yaml` does.
+    /// JavaScript objects can only hold as strings. Collection keys already hold the exact text
+    /// Forge's parser gives them (see `key_text`); other collections print as plain flow YAML.
     pub fn display_scalar(&self) -> String {
         match &self.value {
             Value::Null => String::new(),
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
-            Value::Float(f) => crate::json::js_number_to_string(*f),
+            Value::Float(f) => crate::js::number_to_string(*f),
             Value::Str(s) => s.clone(),
             Value::Seq(_) | Value::Map(_) => crate::json::flow_text(self),
         }

@@ -19,13 +19,47 @@ pub(crate) fn resolve_plain(text: &str) -> Value {
     Value::Str(text.to_string())
 }
 
-/// Resolves a scalar carrying an explicit core-schema tag (`!!str`, `!!int`, ...).
+/// Resolves a scalar carrying an explicit core-schema tag (`!!str`, `!!int`, ...). Only the
+/// tag's own forms resolve: `!!int 1.5` or `!!float 1` fails the tag's test, which `yaml` reports
+/// as a warning and reads as a string.
 pub(crate) fn resolve_tagged(suffix: &str, text: &str) -> Value {
-    match suffix {
-        "str" => Value::Str(text.to_string()),
-        "null" | "bool" | "int" | "float" => resolve_plain(text),
-        _ => Value::Str(text.to_string()),
+    let fits = match suffix {
+        "null" => matches!(text, "" | "~" | "null" | "Null" | "NULL"),
+        "bool" => matches!(text, "true" | "True" | "TRUE" | "false" | "False" | "FALSE"),
+        "int" => is_core_int(text),
+        "float" => is_core_float_form(text),
+        _ => false,
+    };
+    if fits {
+        resolve_plain(text)
+    } else {
+        Value::Str(text.to_string())
     }
+}
+
+/// The `int`, `intOct` and `intHex` tests: `[-+]?[0-9]+`, `0o[0-7]+`, `0x[0-9a-fA-F]+`.
+fn is_core_int(text: &str) -> bool {
+    let all = |s: &str, f: fn(&u8) -> bool| !s.is_empty() && s.as_bytes().iter().all(f);
+    if let Some(oct) = text.strip_prefix("0o") {
+        return all(oct, |b| (b'0'..=b'7').contains(b));
+    }
+    if let Some(hex) = text.strip_prefix("0x") {
+        return all(hex, u8::is_ascii_hexdigit);
+    }
+    all(
+        text.strip_prefix(['-', '+']).unwrap_or(text),
+        u8::is_ascii_digit,
+    )
+}
+
+/// The `floatNaN`, `floatExp` and `float` tests: what [`resolve_plain`] reads as a float.
+fn is_core_float_form(text: &str) -> bool {
+    if matches!(text, ".nan" | ".NaN" | ".NAN") {
+        return true;
+    }
+    let unsigned = text.strip_prefix(['-', '+']).unwrap_or(text);
+    matches!(unsigned, ".inf" | ".Inf" | ".INF")
+        || (!unsigned.starts_with(['-', '+']) && is_core_float(unsigned))
 }
 
 fn resolve_number(text: &str) -> Option<Value> {
