@@ -211,6 +211,24 @@ pub struct VariableArgs {
     pub no_process_env: bool,
 }
 
+/// Baselines and inline waivers of `check` (docs/ci.md, "Baselines and waivers").
+#[derive(Args, Debug, Clone, Default)]
+pub struct SuppressArgs {
+    /// Report only findings that are not in this baseline file (written by --write-baseline).
+    /// The verdict stays; --fail-on counts only the findings left open. A missing or malformed
+    /// baseline is an error.
+    #[arg(long, value_name = "FILE", conflicts_with = "write_baseline")]
+    pub baseline: Option<PathBuf>,
+    /// Write every current rule and advisory finding (except waived ones) to this baseline
+    /// file, then report as if it had been given to --baseline.
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+    /// The date waivers' `until=` is compared with (YYYY-MM-DD) instead of today in UTC; for
+    /// tests.
+    #[arg(long, hide = true, env = "APPTRUST_TODAY", value_name = "YYYY-MM-DD")]
+    pub today: Option<String>,
+}
+
 #[derive(Args, Debug)]
 pub struct CheckArgs {
     /// Manifest files, directories (searched for manifest.yml / manifest.yaml, skipping hidden
@@ -222,6 +240,7 @@ pub struct CheckArgs {
     pub format: Format,
     /// Which verdict makes the exit status 1: `not-eligible` (also blocked; the default),
     /// `blocked` only (gate on deploy blockers), or `never`. Unreadable files always exit 2.
+    /// Only open findings count: waived and baselined ones do not.
     #[arg(long, value_enum, default_value_t = FailOn::NotEligible)]
     pub fail_on: FailOn,
     /// Judge eligibility alone: skip Forge's own manifest validation (its schema and reference
@@ -231,6 +250,8 @@ pub struct CheckArgs {
     pub eligibility_only: bool,
     #[command(flatten)]
     pub variables: VariableArgs,
+    #[command(flatten)]
+    pub suppress: SuppressArgs,
     /// Name to report for standard input.
     #[arg(long, value_name = "NAME", default_value = "<stdin>")]
     pub stdin_filename: String,

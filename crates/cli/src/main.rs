@@ -4,6 +4,7 @@ mod args;
 mod commands;
 mod inputs;
 mod output;
+mod suppress;
 mod variables;
 
 use std::process::ExitCode;

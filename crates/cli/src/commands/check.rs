@@ -10,6 +10,7 @@ use crate::args::FailOn;
 use crate::args::{CheckArgs, Format};
 use crate::inputs::{self, Input};
 use crate::output::{self, progress::Progress};
+use crate::suppress::{self, Suppressed};
 use crate::{EXIT_ERROR, variables};
 
 /// The outcome for one file, with its text kept for snippets.
@@ -20,6 +21,8 @@ pub struct Checked {
     pub source: Option<String>,
     /// The evaluation.
     pub evaluation: Evaluation,
+    /// Findings set aside by waivers and the baseline (the evaluation itself is untouched).
+    pub suppressed: Suppressed,
 }
 
 /// Counts of verdicts over a run.
@@ -73,13 +76,14 @@ pub fn run(args: &CheckArgs) -> Result<u8, String> {
         eligibility_only: args.eligibility_only,
         ..CheckOptions::default()
     };
+    let suppression = suppress::Settings::load(&args.suppress)?;
     let inputs = inputs::collect(&args.paths, &args.stdin_filename, args.max_file_size)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(args.jobs.unwrap_or(0))
         .build()
         .map_err(|e| format!("cannot start worker threads: {e}"))?;
     let progress = Progress::start(inputs.len(), args.quiet || args.no_progress);
-    let results: Vec<Checked> = pool.install(|| {
+    let mut results: Vec<Checked> = pool.install(|| {
         inputs
             .par_iter()
             .map(|input| {
@@ -90,6 +94,7 @@ pub fn run(args: &CheckArgs) -> Result<u8, String> {
             .collect()
     });
     progress.finish();
+    pool.install(|| suppress::apply(&mut results, &suppression, &options.limits))?;
     let summary = Summary::of(&results);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
@@ -103,7 +108,8 @@ pub fn run(args: &CheckArgs) -> Result<u8, String> {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write the report: {e}")),
     }
-    Ok(summary.exit_code(args.fail_on))
+    // Waived and baselined findings leave the verdict alone but are not counted by --fail-on.
+    Ok(suppress::gate(&results).exit_code(args.fail_on))
 }
 
 /// Reads and evaluates one input. Never fails: problems become findings.
@@ -120,11 +126,13 @@ pub fn check_one(input: &Input, options: &CheckOptions) -> Checked {
             path,
             source: apptrust_yaml::source_text(&bytes).map(str::to_string),
             evaluation: evaluate(&bytes, options),
+            suppressed: Suppressed::default(),
         },
         Err(finding) => Checked {
             path,
             source: None,
             evaluation: Evaluation::unreadable(finding),
+            suppressed: Suppressed::default(),
         },
     }
 }

@@ -9,6 +9,7 @@ use apptrust_yaml::{Pos, Span};
 use crate::args::{CheckArgs, ColorChoice};
 use crate::commands::check::{Checked, Summary};
 use crate::output::source_map::SourceMap;
+use crate::output::suppressions;
 
 /// Whether to colour output on standard output.
 pub fn use_colour(choice: ColorChoice) -> bool {
@@ -36,17 +37,25 @@ pub fn write(
     for checked in results {
         if !args.quiet {
             let map = checked.source.as_deref().map(SourceMap::new);
-            for finding in &checked.evaluation.findings {
+            for finding in checked.open_findings() {
                 let text = render(&renderer, checked, map.as_ref(), finding);
                 writeln!(out, "{text}\n")?;
             }
+            suppressions::write_human(out, &renderer, checked, map.as_ref())?;
         }
         writeln!(out, "{}", verdict_line(checked, colour))?;
+        if let Some(note) = suppressions::verdict_note(checked) {
+            writeln!(out, "{note}")?;
+        }
     }
     if results.len() > 1 || args.quiet {
         writeln!(out)?;
     }
-    writeln!(out, "{}", summary_line(summary))
+    writeln!(out, "{}", summary_line(summary))?;
+    match suppressions::summary_note(results) {
+        Some(note) => writeln!(out, "{note}"),
+        None => Ok(()),
+    }
 }
 
 /// One finding as an annotated snippet. Only the lines the finding touches are handed to the

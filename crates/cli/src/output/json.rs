@@ -6,6 +6,7 @@ use apptrust_rules::{Code, EgressItem, Finding, Residency, Verdict};
 use serde::Serialize;
 
 use crate::commands::check::{Checked, Summary};
+use crate::output::suppressions;
 
 #[derive(Serialize)]
 struct Report<'a> {
@@ -21,9 +22,12 @@ struct FileJson<'a> {
     verdict: Verdict,
     rules: &'a [Code],
     blockers: &'a [Code],
-    findings: &'a [Finding],
+    /// Open findings only; waived and baselined ones are in `suppressed`'s lists.
+    findings: Vec<&'a Finding>,
     egress: &'a [EgressItem],
     residency: &'a Option<Residency>,
+    #[serde(flatten)]
+    suppressed: suppressions::FileJson<'a>,
 }
 
 pub fn write(out: &mut impl Write, results: &[Checked], summary: &Summary) -> io::Result<()> {
@@ -37,9 +41,10 @@ pub fn write(out: &mut impl Write, results: &[Checked], summary: &Summary) -> io
                 verdict: r.evaluation.verdict,
                 rules: &r.evaluation.rules,
                 blockers: &r.evaluation.blockers,
-                findings: &r.evaluation.findings,
+                findings: r.open_findings().collect(),
                 egress: &r.evaluation.egress,
                 residency: &r.evaluation.residency,
+                suppressed: suppressions::file_json(r),
             })
             .collect(),
         summary,

@@ -5,6 +5,7 @@ pub mod json;
 pub mod progress;
 pub mod sarif;
 pub mod source_map;
+pub mod suppressions;
 
 use std::io::Write;
 

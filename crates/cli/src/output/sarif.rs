@@ -6,14 +6,22 @@ use apptrust_rules::{Code, Finding, Severity};
 use serde_json::{Value, json};
 
 use crate::commands::check::Checked;
+use crate::output::suppressions;
 
 pub fn write(out: &mut impl Write, results: &[Checked]) -> io::Result<()> {
-    let rules: Vec<Value> = Code::ALL.iter().map(|c| rule(*c)).collect();
+    let mut rules: Vec<Value> = Code::ALL.iter().map(|c| rule(*c)).collect();
+    rules.extend(suppressions::sarif_rules(results));
     let mut sarif_results = Vec::new();
     for checked in results {
-        for finding in &checked.evaluation.findings {
+        for finding in checked.open_findings() {
             sarif_results.push(result(&checked.path, finding));
         }
+        sarif_results.extend(suppressions::sarif_results(
+            checked,
+            &uri(&checked.path),
+            |finding| result(&checked.path, finding),
+            Code::ALL.len(),
+        ));
     }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
