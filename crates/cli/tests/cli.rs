@@ -143,7 +143,7 @@ fn json_output() {
     ]);
     let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(value["summary"]["eligible"], 1);
-    assert_eq!(value["summary"]["not_eligible"], 1);
+    assert_eq!(value["summary"]["notEligible"], 1);
     assert_eq!(value["summary"]["blocked"], 1);
     assert_eq!(value["summary"]["error"], 1);
     let files = value["files"].as_array().expect("files");
@@ -167,8 +167,8 @@ fn json_output() {
                 "message",
                 "line",
                 "column",
-                "end_line",
-                "end_column",
+                "endLine",
+                "endColumn",
                 "fix",
             ] {
                 assert!(finding.get(key).is_some(), "finding lacks {key}: {finding}");
@@ -340,6 +340,54 @@ fn diff_classifies_the_change() {
     assert_eq!(json["major"], true);
     assert_eq!(json["eligibility"], "lost");
     assert_eq!(code(&run(&["diff", "old.yml", "mixed/duplicate.yml"])), 2);
+}
+
+/// Member names in a JSON value that are not camelCase (they hold an underscore or a hyphen).
+fn names_not_in_camel_case(value: &serde_json::Value, path: &str, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (name, member) in map {
+                if name.contains(['_', '-']) {
+                    out.push(format!("{path}.{name}"));
+                }
+                names_not_in_camel_case(member, &format!("{path}.{name}"), out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for item in items {
+                names_not_in_camel_case(item, &format!("{path}[]"), out);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One naming style in every JSON document the CLI prints: camelCase, as the service's API.
+#[test]
+fn every_json_output_names_its_members_in_camel_case() {
+    let outputs = [
+        run(&[
+            "check",
+            "-f",
+            "json",
+            "mixed/not-eligible.yml",
+            "mixed/blocked.yml",
+            "mixed/duplicate.yml",
+            "eligible/manifest.yml",
+            "old.yml",
+            "new.yml",
+        ]),
+        run(&["diff", "-f", "json", "old.yml", "new.yml"]),
+        run(&["diff", "-f", "json", "new.yml", "old.yml"]),
+        run(&["rules", "-f", "json"]),
+        run(&["rules", "--analytics-tools", "-f", "json"]),
+    ];
+    for out in &outputs {
+        let value: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+        let mut wrong = Vec::new();
+        names_not_in_camel_case(&value, "$", &mut wrong);
+        assert!(wrong.is_empty(), "not camelCase: {wrong:?}");
+    }
 }
 
 /// Hostile files each get an `error` verdict (or a real verdict), never a crash or a hang.

@@ -315,3 +315,32 @@ fn the_ci_guide_uses_real_flags() {
     );
     assert_known(&flags, &check_flags(), "docs/ci.md");
 }
+
+#[test]
+fn the_packaging_files_invent_no_repository_address() {
+    // apptrust has no published repository address: examples take it from the user (a repository
+    // variable, a local checkout) rather than show a placeholder that looks copy-pasteable.
+    let placeholders = [
+        "OWNER/",
+        "github.com/OWNER",
+        "COMMIT_SHA",
+        "example.invalid",
+        "your-org",
+        "<this repository>",
+    ];
+    for file in [
+        "docs/ci.md",
+        "README.md",
+        "action.yml",
+        ".pre-commit-hooks.yaml",
+        "Dockerfile",
+    ] {
+        let source = read(file);
+        for placeholder in placeholders {
+            if let Some(at) = source.find(placeholder) {
+                let line = source[..at].matches('\n').count() + 1;
+                panic!("{file}:{line} contains the placeholder address `{placeholder}`");
+            }
+        }
+    }
+}

@@ -69,7 +69,7 @@ fn json(o: &Output) -> serde_json::Value {
     serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stdout(o)))
 }
 
-/// The codes of a JSON file entry's list (`findings`, `waived`, `baselined`, `waiver_notes`).
+/// The codes of a JSON file entry's list (`findings`, `waived`, `baselined`, `waiverNotes`).
 fn codes(file: &serde_json::Value, list: &str) -> Vec<String> {
     file[list]
         .as_array()
@@ -182,7 +182,7 @@ fn baseline_round_trip() {
     let file = &report["files"][0];
     assert_eq!(file["verdict"], "not-eligible");
     assert_eq!(file["rules"], serde_json::json!(["HAS_DEFINED_EGRESS"]));
-    assert_eq!(file["open_verdict"], "eligible");
+    assert_eq!(file["openVerdict"], "eligible");
     assert_eq!(codes(file, "findings"), Vec::<String>::new());
     assert_eq!(codes(file, "baselined").len(), 4);
     assert_eq!(
@@ -190,7 +190,7 @@ fn baseline_round_trip() {
         Some(16)
     );
     assert_eq!(
-        report["summary"]["not_eligible"], 1,
+        report["summary"]["notEligible"], 1,
         "the summary counts verdicts"
     );
     let _ = std::fs::remove_dir_all(dir);
@@ -398,7 +398,7 @@ fn waivers_with_a_reason_set_findings_aside() {
     let report = json(&run(&dir, &["check", "-f", "json", "manifest.yml"]));
     let file = &report["files"][0];
     assert_eq!(file["verdict"], "not-eligible");
-    assert_eq!(file["open_verdict"], "eligible");
+    assert_eq!(file["openVerdict"], "eligible");
     assert_eq!(codes(file, "waived").len(), 4);
     assert_eq!(
         file["waived"][0]["waiver"],
@@ -408,7 +408,7 @@ fn waivers_with_a_reason_set_findings_aside() {
         file["waived"][1]["waiver"]["until"],
         serde_json::Value::Null
     );
-    assert!(file.get("waiver_notes").is_none());
+    assert!(file.get("waiverNotes").is_none());
     assert!(file.get("baselined").is_none());
 
     // Waived findings are not written to a baseline, so that their expiry still counts.
@@ -459,7 +459,7 @@ fn refused_and_stale_waivers_are_reported() {
     assert_eq!(code(&out), 1);
     let file = &json(&out)["files"][0];
     assert_eq!(
-        codes(file, "waiver_notes"),
+        codes(file, "waiverNotes"),
         [
             "WAIVER_MALFORMED",
             "WAIVER_MISSING_REASON",
@@ -467,15 +467,15 @@ fn refused_and_stale_waivers_are_reported() {
             "WAIVER_UNUSED"
         ]
     );
-    let severities: Vec<&str> = file["waiver_notes"]
+    let severities: Vec<&str> = file["waiverNotes"]
         .as_array()
         .expect("notes")
         .iter()
         .map(|n| n["severity"].as_str().unwrap_or(""))
         .collect();
     assert_eq!(severities, ["error", "error", "warning", "warning"]);
-    assert_eq!(file["waiver_notes"][1]["line"], 28);
-    assert_eq!(file["waiver_notes"][2]["waiver_code"], "NO_SUCH_RULE");
+    assert_eq!(file["waiverNotes"][1]["line"], 28);
+    assert_eq!(file["waiverNotes"][2]["waiverCode"], "NO_SUCH_RULE");
     assert_eq!(
         codes(file, "waived"),
         ["EGRESS_STRING_ENTRY"],
@@ -562,16 +562,16 @@ fn blockers_and_errors_cannot_be_waived_or_baselined() {
     assert_eq!(code(&out), 1, "a blocker still fails --fail-on blocked");
     let file = &json(&out)["files"][0];
     assert_eq!(file["verdict"], "blocked");
-    assert_eq!(codes(file, "waiver_notes"), ["WAIVER_NOT_ALLOWED"]);
+    assert_eq!(codes(file, "waiverNotes"), ["WAIVER_NOT_ALLOWED"]);
     assert!(
-        file["waiver_notes"][0]["message"]
+        file["waiverNotes"][0]["message"]
             .as_str()
             .unwrap_or("")
             .contains("MANIFEST_INVALID cannot be waived: it is a deploy blocker")
     );
     assert!(codes(file, "findings").contains(&"MANIFEST_INVALID".to_string()));
     assert_eq!(codes(file, "waived"), ["HAS_DEFINED_EGRESS"]);
-    assert_eq!(file["open_verdict"], "blocked");
+    assert_eq!(file["openVerdict"], "blocked");
 
     // A baseline never takes a blocker in.
     let written = run(
@@ -597,9 +597,9 @@ fn blockers_and_errors_cannot_be_waived_or_baselined() {
     let out = run(&dir, &["check", "-f", "json", "broken.yml"]);
     assert_eq!(code(&out), 2);
     let file = &json(&out)["files"][0];
-    assert_eq!(codes(file, "waiver_notes"), ["WAIVER_NOT_ALLOWED"]);
+    assert_eq!(codes(file, "waiverNotes"), ["WAIVER_NOT_ALLOWED"]);
     assert!(
-        file["waiver_notes"][0]["message"]
+        file["waiverNotes"][0]["message"]
             .as_str()
             .unwrap_or("")
             .contains("read error")
@@ -662,7 +662,7 @@ fn every_format_lists_what_is_set_aside() {
     let file = &json(&run(&dir, &args("json")))["files"][0];
     assert_eq!(codes(file, "waived"), ["HAS_DEFINED_EGRESS"]);
     assert_eq!(codes(file, "baselined").len(), 3);
-    assert_eq!(codes(file, "waiver_notes"), ["WAIVER_UNUSED"]);
+    assert_eq!(codes(file, "waiverNotes"), ["WAIVER_UNUSED"]);
 
     let sarif = json(&run(&dir, &args("sarif")));
     let run0 = &sarif["runs"][0];
@@ -755,6 +755,6 @@ fn exit_status_counts_open_findings_only() {
     let file = &json(&out)["files"][0];
     assert_eq!(codes(file, "findings"), ["EGRESS_STRING_ENTRY"]);
     assert_eq!(file["verdict"], "not-eligible");
-    assert_eq!(file["open_verdict"], "eligible");
+    assert_eq!(file["openVerdict"], "eligible");
     let _ = std::fs::remove_dir_all(dir);
 }

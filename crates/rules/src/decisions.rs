@@ -7,6 +7,7 @@ use serde::Serialize;
 
 /// The engine's interpretive choices.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Decisions {
     /// `HAS_CONNECT_MODULES` fires for `app.connect.key` alone. Default `false`: a Connect key with
     /// no Connect modules only keeps the app's identity during migration; it moves no data.

@@ -22,6 +22,7 @@ pub struct Finding {
 
 /// A secondary place of a finding.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Related {
     /// The place.
     #[serde(flatten)]
@@ -32,6 +33,7 @@ pub struct Related {
 
 /// A span as the JSON contract spells it.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct SpanJson {
     pub line: u32,
     pub column: u32,
@@ -96,6 +98,7 @@ impl Finding {
 
 /// The JSON form of a finding (the contract of `--format json`).
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct FindingJson<'a> {
     code: Code,
     severity: Severity,

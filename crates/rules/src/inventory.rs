@@ -9,6 +9,7 @@ use crate::context::Context;
 
 /// One declared egress destination.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct EgressItem {
     /// The list, e.g. `fetch.backend`.
     pub list: &'static str,

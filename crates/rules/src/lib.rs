@@ -61,6 +61,7 @@ pub struct CheckOptions {
 
 /// The result of evaluating one manifest.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Evaluation {
     /// The verdict.
     pub verdict: Verdict,

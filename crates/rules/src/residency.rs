@@ -14,6 +14,7 @@ pub const REGIONS: [&str; 11] = [
 
 /// The residency picture of one manifest.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Residency {
     /// One row per remote.
     pub remotes: Vec<RemoteResidency>,
@@ -25,6 +26,7 @@ pub struct Residency {
 
 /// The residency picture of one remote.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RemoteResidency {
     /// The remote's key.
     pub key: Option<String>,

@@ -242,7 +242,102 @@ fn the_reverse_diff_lists_the_same_changes_reversed() {
             ending(&reverse, " added", Which::New),
             "{pair:?}"
         );
+        // Change by change: each forward change has its reverse (the same text with the
+        // direction turned round) in the reverse diff, and additions and removals point at the
+        // same line of the same file.
+        assert_eq!(
+            reversed(&forward),
+            directed(&reverse),
+            "{pair:?}: changes are not each other's reverse"
+        );
+        assert_eq!(forward.before, reverse.after, "{pair:?}");
+        assert_eq!(forward.after, reverse.before, "{pair:?}");
+        assert_eq!(forward.rules_before, reverse.rules_after, "{pair:?}");
+        assert_eq!(forward.blockers_before, reverse.blockers_after, "{pair:?}");
+        use apptrust_rules::changes::EligibilityChange::{Gained, Lost, Unchanged};
+        let expected = match forward.eligibility {
+            Gained => Lost,
+            Lost => Gained,
+            Unchanged => Unchanged,
+        };
+        assert_eq!(reverse.eligibility, expected, "{pair:?}");
         compared += 1;
     }
     assert!(compared > 300, "only {compared} pairs compared");
+}
+
+/// One change with its direction taken out: the area, the text with the directed phrase replaced
+/// by a neutral one, whether it goes forward, and, for additions and removals, the line and the
+/// file (the file an addition is in is the file the reverse removal is in).
+type Directed = (
+    &'static str,
+    String,
+    Option<bool>,
+    Option<(Option<u32>, &'static str)>,
+);
+
+fn directed(report: &apptrust_rules::changes::ChangeReport) -> Vec<Directed> {
+    let mut out: Vec<Directed> = report.changes.iter().map(direction_of).collect();
+    out.sort();
+    out
+}
+
+fn reversed(report: &apptrust_rules::changes::ChangeReport) -> Vec<Directed> {
+    let mut out: Vec<Directed> = report
+        .changes
+        .iter()
+        .map(|c| {
+            let (area, text, forward, place) = direction_of(c);
+            (area, text, forward.map(|f| !f), place)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn direction_of(change: &apptrust_rules::changes::Change) -> Directed {
+    use apptrust_rules::changes::Which;
+    let file_name = |which: Which| match which {
+        Which::Old => "old-of-forward",
+        Which::New => "new-of-forward",
+    };
+    // What one direction adds is in the new file; the reverse removes it from its old file,
+    // which is the same file. So an addition's place is named by its file as the new side.
+    let text = &change.description;
+    let pairs = [
+        (" added", " removed"),
+        (" may now carry ", " no longer carries "),
+        (" gained a URL for ", " no longer has a URL for "),
+        (" may now store ", " no longer stores "),
+    ];
+    for (gain, loss) in pairs {
+        for (phrase, forward) in [(gain, true), (loss, false)] {
+            if let Some(at) = text.find(phrase) {
+                let neutral = format!(
+                    "{}<{gain}|{loss}>{}",
+                    &text[..at],
+                    &text[at + phrase.len()..]
+                )
+                .replace([':', '(', ')'], "");
+                let place = (phrase.trim() == "added" || phrase.trim() == "removed").then(|| {
+                    // The addition's file in one direction is the removal's in the other.
+                    let side = match (forward, change.file) {
+                        (true, Which::New) | (false, Which::Old) => "the-file-that-has-it",
+                        _ => file_name(change.file),
+                    };
+                    (change.line, side)
+                });
+                return (change.area, neutral, Some(forward), place);
+            }
+        }
+    }
+    if let Some(at) = text.find(" changed from ") {
+        let rest = &text[at + " changed from ".len()..];
+        if let Some((from, to)) = rest.split_once(" to ") {
+            let (low, high) = if from <= to { (from, to) } else { (to, from) };
+            let neutral = format!("{} changed between {low} and {high}", &text[..at]);
+            return (change.area, neutral, Some(from <= to), None);
+        }
+    }
+    (change.area, text.clone(), None, None)
 }

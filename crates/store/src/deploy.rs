@@ -339,13 +339,13 @@ struct Classified {
 
 impl Classified {
     /// Serialises the report (with at most [`MAX_STORED_CHANGES`] changes and a
-    /// `changes_omitted` count), off the write lock.
+    /// `changesOmitted` count), off the write lock.
     fn new(mut report: ChangeReport) -> Result<Classified, StoreError> {
         let omitted = report.changes.len().saturating_sub(MAX_STORED_CHANGES);
         report.changes.truncate(MAX_STORED_CHANGES);
         let mut value = serde_json::to_value(&report)?;
         if let Some(map) = value.as_object_mut() {
-            map.insert("changes_omitted".into(), omitted.into());
+            map.insert("changesOmitted".into(), omitted.into());
         }
         Ok(Classified {
             major: report.major,

@@ -15,6 +15,7 @@ mod error;
 pub mod evaluation;
 pub mod evaluator;
 pub mod jobs;
+mod legacy_json;
 mod locks;
 mod migrate;
 pub mod partners;

@@ -45,8 +45,10 @@ const VERSION_SELECT: &str = "SELECT v.id, a.key AS app_key, e.name AS env, v.ma
     JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1";
 
 fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
+    // Rows written by an older engine may use snake_case names; answers are camelCase.
     let json = |name: &str| -> Result<serde_json::Value, StoreError> {
-        Ok(serde_json::from_str(&row.try_get::<String, _>(name)?)?)
+        let value = serde_json::from_str(&row.try_get::<String, _>(name)?)?;
+        Ok(crate::legacy_json::camel_case_keys(value))
     };
     let strings = |name: &str| -> Result<Vec<String>, StoreError> {
         Ok(serde_json::from_str(&row.try_get::<String, _>(name)?)?)
@@ -69,7 +71,9 @@ fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
             engine_version: row.try_get("engine_version")?,
             evaluated_at: row.try_get("evaluated_at")?,
         },
-        change: change.map(|c| serde_json::from_str(&c)).transpose()?,
+        change: change
+            .map(|c| serde_json::from_str(&c).map(crate::legacy_json::camel_case_keys))
+            .transpose()?,
         badge_events: Vec::new(),
         manifest: None,
     })

@@ -27,6 +27,7 @@ pub struct Checked {
 
 /// Counts of verdicts over a run.
 #[derive(Default, Clone, Copy, Debug, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Summary {
     pub eligible: usize,
     pub not_eligible: usize,

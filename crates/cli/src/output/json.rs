@@ -9,6 +9,7 @@ use crate::commands::check::{Checked, Summary};
 use crate::output::suppressions;
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct Report<'a> {
     engine: &'static str,
     analytics_policy: String,
@@ -17,6 +18,7 @@ struct Report<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct FileJson<'a> {
     path: &'a str,
     verdict: Verdict,

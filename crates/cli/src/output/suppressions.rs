@@ -185,6 +185,7 @@ pub fn summary_note(results: &[Checked]) -> Option<String> {
 /// The fields a file's JSON gains; each is omitted when empty, so a run without waivers or a
 /// baseline prints exactly what it printed before.
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct FileJson<'a> {
     /// The verdict of the open findings alone (what `--fail-on` counts), when anything is set
     /// aside. Never the badge verdict.
@@ -205,6 +206,7 @@ fn is_zero(n: &usize) -> bool {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct WaivedJson<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
@@ -212,6 +214,7 @@ struct WaivedJson<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct WaiverJson<'a> {
     line: u32,
     reason: &'a str,
@@ -219,6 +222,7 @@ struct WaiverJson<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct BaselinedJson<'a> {
     #[serde(flatten)]
     finding: &'a Finding,
@@ -226,6 +230,7 @@ struct BaselinedJson<'a> {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct NoteJson<'a> {
     code: NoteKind,
     severity: Severity,

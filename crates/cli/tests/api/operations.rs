@@ -92,6 +92,21 @@ fn the_deploy_command_prints_the_verdict_and_exits_like_check(db: Db) {
     let json: serde_json::Value = serde_json::from_slice(&blocked.stdout).unwrap();
     assert_eq!(json["evaluation"]["verdict"], "blocked");
 
+    // The server's answer, printed as JSON, names members as the CLI does: camelCase, also in
+    // the change report and findings the rules engine wrote.
+    let back = run(
+        "examples/eligible/manifest.yml",
+        &token,
+        &["--format", "json"],
+    );
+    let printed = String::from_utf8_lossy(&back.stdout);
+    assert_eq!(back.status.code(), Some(0), "{printed}");
+    let value: serde_json::Value = serde_json::from_str(&printed).unwrap();
+    assert!(value["change"]["rulesBefore"].is_array(), "{printed}");
+    let mut names = Vec::new();
+    snake_case_members(&value, &mut names);
+    assert!(names.is_empty(), "snake_case members: {names:?}");
+
     let refused = run("examples/eligible/manifest.yml", "apt_wrong", &[]);
     assert_eq!(refused.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&refused.stderr).contains("401"));
@@ -112,6 +127,18 @@ fn the_deploy_command_prints_the_verdict_and_exits_like_check(db: Db) {
         .unwrap();
     assert_eq!(unreachable.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&unreachable.stderr).contains("cannot reach"));
+}
+
+/// Every object member name in `value` (at any depth) that holds an underscore.
+fn snake_case_members(value: &serde_json::Value, out: &mut Vec<String>) {
+    match value {
+        serde_json::Value::Object(map) => {
+            out.extend(map.keys().filter(|k| k.contains('_')).cloned());
+            map.values().for_each(|v| snake_case_members(v, out));
+        }
+        serde_json::Value::Array(items) => items.iter().for_each(|v| snake_case_members(v, out)),
+        _ => {}
+    }
 }
 
 fn health_metrics_and_the_front_page_answer(db: Db) {

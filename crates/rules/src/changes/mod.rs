@@ -27,6 +27,7 @@ pub enum Impact {
 
 /// One difference between the versions.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Change {
     /// Major or minor.
     pub impact: Impact,
@@ -66,6 +67,7 @@ pub enum EligibilityChange {
 
 /// The classification of a version change.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeReport {
     /// True when any change is major.
     pub major: bool,
