@@ -58,7 +58,8 @@ const SOURCE_TREE = [
   /prompt/i,
 ];
 
-// The message names apptrust ports, with how to read their subject back from Forge's text.
+// The message names apptrust ports, with how to read their subject back from Forge's text (the
+// last group). Where messages share a text, the name is a function of the match and the manifest.
 const CHECKS = [
   ['modules.invalidModule', /^invalid value '(.*)' in modules$/],
   ['modules.missingModule', /^document must have at least 1 module$/],
@@ -75,8 +76,76 @@ const CHECKS = [
   ['modules.remote.allRegionsNotDeclared', /^All region specific URLs are not declared for (.*)$/],
   ['resources.duplicateKeyFound', /^found duplicate resource key '(.*)'$/],
   ['resources.tooManyResourcesError', /^.*resources.*50.*$/],
-  ['permissions.invalidPermission', /^Invalid 'scopes' permission in the manifest.yml file - '(.*)'\./],
+  ['permissions.invalidPermission', /^Invalid '(?:scopes|content\.scripts)' permission in the manifest.yml file - '(.*)'\./],
+  // modules.rs and permissions.rs
+  ['modules.singleEntryOfTheModule', /^Only a single entry of the (.*) module can be defined in the manifest$/],
+  ['modules.globalUi.renderMustBeNative', /^The render property at index '.*' for key '(.*)' must be set to 'native' for global:ui modules\.$/],
+  ['modules.subPages.subPagesWithUIKit', /^Subpages in UI kit are not supported\. Use Custom UI in the '(.*)' module instead\.$/],
+  ['modules.subPages.invalidPagesAndSections', /^'pages' cannot be used with 'sections' in the module '(.*)'\.$/],
+  ['modules.subPages.invalidPagesAndSectionsForConfigurePages', /^You can’t use either pages or sections in the (.*) entry that includes/],
+  ['modules.singleEntryOfModuleWithoutConfigureAndStartedParams', /^The (.*) module can only have a single entry that doesn’t include/],
+  ['modules.singleEntryOfModuleWithConfigureParam', /^The (.*) module can only have a single entry that includes the useAsConfig property\.$/],
+  ['modules.singleEntryOfModuleWithGetStartedParam', /^The (.*) module can only have a single entry that includes the useAsGetStarted property\.$/],
+  ['modules.jiraWorkflowValidator.missingProperty', /^jira:workflowValidator module '(.*)' must have either a function or expression\.$/],
+  ['modules.jiraWorkflowValidator.invalidProperty', /^jira:workflowValidator module '(.*)' can only have either a function or expression$/],
+  ['modules.jiraWorkflowCondition.missingExpression', /^jira:workflowCondition module '(.*)' must have a non-blank expression\.$/],
+  ['modules.customFields.connectFieldPropertyRequiresMigration', /^jira:customField module '(.*)' cannot have connectFieldProperty unless/],
+  ['modules.trigger.ignoreSelfFilteringWorksOnlyWithJiraEvents', /^Trigger filtering with ignoreSelf works only with Jira events$/],
+  ['modules.jiraGlobalBackgroundScript.experienceRequired', /^jira:globalBackgroundScript module '(.*)' must have at least one value configured in experience\.$/],
+  ['modules.jiraGlobalBackgroundScript.experienceAllExclusive', /^jira:globalBackgroundScript module '(.*)' has 'all' in experience/],
+  ['modules.jiraActionValidator.limitPerActionType', /^Only 1 jira:actionValidator module is allowed per action type\. Found multiple modules for action type: (.*)\.$/],
+  // One text for four messages: told apart by the type of the module that names the action.
+  [(m, yaml) => actionReference(m[1], yaml), /^(.*) references undefined action module with key '(.*)'\.$/],
+  ['modules.action.tooManyAutomationActions', /^App is allowed to define max \d+ actions within automation:actionProvider modules$/],
+  ['modules.rovo.incorrectA2AEndpointReference', /^.* references undefined endpoint '(.*)' in agent2Agent protocol\.$/],
+  ['modules.rovo.incorrectA2AEndpointConfiguration', /^.* endpoint '(.*)' must reference a remote\./],
+  ['modules.graphConnector.invalidAuthProvider', /^graph:connector module '.*' references auth provider '(.*)' which is not defined/],
+  ['modules.migration:dataResidency.moreThanOneRemote', /^More than one remote found in migration:dataResidency\.$/],
+  ['modules.migration:dataResidency.remoteNotFound', /^No remote found with key '(.*)' matching migration:dataResidency\.remote\.$/],
+  ['modules.validateModuleReferences', /^Module with key (.*) does not exist or is not (?:one of the allowed types:|of the allowed type) /],
+  ['modules.moduleScopesValidator.missingScopes', /^\S+ module '(.*)' requires '.*' scope\(s\)\.$/],
+  // One text for three messages: told apart by the module type.
+  [(m) => propertyUniqueness(m[1]), /^\S+ should be unique across all (\S+) modules\. Found duplicates: /],
+  ['modules.confluence.multipleProperty', /^There can be only 1 (\S+) module which designates/],
+  ['modules.internalFieldFound', /^'(.*)' is an internal property and cannot be set explicitly\./],
+  ['modules.llm.tooManyModulesDeclared', /^Found \d+ LLM modules\. Maximum 1 is allowed\.$/],
+  ['modules.llm.tooManyModelsDeclared', /^Found \d+ LLM models\. Maximum \d+ are allowed\.$/],
+  ['modules.llm.duplicateModel', /^Found duplicate llm model name '(.*)'\.$/],
+  ['StorageValidator.validateSqlModules', /^Found \d+ SQL modules; only one is allowed\.$/],
+  ['StorageValidator.validateOsModules', /^Found \d+ ObjectStore modules; only one is allowed\.$/],
+  ['modules.jiraJqlFunction.duplicateFunctionNames', /^JQL function names must be unique\. Found duplicates: (.*)\.$/],
+  ['modules.jiraEntityProperty.maxExtractionsPerApp', /^All jira:entityProperty modules combined cannot declare more than \d+ values\.$/],
+  ['modules.remote.neitherBaseUrlNorUserConfigurationPresent', /^A remote must declare either baseUrl or configurable for (.*)$/],
+  ['app.remotes.missingRemotesStorageInScopeEUD', /^missing storage\.inScopeEUD in remote (.*)\. storage\.inScopeEUD is required/],
+  ['app.remotes.missingAppScopesForRemoteAuth', /^Missing app scopes\. If OAuth tokens are required/],
+  ['app.compatibility.oneRequiredContext', /^Only one context \(Jira, Confluence, or Compass\) must have/],
+  ['app.compatibility.invalidConfluenceModuleInJira', /^Using the module `confluence:fullPage` is invalid/],
+  ['app.compatibility.invalidJiraModuleInConfluence', /^Using the module `jira:fullPage` is invalid/],
+  ['app.compatibility.invalidProduct', /^Invalid product '(.*)' in app\.compatibility\./],
+  ['app.missingAppConnectRemote', /^missing app\.connect\.remote\./],
+  ['app.missingRemoteForConnect', /^no remote found with key '(.*)' matching app\.connect\.remote value\.$/],
+  ['app.noConfigurableConnectRemote', /^Connect remotes cannot be configurable$/],
+  ['app.missingConnectModules', /^Missing connectModules\. When app\.connect\.authentication/],
 ];
+
+function actionReference(moduleKey, yaml) {
+  const names = {
+    'rovo:agent': 'modules.rovo.incorrectAgentActionReference',
+    'rovo:skill': 'modules.rovo.incorrectSkill',
+    'rovo:mcp': 'modules.rovo.incorrectMcp',
+    'automation:actionProvider': 'modules.action.undefinedAutomationActionReference',
+  };
+  for (const [type, name] of Object.entries(names)) {
+    if ((yaml?.modules?.[type] ?? []).some((m) => m?.key === moduleKey)) return name;
+  }
+  return 'modules.undefinedActionReference';
+}
+
+function propertyUniqueness(moduleType) {
+  if (moduleType === 'jira:fullPage') return 'modules.jiraFullPageModule.propertyUniqueness';
+  if (moduleType === 'global:fullPage') return 'modules.globalFullPage.propertyUniqueness';
+  return 'modules.confluence.propertyUniqueness';
+}
 
 const emptyDir = fs.mkdtempSync(path.join(os.tmpdir(), 'apptrust-forge-'));
 
@@ -132,7 +201,11 @@ for (const file of files) {
         }
         messages.push(error.message);
         const known = CHECKS.find(([, re]) => re.test(error.message));
-        if (known) checks.push([known[0], error.message.match(known[1])[1] ?? '']);
+        if (known) {
+          const m = error.message.match(known[1]);
+          const name = typeof known[0] === 'function' ? known[0](m, yamlContent) : known[0];
+          checks.push([name, m.length > 1 ? m[m.length - 1] : '']);
+        }
         else other.push(error.message);
       }
     }

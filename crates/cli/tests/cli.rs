@@ -475,6 +475,56 @@ fn hostile_inputs_are_refused_cleanly() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// Inputs under the size limit that make Forge's validation (or variables) work hard: each gets
+/// its verdict within the watchdog, in time linear in its size. Before, 80,000 unknown scopes
+/// took 96 s (a "did you mean" for each against 650 scopes) and 150,000 unknown top-level keys
+/// over five minutes (a scan per key).
+#[test]
+fn hostile_manifests_are_validated_in_linear_time() {
+    let dir = std::env::temp_dir().join(format!("apptrust-hostile-forge-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let head = "app:\n  id: ari:cloud:ecosystem::app/00000000-0000-0000-0000-000000000000\n  runtime:\n    name: nodejs22.x\n";
+    let mut scopes = format!("{head}permissions:\n  scopes:\n");
+    for i in 0..80_000 {
+        scopes.push_str(&format!("    - read:jira-wrk-{i}\n"));
+    }
+    let mut keys = head.to_string();
+    for i in 0..120_000 {
+        keys.push_str(&format!("k{i}: 1\n"));
+    }
+    let mut refs = format!("{head}modules:\n  jira:issuePanel:\n");
+    for i in 0..15_000 {
+        refs.push_str(&format!(
+            "    - key: p{i}\n      function: missing-{i}\n      title: t\n      icon: i.svg\n"
+        ));
+    }
+    let mut expansion =
+        String::from("environment:\n  variables:\n    - key: BIG\n      default: '");
+    expansion.push_str(&"x".repeat(200_000));
+    expansion.push_str("'\nitems:\n");
+    for _ in 0..200 {
+        expansion.push_str("  - '${BIG}'\n");
+    }
+    let cases = [
+        ("scopes.yml", scopes, "blocked", 1),
+        ("keys.yml", keys, "blocked", 1),
+        ("refs.yml", refs, "blocked", 1),
+        ("expansion.yml", expansion, "YAML_RESOURCE_LIMIT", 2),
+    ];
+    for (name, text, expected, status) in &cases {
+        assert!(
+            text.len() < 2 * 1024 * 1024,
+            "{name} is within the size limit"
+        );
+        std::fs::write(dir.join(name), text).expect("write");
+        let out = run_with(&["check", "-q", "--color", "never", name], None, &dir);
+        let printed = stdout(&out);
+        assert_eq!(code(&out), *status, "{name}: {printed}");
+        assert!(printed.contains(expected), "{name}: {printed}");
+    }
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 #[test]
 fn a_closed_pipe_ends_output_quietly() {
     for args in [

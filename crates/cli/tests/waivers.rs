@@ -53,6 +53,13 @@ fn run(dir: &Path, args: &[&str]) -> Output {
         .expect("run apptrust")
 }
 
+/// `apptrust check` without colour, with `args` after it.
+fn check(dir: &Path, args: &[&str]) -> Output {
+    let mut all = vec!["check", "--color", "never"];
+    all.extend_from_slice(args);
+    run(dir, &all)
+}
+
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
 }
@@ -86,17 +93,11 @@ fn codes(file: &serde_json::Value, list: &str) -> Vec<String> {
 fn baseline_round_trip() {
     let dir = folder("round-trip");
     std::fs::write(dir.join("manifest.yml"), manifest()).expect("write");
-    assert_eq!(code(&run(&dir, &["check", "-q", "manifest.yml"])), 1);
+    assert_eq!(code(&check(&dir, &["-q", "manifest.yml"])), 1);
 
-    let written = run(
+    let written = check(
         &dir,
-        &[
-            "check",
-            "-q",
-            "--write-baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-q", "--write-baseline", "baseline.json", "manifest.yml"],
     );
     assert_eq!(code(&written), 0, "{}", stdout(&written));
     assert!(stderr(&written).contains("wrote 4 findings to the baseline baseline.json"));
@@ -126,32 +127,16 @@ fn baseline_round_trip() {
     assert_eq!(text.lines().count(), 4 + 5, "one entry per line:\n{text}");
 
     // Writing again gives the same bytes: the file is stable.
-    run(
+    check(
         &dir,
-        &[
-            "check",
-            "-q",
-            "--write-baseline",
-            "again.json",
-            "manifest.yml",
-        ],
+        &["-q", "--write-baseline", "again.json", "manifest.yml"],
     );
     assert_eq!(
         std::fs::read_to_string(dir.join("again.json")).expect("again"),
         text
     );
 
-    let out = run(
-        &dir,
-        &[
-            "check",
-            "--color",
-            "never",
-            "--baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
-    );
+    let out = check(&dir, &["--baseline", "baseline.json", "manifest.yml"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let human = stdout(&out);
     assert!(
@@ -168,16 +153,9 @@ fn baseline_round_trip() {
     );
     assert!(!human.contains("error[HAS_DEFINED_EGRESS]"), "{human}");
 
-    let report = json(&run(
+    let report = json(&check(
         &dir,
-        &[
-            "check",
-            "-f",
-            "json",
-            "--baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-f", "json", "--baseline", "baseline.json", "manifest.yml"],
     ));
     let file = &report["files"][0];
     assert_eq!(file["verdict"], "not-eligible");
@@ -201,15 +179,9 @@ fn moved_lines_keep_their_baseline_and_new_findings_are_reported() {
     let dir = folder("moved");
     let original = manifest();
     std::fs::write(dir.join("manifest.yml"), &original).expect("write");
-    run(
+    check(
         &dir,
-        &[
-            "check",
-            "-q",
-            "--write-baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-q", "--write-baseline", "baseline.json", "manifest.yml"],
     );
 
     // Lines inserted above every finding, a blank line and a comment between them, and the
@@ -222,16 +194,9 @@ fn moved_lines_keep_their_baseline_and_new_findings_are_reported() {
         )
     );
     std::fs::write(dir.join("manifest.yml"), &moved).expect("write");
-    let out = run(
+    let out = check(
         &dir,
-        &[
-            "check",
-            "-f",
-            "json",
-            "--baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-f", "json", "--baseline", "baseline.json", "manifest.yml"],
     );
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     let report = json(&out);
@@ -244,17 +209,7 @@ fn moved_lines_keep_their_baseline_and_new_findings_are_reported() {
         "      - address: img.example.com\n      - address: cdn.example.net\n",
     );
     std::fs::write(dir.join("manifest.yml"), &grown).expect("write");
-    let out = run(
-        &dir,
-        &[
-            "check",
-            "--color",
-            "never",
-            "--baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
-    );
+    let out = check(&dir, &["--baseline", "baseline.json", "manifest.yml"]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     let human = stdout(&out);
     assert!(
@@ -272,23 +227,126 @@ fn moved_lines_keep_their_baseline_and_new_findings_are_reported() {
     let fixed = original.replace("      - address: img.example.com\n", "");
     let fixed = fixed.replace("    images:\n", "");
     std::fs::write(dir.join("manifest.yml"), fixed).expect("write");
-    let out = run(
-        &dir,
-        &[
-            "check",
-            "--color",
-            "never",
-            "--baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
-    );
+    let out = check(&dir, &["--baseline", "baseline.json", "manifest.yml"]);
     assert_eq!(code(&out), 0, "{}", stdout(&out));
     assert!(
         stdout(&out).contains("1 baseline entry matching no finding any more"),
         "{}",
         stdout(&out)
     );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn a_baseline_naming_none_of_the_checked_paths_is_warned_about() {
+    let dir = folder("other-paths");
+    std::fs::write(dir.join("manifest.yml"), manifest()).expect("write");
+    // Written with the default path, so its entries name `manifest.yml`.
+    let written = check(&dir, &["-q", "--write-baseline", "baseline.json"]);
+    assert_eq!(code(&written), 0, "{}", stderr(&written));
+    let absolute = dir.join("manifest.yml");
+    let absolute = absolute.to_str().expect("UTF-8 temp dir");
+
+    let warning = "apptrust: warning: 4 of 4 baseline entries name files this run did not check \
+                   (manifest.yml), so none of them can match: paths must be given as when the \
+                   baseline was written";
+    for format in ["human", "json", "sarif"] {
+        let out = check(
+            &dir,
+            &["-f", format, "--baseline", "baseline.json", absolute],
+        );
+        assert_eq!(
+            code(&out),
+            1,
+            "{format}: every finding is open, the exit status as before"
+        );
+        let err = stderr(&out);
+        assert!(err.contains(warning), "{format}: {err}");
+        assert!(
+            err.contains(&format!(
+                "(this run checked {})",
+                absolute.replace('\\', "/")
+            )),
+            "{format}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{format}: {err}");
+        if format != "human" {
+            json(&out); // standard output is still one clean document
+        }
+    }
+
+    let report = json(&check(
+        &dir,
+        &["-f", "json", "--baseline", "baseline.json", absolute],
+    ));
+    assert_eq!(report["summary"]["baselineEntriesForOtherFiles"], 4);
+    assert_eq!(
+        report["summary"]["notEligible"], 1,
+        "the counts are the same"
+    );
+    let file = &report["files"][0];
+    assert_eq!(codes(file, "findings").len(), 4);
+    assert!(file.get("baselined").is_none());
+    assert!(file.get("baselineUnmatched").is_none());
+
+    // The paths as written: nothing to say, and the member says 0.
+    let out = check(
+        &dir,
+        &["-f", "json", "--baseline", "baseline.json", "manifest.yml"],
+    );
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(stderr(&out), "");
+    assert_eq!(json(&out)["summary"]["baselineEntriesForOtherFiles"], 0);
+    // Without --baseline the member is absent.
+    let out = check(&dir, &["-f", "json", "manifest.yml"]);
+    assert!(
+        json(&out)["summary"]
+            .get("baselineEntriesForOtherFiles")
+            .is_none()
+    );
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn checking_some_of_the_baselined_files_gets_a_note() {
+    let dir = folder("subset");
+    std::fs::create_dir_all(dir.join("panel")).expect("mkdir");
+    std::fs::write(dir.join("manifest.yml"), manifest()).expect("write");
+    std::fs::write(dir.join("panel/manifest.yml"), manifest()).expect("write");
+    let written = check(&dir, &["-q", "--write-baseline", "baseline.json", "."]);
+    assert!(
+        stderr(&written).contains("wrote 8 findings"),
+        "{}",
+        stderr(&written)
+    );
+
+    for format in ["human", "json", "sarif"] {
+        let out = check(
+            &dir,
+            &["-f", format, "--baseline", "baseline.json", "manifest.yml"],
+        );
+        assert_eq!(code(&out), 0, "{format}: {}", stdout(&out));
+        let err = stderr(&out);
+        assert!(
+            err.contains(
+                "apptrust: note: 4 of 8 baseline entries name files this run did not check \
+                 (panel/manifest.yml); they apply when those files are checked"
+            ),
+            "{format}: {err}"
+        );
+        assert!(!err.contains("warning"), "{format}: {err}");
+    }
+    let report = json(&check(
+        &dir,
+        &["-f", "json", "--baseline", "baseline.json", "manifest.yml"],
+    ));
+    assert_eq!(report["summary"]["baselineEntriesForOtherFiles"], 4);
+    assert_eq!(codes(&report["files"][0], "baselined").len(), 4);
+
+    // Both files: every entry names a checked file.
+    let out = check(&dir, &["-q", "--baseline", "baseline.json", "."]);
+    assert_eq!(code(&out), 0, "{}", stdout(&out));
+    assert_eq!(stderr(&out), "");
     let _ = std::fs::remove_dir_all(dir);
 }
 
@@ -322,7 +380,7 @@ fn bad_baselines_are_errors() {
         if let Some(content) = content {
             std::fs::write(dir.join(name), content).expect("write");
         }
-        let out = run(&dir, &["check", "--baseline", name, "manifest.yml"]);
+        let out = check(&dir, &["--baseline", name, "manifest.yml"]);
         assert_eq!(code(&out), 2, "{name}");
         assert!(stderr(&out).contains(expected), "{name}: {}", stderr(&out));
         assert!(
@@ -330,10 +388,9 @@ fn bad_baselines_are_errors() {
             "{name}: nothing is reported with a bad baseline"
         );
     }
-    let both = run(
+    let both = check(
         &dir,
         &[
-            "check",
             "--baseline",
             "a.json",
             "--write-baseline",
@@ -342,7 +399,7 @@ fn bad_baselines_are_errors() {
         ],
     );
     assert_eq!(code(&both), 2);
-    let bad_day = run(&dir, &["check", "--today", "2025-02-30", "manifest.yml"]);
+    let bad_day = check(&dir, &["--today", "2025-02-30", "manifest.yml"]);
     assert_eq!(code(&bad_day), 2);
     assert!(
         stderr(&bad_day).contains("2025-02-30"),
@@ -370,7 +427,7 @@ fn waivers_with_a_reason_set_findings_aside() {
         "      - address: img.example.com # apptrust: allow HAS_DEFINED_EGRESS reason=\"logos\"\n",
     );
     std::fs::write(dir.join("manifest.yml"), &text).expect("write");
-    let out = run(&dir, &["check", "--color", "never", "manifest.yml"]);
+    let out = check(&dir, &["manifest.yml"]);
     assert_eq!(
         code(&out),
         0,
@@ -395,7 +452,7 @@ fn waivers_with_a_reason_set_findings_aside() {
     assert!(!human.contains("WAIVER_"), "{human}");
     insta::assert_snapshot!("human", human);
 
-    let report = json(&run(&dir, &["check", "-f", "json", "manifest.yml"]));
+    let report = json(&check(&dir, &["-f", "json", "manifest.yml"]));
     let file = &report["files"][0];
     assert_eq!(file["verdict"], "not-eligible");
     assert_eq!(file["openVerdict"], "eligible");
@@ -412,15 +469,9 @@ fn waivers_with_a_reason_set_findings_aside() {
     assert!(file.get("baselined").is_none());
 
     // Waived findings are not written to a baseline, so that their expiry still counts.
-    let written = run(
+    let written = check(
         &dir,
-        &[
-            "check",
-            "-q",
-            "--write-baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-q", "--write-baseline", "baseline.json", "manifest.yml"],
     );
     assert!(
         stderr(&written).contains("wrote 0 findings"),
@@ -455,7 +506,7 @@ fn refused_and_stale_waivers_are_reported() {
         "  id: ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000001 # apptrust: allw HAS_REMOTES",
     );
     std::fs::write(dir.join("manifest.yml"), &text).expect("write");
-    let out = run(&dir, &["check", "-f", "json", "manifest.yml"]);
+    let out = check(&dir, &["-f", "json", "manifest.yml"]);
     assert_eq!(code(&out), 1);
     let file = &json(&out)["files"][0];
     assert_eq!(
@@ -483,7 +534,7 @@ fn refused_and_stale_waivers_are_reported() {
     );
     assert_eq!(codes(file, "findings"), ["HAS_DEFINED_EGRESS"; 3]);
 
-    let human = stdout(&run(&dir, &["check", "--color", "never", "manifest.yml"]));
+    let human = stdout(&check(&dir, &["manifest.yml"]));
     assert!(human.contains("error[WAIVER_MISSING_REASON]: this waiver of HAS_DEFINED_EGRESS has no reason, so it is refused"), "{human}");
     assert!(
         human.contains("warning[WAIVER_UNKNOWN_CODE]: `NO_SUCH_RULE` is not an apptrust code"),
@@ -527,7 +578,7 @@ fn expired_waivers_report_their_findings_again() {
         stdout(&on_time)
     );
 
-    let out = run(&dir, &["check", "--color", "never", "manifest.yml"]);
+    let out = check(&dir, &["manifest.yml"]);
     assert_eq!(code(&out), 1, "{}", stdout(&out));
     let human = stdout(&out);
     assert!(
@@ -548,16 +599,9 @@ fn blockers_and_errors_cannot_be_waived_or_baselined() {
         "        - address: http://api.one.example # apptrust: allow MANIFEST_INVALID, HAS_DEFINED_EGRESS reason=\"we know\"",
     );
     std::fs::write(dir.join("manifest.yml"), &text).expect("write");
-    let out = run(
+    let out = check(
         &dir,
-        &[
-            "check",
-            "-f",
-            "json",
-            "--fail-on",
-            "blocked",
-            "manifest.yml",
-        ],
+        &["-f", "json", "--fail-on", "blocked", "manifest.yml"],
     );
     assert_eq!(code(&out), 1, "a blocker still fails --fail-on blocked");
     let file = &json(&out)["files"][0];
@@ -574,15 +618,9 @@ fn blockers_and_errors_cannot_be_waived_or_baselined() {
     assert_eq!(file["openVerdict"], "blocked");
 
     // A baseline never takes a blocker in.
-    let written = run(
+    let written = check(
         &dir,
-        &[
-            "check",
-            "-q",
-            "--write-baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-q", "--write-baseline", "baseline.json", "manifest.yml"],
     );
     assert_eq!(code(&written), 1, "{}", stdout(&written));
     let baseline = std::fs::read_to_string(dir.join("baseline.json")).expect("baseline");
@@ -594,7 +632,7 @@ fn blockers_and_errors_cannot_be_waived_or_baselined() {
         "a: [ # apptrust: allow YAML_SYNTAX reason=\"x\"\n",
     )
     .expect("write");
-    let out = run(&dir, &["check", "-f", "json", "broken.yml"]);
+    let out = check(&dir, &["-f", "json", "broken.yml"]);
     assert_eq!(code(&out), 2);
     let file = &json(&out)["files"][0];
     assert_eq!(codes(file, "waiverNotes"), ["WAIVER_NOT_ALLOWED"]);
@@ -612,15 +650,9 @@ fn every_format_lists_what_is_set_aside() {
     let dir = folder("formats");
     let original = manifest();
     std::fs::write(dir.join("manifest.yml"), &original).expect("write");
-    run(
+    check(
         &dir,
-        &[
-            "check",
-            "-q",
-            "--write-baseline",
-            "baseline.json",
-            "manifest.yml",
-        ],
+        &["-q", "--write-baseline", "baseline.json", "manifest.yml"],
     );
     let text = with_line(
         &original,
@@ -742,7 +774,7 @@ fn exit_status_counts_open_findings_only() {
         ("never", "broken.yml", 2),
     ];
     for (fail_on, file, expected) in cases {
-        let out = run(&dir, &["check", "-q", "--fail-on", fail_on, file]);
+        let out = check(&dir, &["-q", "--fail-on", fail_on, file]);
         assert_eq!(
             code(&out),
             expected,
@@ -751,7 +783,7 @@ fn exit_status_counts_open_findings_only() {
         );
     }
     // What is left open in rules-waived.yml is an advisory, which never fails a run.
-    let out = run(&dir, &["check", "-f", "json", "rules-waived.yml"]);
+    let out = check(&dir, &["-f", "json", "rules-waived.yml"]);
     let file = &json(&out)["files"][0];
     assert_eq!(codes(file, "findings"), ["EGRESS_STRING_ENTRY"]);
     assert_eq!(file["verdict"], "not-eligible");

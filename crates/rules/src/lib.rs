@@ -93,7 +93,8 @@ pub fn load(
     let mut root =
         apptrust_yaml::load(bytes, &options.limits).map_err(|e| errors::from_load_error(&e))?;
     let lookup = |name: &str| options.variables.get(name).cloned();
-    let unresolved = interpolate::interpolate(&mut root, &lookup);
+    let unresolved = interpolate::interpolate(&mut root, &lookup, &options.limits)
+        .map_err(|e| errors::from_load_error(&e))?;
     Ok((root, unresolved))
 }
 
@@ -136,8 +137,13 @@ pub fn evaluate_document(
 }
 
 /// Adds Forge's validation problems, except where an eligibility check already explains a
-/// problem at the same place (an egress entry's unknown key, a bad `category`, ...): one finding
-/// per problem, in the words that know most about it.
+/// problem at the same place: one finding per problem, in the words that know most about it.
+///
+/// "The same place" is the same span anywhere, and, within `permissions.external` only, a span
+/// inside the other: there Forge reports a malformed egress entry as a whole (its alternatives
+/// fail) where our check names the key inside it that is wrong. Elsewhere a problem about a whole
+/// block (`modules` holds no module) is a different problem from one inside it (an unresolved
+/// `${NAME}` in a handler), and both are reported.
 fn forge_validation(root: &Node, findings: &mut Vec<Finding>) {
     let known: Vec<apptrust_yaml::Span> = findings
         .iter()
@@ -148,10 +154,12 @@ fn forge_validation(root: &Node, findings: &mut Vec<Finding>) {
         outer.start <= inner.start && inner.end <= outer.end
     };
     for problem in forge::problems(root) {
-        let covered = problem
-            .finding
-            .span
-            .is_some_and(|span| known.iter().any(|k| inside(k, &span) || inside(&span, k)));
+        let egress = problem.pointer.starts_with("/permissions/external/");
+        let covered = problem.finding.span.is_some_and(|span| {
+            known
+                .iter()
+                .any(|k| *k == span || (egress && (inside(k, &span) || inside(&span, k))))
+        });
         if !covered {
             findings.push(problem.finding);
         }

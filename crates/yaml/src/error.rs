@@ -37,6 +37,12 @@ pub enum LoadError {
     /// An alias used inside the very node its anchor names.
     #[error("alias at {at} refers to a node that contains it")]
     RecursiveAlias { at: Pos },
+    /// `${NAME}` values would add more text than [`crate::Limits::max_copied_bytes`].
+    #[error(
+        "variable values would add more than {limit} bytes of text where their placeholders \
+         stand (the last at {at})"
+    )]
+    VariableExpansion { at: Pos, limit: usize },
     /// The stream holds more than one document; Forge reads exactly one.
     #[error("the file holds more than one YAML document (the second starts at {at})")]
     MultipleDocuments { at: Pos },
@@ -54,7 +60,8 @@ impl LoadError {
             | LoadError::TooDeep { at, .. }
             | LoadError::AliasBudget { at, .. }
             | LoadError::RecursiveAlias { at }
-            | LoadError::MultipleDocuments { at } => Some(*at),
+            | LoadError::MultipleDocuments { at }
+            | LoadError::VariableExpansion { at, .. } => Some(*at),
             LoadError::DuplicateKey { second, .. } => Some(second.start),
         }
     }

@@ -5,7 +5,9 @@
 //! declared default. A declared name with neither cannot be deployed; an undeclared `${NAME}` stays
 //! literal text (many manifests hold JavaScript template strings that look alike).
 
-use crate::{Node, Span, Value};
+use std::collections::HashMap;
+
+use crate::{Limits, LoadError, Node, Span, Value};
 
 /// A variable the manifest declares.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,25 +62,47 @@ pub fn declared_variables(root: &Node) -> Vec<Declared> {
 
 /// Replaces placeholders of declared variables in every string value outside the `environment`
 /// section. `lookup` gives a variable's value in the deploy environment. Returns the placeholders
-/// that could not be resolved (their text is left as it was).
-pub fn interpolate(root: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) -> Vec<Unresolved> {
+/// that could not be resolved (their text is left as it was), or
+/// [`LoadError::VariableExpansion`] when the values would add more than
+/// [`Limits::max_copied_bytes`] of text: a long default used in many places (or in an aliased
+/// string the loader has already copied) would otherwise grow a 2 MiB file into gigabytes.
+pub fn interpolate(
+    root: &mut Node,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    limits: &Limits,
+) -> Result<Vec<Unresolved>, LoadError> {
     let declared = declared_variables(root);
     let mut unresolved = Vec::new();
     if declared.is_empty() {
-        return unresolved;
+        return Ok(unresolved);
     }
-    let resolve = |name: &str| -> Option<Result<String, &Declared>> {
-        let decl = declared.iter().find(|d| d.name == name)?;
-        Some(lookup(name).or_else(|| decl.default.clone()).ok_or(decl))
+    // By name, the first declaration of a name winning; each value looked up once.
+    let mut values: HashMap<&str, Result<String, &Declared>> = HashMap::new();
+    for decl in &declared {
+        values.entry(decl.name.as_str()).or_insert_with(|| {
+            lookup(&decl.name)
+                .or_else(|| decl.default.clone())
+                .ok_or(decl)
+        });
+    }
+    let resolve = |name: &str| {
+        values
+            .get(name)
+            .map(|v| v.as_ref().map(String::as_str).map_err(|d| *d))
     };
     let Value::Map(entries) = &mut root.value else {
-        return unresolved;
+        return Ok(unresolved);
     };
+    let mut added = 0usize;
+    let mut over = None;
     for entry in entries.iter_mut() {
         if entry.key.as_str() == Some("environment") {
             continue;
         }
         entry.value.walk_mut(&mut |node| {
+            if over.is_some() {
+                return;
+            }
             let Value::Str(text) = &node.value else {
                 return;
             };
@@ -86,6 +110,11 @@ pub fn interpolate(root: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) -> 
                 return;
             }
             let (replaced, missing) = substitute(text, &resolve);
+            added = added.saturating_add(replaced.len().saturating_sub(text.len()));
+            if added > limits.max_copied_bytes {
+                over = Some(node.span.start);
+                return;
+            }
             for decl in missing {
                 unresolved.push(Unresolved {
                     name: decl.name.clone(),
@@ -95,14 +124,20 @@ pub fn interpolate(root: &mut Node, lookup: &dyn Fn(&str) -> Option<String>) -> 
             }
             node.value = Value::Str(replaced);
         });
+        if let Some(at) = over {
+            return Err(LoadError::VariableExpansion {
+                at,
+                limit: limits.max_copied_bytes,
+            });
+        }
     }
-    unresolved
+    Ok(unresolved)
 }
 
 /// Replaces every `${NAME}` that `resolve` knows in one string.
 fn substitute<'d>(
     text: &str,
-    resolve: &dyn Fn(&str) -> Option<Result<String, &'d Declared>>,
+    resolve: &dyn Fn(&str) -> Option<Result<&'d str, &'d Declared>>,
 ) -> (String, Vec<&'d Declared>) {
     let mut out = String::with_capacity(text.len());
     let mut missing = Vec::new();
@@ -119,7 +154,7 @@ fn substitute<'d>(
             .flatten()
         {
             Some(Ok(value)) => {
-                out.push_str(&value);
+                out.push_str(value);
                 rest = &after[name_len + 1..];
             }
             Some(Err(decl)) => {
@@ -149,7 +184,7 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         let lookup = move |name: &str| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone());
-        let unresolved = interpolate(&mut root, &lookup);
+        let unresolved = interpolate(&mut root, &lookup, &Limits::default()).unwrap();
         (root, unresolved)
     }
 
@@ -184,5 +219,55 @@ mod tests {
         assert_eq!(unresolved[0].name, "BARE");
         assert_eq!(unresolved[0].span.start.line, 7);
         assert_eq!(root.get("y").unwrap().as_str(), Some("${BARE}"));
+    }
+
+    #[test]
+    fn a_long_value_used_everywhere_is_refused_not_expanded() {
+        let mut text = String::from("environment:\n  variables:\n    - key: BIG\n      default: '");
+        text.push_str(&"x".repeat(100_000));
+        text.push_str("'\nitems:\n");
+        for _ in 0..300 {
+            text.push_str("  - '${BIG}'\n");
+        }
+        let mut root = load_str(&text, &Limits::default()).unwrap();
+        let limits = Limits {
+            max_copied_bytes: 10_000_000,
+            ..Limits::default()
+        };
+        let err = interpolate(&mut root, &|_| None, &limits).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                LoadError::VariableExpansion {
+                    limit: 10_000_000,
+                    ..
+                }
+            ),
+            "{err:?}"
+        );
+        // Under the limit, the same values expand.
+        let mut root = load_str(&text, &Limits::default()).unwrap();
+        assert!(interpolate(&mut root, &|_| None, &Limits::default()).is_ok());
+    }
+
+    #[test]
+    fn many_declarations_and_placeholders_stay_fast() {
+        // 20,000 names and 20,000 placeholders: a lookup per placeholder, not a scan.
+        let mut text = String::from("environment:\n  variables:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("    - key: V{i}\n      default: v\n"));
+        }
+        text.push_str("items:\n");
+        for i in 0..20_000 {
+            text.push_str(&format!("  - '${{V{i}}}'\n"));
+        }
+        let (root, unresolved) = run(&text, &[]);
+        assert!(unresolved.is_empty());
+        assert_eq!(
+            root.at(&["items"])
+                .and_then(Node::as_seq)
+                .map(|s| s[19_999].as_str()),
+            Some(Some("v"))
+        );
     }
 }

@@ -95,19 +95,24 @@ pub fn run(args: &CheckArgs) -> Result<u8, String> {
             .collect()
     });
     progress.finish();
-    pool.install(|| suppress::apply(&mut results, &suppression, &options.limits))?;
+    let coverage = pool.install(|| suppress::apply(&mut results, &suppression, &options.limits))?;
     let summary = Summary::of(&results);
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let written = match args.format {
         Format::Human => output::human::write(&mut out, &results, &summary, args),
-        Format::Json => output::json::write(&mut out, &results, &summary),
+        Format::Json => output::json::write(&mut out, &results, &summary, coverage.as_ref()),
         Format::Sarif => output::sarif::write(&mut out, &results),
     };
     match written.and_then(|()| out.flush()) {
         Ok(()) => {}
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
         Err(e) => return Err(format!("cannot write the report: {e}")),
+    }
+    // After the report, so that it is the last thing a CI log shows: a baseline whose entries
+    // name none of the checked paths set nothing aside, and every finding reads as new.
+    if let Some(message) = coverage.as_ref().and_then(suppress::Coverage::message) {
+        eprintln!("{message}");
     }
     // Waived and baselined findings leave the verdict alone but are not counted by --fail-on.
     Ok(suppress::gate(&results).exit_code(args.fail_on))

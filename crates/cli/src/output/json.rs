@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::commands::check::{Checked, Summary};
 use crate::output::suppressions;
+use crate::suppress::Coverage;
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -14,7 +15,17 @@ struct Report<'a> {
     engine: &'static str,
     analytics_policy: String,
     files: Vec<FileJson<'a>>,
-    summary: &'a Summary,
+    summary: SummaryJson<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SummaryJson<'a> {
+    #[serde(flatten)]
+    counts: &'a Summary,
+    /// With `--baseline`: its entries naming files this run did not check (which cannot match).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    baseline_entries_for_other_files: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -32,7 +43,12 @@ struct FileJson<'a> {
     suppressed: suppressions::FileJson<'a>,
 }
 
-pub fn write(out: &mut impl Write, results: &[Checked], summary: &Summary) -> io::Result<()> {
+pub fn write(
+    out: &mut impl Write,
+    results: &[Checked],
+    summary: &Summary,
+    coverage: Option<&Coverage>,
+) -> io::Result<()> {
     let report = Report {
         engine: apptrust_rules::ENGINE_VERSION,
         analytics_policy: apptrust_rules::AnalyticsPolicy::default().version,
@@ -49,7 +65,10 @@ pub fn write(out: &mut impl Write, results: &[Checked], summary: &Summary) -> io
                 suppressed: suppressions::file_json(r),
             })
             .collect(),
-        summary,
+        summary: SummaryJson {
+            counts: summary,
+            baseline_entries_for_other_files: coverage.map(|c| c.for_other_files),
+        },
     };
     serde_json::to_writer_pretty(&mut *out, &report).map_err(io::Error::from)?;
     writeln!(out)

@@ -15,7 +15,7 @@
 //! One finding per line, sorted by file, code, description and fingerprint, so that a change
 //! to the baseline reads as a diff of whole findings. Only the fingerprint is matched; `file`,
 //! `code` and `description` are there for the reviewer (and `file` to tell which entries no
-//! longer match anything). A file that cannot be read, is not this format, or lists a code that
+//! longer match anything, and which name files a run did not check). A file that cannot be read, is not this format, or lists a code that
 //! may not be baselined is an error: a CI job must never pass because its baseline was silently
 //! ignored.
 
@@ -74,6 +74,18 @@ impl Baseline {
     /// The fingerprints listed for one file.
     pub fn of_file(&self, file: &str) -> &[String] {
         self.by_file.get(file).map_or(&[], Vec::as_slice)
+    }
+
+    /// How many entries the baseline has.
+    pub fn entries(&self) -> usize {
+        self.by_file.values().map(Vec::len).sum()
+    }
+
+    /// The files the entries name, each with its number of entries, in no particular order.
+    pub fn files(&self) -> impl Iterator<Item = (&str, usize)> {
+        self.by_file
+            .iter()
+            .map(|(file, prints)| (file.as_str(), prints.len()))
     }
 }
 
@@ -199,6 +211,10 @@ mod tests {
         let baseline = parse(&text).expect("parses");
         assert!(baseline.contains("00000000000000ff"));
         assert_eq!(baseline.of_file("a.yml"), ["0000000000000001"]);
+        assert_eq!(baseline.entries(), 2);
+        let mut files: Vec<(&str, usize)> = baseline.files().collect();
+        files.sort_unstable();
+        assert_eq!(files, [("a.yml", 1), ("b.yml", 1)]);
         assert!(parse(&render(&mut [])).is_ok());
     }
 

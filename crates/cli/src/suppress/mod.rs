@@ -143,11 +143,115 @@ pub fn gate(results: &[Checked]) -> Summary {
     summary
 }
 
+/// How the entries of the `--baseline` file relate to the files a run checked.
+///
+/// Entries are matched by fingerprint, and a fingerprint includes the path as reported, so an
+/// entry naming a file the run did not check can never match. A run that checks some of the
+/// baselined files (one folder of a monorepo) leaves the others' entries aside, as it should;
+/// a run none of whose paths the baseline names (`$PWD/manifest.yml` for a baseline written
+/// with `manifest.yml`) would otherwise report every finding as new without a word why.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    /// Entries in the baseline.
+    pub entries: usize,
+    /// Entries whose `file` is none of the paths this run checked.
+    pub for_other_files: usize,
+    /// Those entries' files, sorted.
+    pub other_files: Vec<String>,
+    /// The paths this run checked, as reported.
+    pub checked: Vec<String>,
+}
+
+/// How many names a message lists before "and N more".
+const LISTED: usize = 3;
+
+impl Coverage {
+    /// Compares the baseline's files with the paths checked.
+    fn of(baseline: &Baseline, results: &[Checked]) -> Coverage {
+        let checked: Vec<String> = results.iter().map(|c| c.path.replace('\\', "/")).collect();
+        let known: HashSet<&str> = checked.iter().map(String::as_str).collect();
+        let mut other_files = Vec::new();
+        let mut for_other_files = 0;
+        for (file, entries) in baseline.files() {
+            if !known.contains(file) {
+                for_other_files += entries;
+                other_files.push(file.to_string());
+            }
+        }
+        other_files.sort_unstable();
+        Coverage {
+            entries: baseline.entries(),
+            for_other_files,
+            other_files,
+            checked,
+        }
+    }
+
+    /// Whether no entry names a checked file: the baseline cannot have set anything aside.
+    pub fn misses_every_file(&self) -> bool {
+        self.entries > 0 && self.for_other_files == self.entries
+    }
+
+    /// The line for standard error, if any: a warning when no entry names a checked file, a
+    /// note when only some do.
+    pub fn message(&self) -> Option<String> {
+        if self.for_other_files == 0 {
+            return None;
+        }
+        let counted = format!(
+            "{} of {} baseline {} {} this run did not check ({})",
+            self.for_other_files,
+            self.entries,
+            if self.entries == 1 {
+                "entry"
+            } else {
+                "entries"
+            },
+            if self.for_other_files == 1 {
+                "names a file"
+            } else {
+                "name files"
+            },
+            listed(&self.other_files)
+        );
+        Some(if self.misses_every_file() {
+            format!(
+                "apptrust: warning: {counted}, so none of them can match: paths must be given as \
+                 when the baseline was written, from the same folder (this run checked {})",
+                listed(&self.checked)
+            )
+        } else {
+            format!("apptrust: note: {counted}; they apply when those files are checked")
+        })
+    }
+}
+
+/// "a.yml, b.yml, c.yml and 2 more", or "no file".
+fn listed(names: &[String]) -> String {
+    if names.is_empty() {
+        return "no file".to_string();
+    }
+    let shown = names[..names.len().min(LISTED)].join(", ");
+    match names.len().saturating_sub(LISTED) {
+        0 => shown,
+        more => format!("{shown} and {more} more"),
+    }
+}
+
 /// Applies waivers and the baseline to every result, and writes the baseline when asked.
-pub fn apply(results: &mut [Checked], settings: &Settings, limits: &Limits) -> Result<(), String> {
+/// Returns how the `--baseline` file's entries relate to the checked files, when one was given.
+pub fn apply(
+    results: &mut [Checked],
+    settings: &Settings,
+    limits: &Limits,
+) -> Result<Option<Coverage>, String> {
     results
         .par_iter_mut()
         .for_each(|checked| checked.suppressed = one(checked, settings, limits));
+    let coverage = settings
+        .baseline
+        .as_ref()
+        .map(|baseline| Coverage::of(baseline, results));
     if let Some(path) = &settings.write_baseline {
         let mut entries: Vec<baseline::Entry> = results
             .iter()
@@ -175,7 +279,7 @@ pub fn apply(results: &mut [Checked], settings: &Settings, limits: &Limits) -> R
             path.display()
         );
     }
-    Ok(())
+    Ok(coverage)
 }
 
 /// Waivers and baseline for one file.
@@ -240,4 +344,52 @@ fn one(checked: &Checked, settings: &Settings, limits: &Limits) -> Suppressed {
         suppressed.hidden = hidden;
     }
     suppressed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn coverage(entries: usize, for_other_files: usize, other: &[&str]) -> Coverage {
+        Coverage {
+            entries,
+            for_other_files,
+            other_files: other.iter().map(|s| s.to_string()).collect(),
+            checked: vec!["/ci/app/manifest.yml".into()],
+        }
+    }
+
+    #[test]
+    fn says_nothing_when_every_entry_names_a_checked_file() {
+        assert_eq!(coverage(3, 0, &[]).message(), None);
+        assert_eq!(coverage(0, 0, &[]).message(), None);
+    }
+
+    #[test]
+    fn warns_when_no_entry_names_a_checked_file() {
+        let message = coverage(1, 1, &["manifest.yml"])
+            .message()
+            .expect("message");
+        assert!(message.starts_with("apptrust: warning: 1 of 1 baseline entry names a file this run did not check (manifest.yml), so none of them can match"), "{message}");
+        assert!(
+            message.ends_with("(this run checked /ci/app/manifest.yml)"),
+            "{message}"
+        );
+        let names = ["a.yml", "b.yml", "c.yml", "d.yml", "e.yml"];
+        let message = coverage(13, 13, &names).message().expect("message");
+        assert!(
+            message.contains("13 of 13 baseline entries name files this run did not check (a.yml, b.yml, c.yml and 2 more)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn notes_entries_for_files_left_out() {
+        let message = coverage(5, 1, &["b.yml"]).message().expect("message");
+        assert_eq!(
+            message,
+            "apptrust: note: 1 of 5 baseline entries names a file this run did not check (b.yml); \
+             they apply when those files are checked"
+        );
+    }
 }

@@ -62,12 +62,16 @@ documented! {
 
 documented! {
     /// ## What it does
-    /// Reports a document that goes over a resource limit: nesting deeper than 512 levels, or
-    /// aliases that expand beyond Forge's alias budget (a "billion laughs" document).
+    /// Reports a document that goes over a resource limit: nesting deeper than 512 levels,
+    /// aliases that expand beyond Forge's alias budget (a "billion laughs" document), or
+    /// `${NAME}` values that would add more than 32 MiB of text where their placeholders stand
+    /// (a long default used in thousands of places).
     ///
     /// ## Why it matters
     /// Forge refuses excessive alias expansion as a resource-exhaustion attack; the checker
-    /// refuses the same documents, within bounded time and memory, instead of hanging.
+    /// refuses the same documents, within bounded time and memory, instead of hanging. No real
+    /// manifest comes near the variable bound; one that did would make every deploy megabytes
+    /// larger than its file.
     ///
     /// ## References
     /// - [Billion laughs attack](https://en.wikipedia.org/wiki/Billion_laughs_attack)
@@ -94,7 +98,9 @@ pub fn from_load_error(error: &LoadError) -> Finding {
             Code::FileNotText
         }
         LoadError::DuplicateKey { .. } => Code::YamlDuplicateKey,
-        LoadError::TooDeep { .. } | LoadError::AliasBudget { .. } => Code::YamlResourceLimit,
+        LoadError::TooDeep { .. }
+        | LoadError::AliasBudget { .. }
+        | LoadError::VariableExpansion { .. } => Code::YamlResourceLimit,
         LoadError::Syntax { .. }
         | LoadError::UndefinedAlias { .. }
         | LoadError::RecursiveAlias { .. }

@@ -8,8 +8,8 @@ use std::sync::OnceLock;
 pub const FORGE_MANIFEST_VERSION: &str =
     include_str!("../../data/forge-manifest/VERSION").trim_ascii();
 
-/// Forge's manifest JSON schema, byte for byte as published.
-pub(crate) const SCHEMA: &str = include_str!("../../data/forge-manifest/manifest-schema.json");
+/// Forge's manifest JSON schema as published, without its layout whitespace (see `build.rs`).
+pub(crate) const SCHEMA: &str = include_str!(concat!(env!("OUT_DIR"), "/manifest-schema.min.json"));
 
 const MODULE_TYPES: &str = include_str!("../../data/forge-manifest/module-types.txt");
 const SCOPES: &str = include_str!("../../data/forge-manifest/scopes.txt");

@@ -55,12 +55,13 @@ pub(crate) fn describe(
         }
         ValidationErrorKind::AdditionalProperties { unexpected } => {
             let allowed = allowed_properties(compiled, error);
+            let keys = locate::keys_of(root, pointer);
             for name in unexpected {
                 if pointer == "/app" && name == "name" {
                     // Forge reports `app.name` as deprecated, a warning that does not stop a deploy.
                     continue;
                 }
-                let span = locate::key_of(root, pointer, name).map(|e| e.key.span);
+                let span = keys.get(name.as_str()).map(|e| e.key.span);
                 let fix = closest(name, allowed.iter().map(String::as_str))
                     .map(|c| format!("did you mean `{c}`?"))
                     .or_else(|| Some(format!("delete `{name}`")));
@@ -78,7 +79,22 @@ pub(crate) fn describe(
                 .map(|o| o.iter().map(show).collect())
                 .unwrap_or_default();
             let written = show(error.instance());
-            if pointer == "/app/runtime/name" {
+            if pointer == "/app/runtime/name" && !is_retired_runtime(written.trim_matches('`')) {
+                let fix = closest(
+                    written.trim_matches('`'),
+                    options.iter().map(|o| o.trim_matches('`')),
+                )
+                .map(|c| format!("did you mean `{c}`?"))
+                .unwrap_or_else(|| format!("use one of {}", options.join(", ")));
+                push(
+                    None,
+                    format!(
+                        "{written} is not a Forge runtime: `app.runtime.name` must be one of {}",
+                        options.join(", ")
+                    ),
+                    Some(fix),
+                );
+            } else if pointer == "/app/runtime/name" {
                 let newest = options.last().cloned().unwrap_or_default();
                 push(
                     None,
@@ -389,4 +405,14 @@ fn type_name(kind: &TypeKind) -> String {
         TypeKind::Single(t) => one(t),
         TypeKind::Multiple(set) => set.iter().map(|t| one(&t)).collect::<Vec<_>>().join(" or "),
     }
+}
+
+/// A runtime Forge once accepted and has retired (`nodejs18.x`, the legacy `sandbox`), as
+/// opposed to a name that was never a runtime, which gets a "did you mean" instead of an upgrade.
+fn is_retired_runtime(name: &str) -> bool {
+    name == "sandbox"
+        || name
+            .strip_prefix("nodejs")
+            .and_then(|rest| rest.strip_suffix(".x"))
+            .is_some_and(|major| !major.is_empty() && major.bytes().all(|b| b.is_ascii_digit()))
 }

@@ -1,6 +1,8 @@
 //! From a JSON pointer into the manifest (as the schema validator reports it) back to the YAML
 //! text it came from, and to a path a person reads (`modules.jira:issuePanel[0].resource`).
 
+use std::collections::HashMap;
+
 use apptrust_yaml::{Entry, Node, Span, Value};
 
 /// What a pointer leads to: the node, and the mapping entry that holds it when there is one
@@ -59,14 +61,19 @@ pub(crate) fn find<'a>(root: &'a Node, pointer: &str) -> Option<Located<'a>> {
     Some(here)
 }
 
-/// The key entry `name` directly inside the node at `pointer`.
-pub(crate) fn key_of<'a>(root: &'a Node, pointer: &str, name: &str) -> Option<&'a Entry> {
-    let at = find(root, pointer)?;
-    at.node
-        .as_map()?
-        .iter()
-        .rev()
-        .find(|e| e.key.display_scalar() == name)
+/// The key entries directly inside the mapping at `pointer`, by their string form (the last of
+/// a repeated key winning): built once, so that an error naming thousands of unexpected keys
+/// finds each in constant time.
+pub(crate) fn keys_of<'a>(root: &'a Node, pointer: &str) -> HashMap<String, &'a Entry> {
+    find(root, pointer)
+        .and_then(|at| at.node.as_map())
+        .map(|entries| {
+            entries
+                .iter()
+                .map(|e| (e.key.display_scalar(), e))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// A pointer as a person reads it: `modules.jira:issuePanel[0].resource`; the root is "the

@@ -1,6 +1,8 @@
 //! Forge's own manifest validation, as `@forge/manifest` runs it before `forge deploy`: its JSON
-//! schema, then the checks of its validators that need no source tree (module types and keys,
-//! references to functions, endpoints and resources, handlers, scopes).
+//! schema, then the checks of its validators that need no source tree: module types and keys,
+//! references to functions, endpoints and resources, handlers, scopes (`references.rs`); the
+//! module-level checks (`modules.rs`) and content permissions (`permissions.rs`). Those still
+//! unported are listed in `docs/reading-manifests.md`, "Forge's validation".
 //!
 //! A manifest Forge refuses can never be deployed, so it can never carry a badge: every problem
 //! is a `MANIFEST_INVALID` finding and the verdict is `blocked`. The data comes from one pinned
@@ -10,6 +12,8 @@
 mod data;
 mod describe;
 mod locate;
+mod modules;
+mod permissions;
 mod references;
 mod schema;
 mod suggest;
@@ -39,6 +43,7 @@ pub struct Problem {
 /// Every problem Forge's validation finds in a loaded (and interpolated) manifest, schema
 /// problems first, each group in document order.
 pub fn problems(root: &Node) -> Vec<Problem> {
+    suggest::reset_budget();
     let mut out = Vec::new();
     for (pointer, error, cell) in schema::errors(root) {
         if let Some(Some(compiled)) = cell.get() {
@@ -46,5 +51,6 @@ pub fn problems(root: &Node) -> Vec<Problem> {
         }
     }
     references::check(root, &mut out);
+    modules::check(root, &mut out);
     out
 }

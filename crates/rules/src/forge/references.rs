@@ -29,7 +29,8 @@ pub(crate) fn check(root: &Node, out: &mut Vec<Problem>) {
             "modules.missing",
             "",
             "",
-            Some(root.span),
+            // The start of the document, not all of it: the whole file underlined says less.
+            Some(apptrust_yaml::Span::point(root.span.start)),
             "the manifest declares neither `modules` nor `connectModules`".into(),
             Some("add `modules:` with at least one module".into()),
         );
@@ -49,7 +50,7 @@ pub(crate) fn check(root: &Node, out: &mut Vec<Problem>) {
 }
 
 #[allow(clippy::too_many_arguments)]
-fn push(
+pub(crate) fn push(
     out: &mut Vec<Problem>,
     check: &'static str,
     subject: &str,
@@ -69,7 +70,7 @@ fn push(
 }
 
 /// The lists of module entries, by module type, with their pointers.
-fn lists(modules: &Node) -> impl Iterator<Item = (&str, &Node, &[Node])> {
+pub(crate) fn lists(modules: &Node) -> impl Iterator<Item = (&str, &Node, &[Node])> {
     modules.as_map().unwrap_or_default().iter().filter_map(|e| {
         let kind = e.key.as_str()?;
         Some((kind, &e.key, e.value.as_seq().unwrap_or_default()))
@@ -186,7 +187,7 @@ fn is_handler(handler: &str) -> bool {
 }
 
 /// The entries of one module type with their indexes.
-fn items<'a>(modules: &'a Node, kind: &str) -> impl Iterator<Item = (usize, &'a Node)> {
+pub(crate) fn items<'a>(modules: &'a Node, kind: &str) -> impl Iterator<Item = (usize, &'a Node)> {
     modules
         .get(kind)
         .and_then(Node::as_seq)
@@ -300,7 +301,7 @@ fn property_list(property: &str) -> &'static str {
 
 /// A reference value as Forge compares it: skipped when JavaScript finds it falsy (empty,
 /// `false`, `0`, null); otherwise its string form.
-fn js_truthy_text(node: &Node) -> Option<String> {
+pub(crate) fn js_truthy_text(node: &Node) -> Option<String> {
     match &node.value {
         Value::Null | Value::Bool(false) => None,
         Value::Str(s) if s.is_empty() => None,
