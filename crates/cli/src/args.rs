@@ -126,9 +126,18 @@ pub struct DeployArgs {
     /// The app's key.
     #[arg(long, value_name = "KEY")]
     pub app: String,
-    /// The environment, e.g. production (`--env` is accepted too).
+    /// The environment, e.g. production (`--env` is accepted too: as in the Forge CLI, it names
+    /// the environment; variable values are `--var`).
     #[arg(long, short = 'e', alias = "env", value_name = "ENV")]
     pub environment: String,
+    /// Value of a declared `environment.variables` entry, sent with the deploy (repeatable; as
+    /// `check --var` and the Forge CLI). Wins over --var-file.
+    #[arg(long = "var", value_name = "KEY=VALUE")]
+    pub var: Vec<String>,
+    /// Read variable values from a dotenv-style file and send them with the deploy (repeatable;
+    /// later files win). The process environment is never sent.
+    #[arg(long = "var-file", value_name = "FILE")]
+    pub var_file: Vec<PathBuf>,
     /// The version to record (MAJOR.MINOR.PATCH); numbered by the server when absent.
     #[arg(long, value_name = "VERSION")]
     pub app_version: Option<String>,

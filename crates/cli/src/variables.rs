@@ -1,6 +1,7 @@
 //! Deploy-time variable values, gathered from flags, env files and the process environment.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
 
 use crate::args::VariableArgs;
 
@@ -26,7 +27,34 @@ pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
             .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
             .collect()
     };
-    for file in args.env_file.iter().chain(&args.var_file) {
+    let flagged = args
+        .env
+        .iter()
+        .map(|p| ("--env", p))
+        .chain(args.var.iter().map(|p| ("--var", p)));
+    layer(
+        &mut vars,
+        args.env_file.iter().chain(&args.var_file),
+        flagged,
+    )?;
+    Ok(vars)
+}
+
+/// The values given explicitly, without the process environment: `--var` over `--var-file`
+/// (later files win). `apptrust deploy` sends these to the server, and nothing else.
+pub fn explicit(var: &[String], var_file: &[PathBuf]) -> Result<BTreeMap<String, String>, String> {
+    let mut vars = HashMap::new();
+    layer(&mut vars, var_file, var.iter().map(|p| ("--var", p)))?;
+    Ok(vars.into_iter().collect())
+}
+
+/// Adds the files' values, then the flags' `KEY=VALUE` pairs, over `vars`.
+fn layer<'a>(
+    vars: &mut HashMap<String, String>,
+    files: impl IntoIterator<Item = &'a PathBuf>,
+    flags: impl IntoIterator<Item = (&'static str, &'a String)>,
+) -> Result<(), String> {
+    for file in files {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("cannot read env file {}: {e}", file.display()))?;
         for (number, line) in text.lines().enumerate() {
@@ -37,18 +65,13 @@ pub fn collect(args: &VariableArgs) -> Result<HashMap<String, String>, String> {
             }
         }
     }
-    let flagged = args
-        .env
-        .iter()
-        .map(|p| ("--env", p))
-        .chain(args.var.iter().map(|p| ("--var", p)));
-    for (flag, pair) in flagged {
+    for (flag, pair) in flags {
         let (key, value) = pair
             .split_once('=')
             .ok_or_else(|| format!("{flag} expects KEY=VALUE, got `{pair}`"))?;
         vars.insert(key.to_string(), value.to_string());
     }
-    Ok(vars)
+    Ok(())
 }
 
 /// One dotenv line: `KEY=VALUE`, optionally `export KEY=VALUE`, with `#` comments and quotes.
@@ -109,6 +132,22 @@ mod tests {
         assert_eq!(vars["X"], "flag");
         assert_eq!(vars["Y"], "file");
         assert!(!vars.contains_key("PATH"));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn explicit_values_layer_alike_and_leave_the_process_environment_out() {
+        let dir = std::env::temp_dir().join(format!("apptrust-explicit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (first, second) = (dir.join("a.env"), dir.join("b.env"));
+        std::fs::write(&first, "X=first\nY=first\nZ=first\n").unwrap();
+        std::fs::write(&second, "export Y='second'\n").unwrap();
+        let vars = explicit(&["X=flag".into()], &[first, second]).unwrap();
+        assert_eq!(vars["X"], "flag");
+        assert_eq!(vars["Y"], "second", "later files win");
+        assert_eq!(vars["Z"], "first");
+        assert!(!vars.contains_key("PATH"), "never the process environment");
+        assert!(explicit(&["nonsense".into()], &[]).is_err());
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -9,6 +9,7 @@ use apptrust_store::deploy::DeployRequest;
 use apptrust_store::evaluator::Evaluator;
 use apptrust_store::tokens::NewToken;
 use apptrust_store::users::{NewUser, Role, User};
+use apptrust_store::variables::Variables;
 use apptrust_store::{Actor, Store, StoreError};
 
 const ELIGIBLE: &str = include_str!("../../../examples/eligible/manifest.yml");
@@ -141,11 +142,15 @@ async fn deploy(
     environment: &str,
     manifest: &str,
 ) -> Result<(), StoreError> {
-    let assessed = apptrust_store::deploy::assess(evaluator, Arc::from(manifest)).await?;
+    let none = Variables::none();
+    let assessed =
+        apptrust_store::deploy::assess(evaluator, Arc::from(manifest), Arc::new(none.clone()))
+            .await?;
     let request = DeployRequest {
         app,
         environment,
         manifest,
+        variables: &none,
         fingerprint: &apptrust_store::secrets::hash(manifest),
         requested_version: None,
         idempotency_key: None,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
@@ -118,6 +118,40 @@ impl Metrics {
     }
 }
 
+/// A figure that is costly to compute (it reads a whole table), kept for a while so that
+/// `/metrics` computes it at most once per `max_age` however often it is scraped. Concurrent
+/// scrapes of an old figure wait for one computation rather than each running their own.
+pub struct CachedFigure {
+    max_age: Duration,
+    value: tokio::sync::Mutex<Option<(Instant, f64)>>,
+}
+
+impl CachedFigure {
+    pub fn new(max_age: Duration) -> CachedFigure {
+        CachedFigure {
+            max_age,
+            value: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// The figure, computed by `compute` when there is none younger than `max_age`. A failed
+    /// computation is not kept: the next scrape tries again.
+    pub async fn get<F, E>(&self, compute: impl FnOnce() -> F) -> Result<f64, E>
+    where
+        F: std::future::Future<Output = Result<f64, E>>,
+    {
+        let mut value = self.value.lock().await;
+        if let Some((at, figure)) = *value
+            && at.elapsed() < self.max_age
+        {
+            return Ok(figure);
+        }
+        let figure = compute().await?;
+        *value = Some((Instant::now(), figure));
+        Ok(figure)
+    }
+}
+
 /// Middleware: times every request and records it under its route pattern (never the raw path,
 /// which would make one series per app key).
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
@@ -141,4 +175,29 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
         started.elapsed().as_secs_f64(),
     );
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_cached_figure_is_computed_at_most_once_per_max_age() {
+        let figure = CachedFigure::new(Duration::from_millis(50));
+        let runs = std::sync::atomic::AtomicU32::new(0);
+        let count = || async {
+            let n = runs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok::<f64, ()>(f64::from(n))
+        };
+        for _ in 0..100 {
+            assert_eq!(figure.get(count).await, Ok(0.0));
+        }
+        assert_eq!(runs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        tokio::time::sleep(Duration::from_millis(60)).await;
+        assert_eq!(figure.get(count).await, Ok(1.0));
+        // A failure is not kept.
+        let fresh = CachedFigure::new(Duration::from_secs(60));
+        assert_eq!(fresh.get(|| async { Err::<f64, ()>(()) }).await, Err(()));
+        assert_eq!(fresh.get(count).await, Ok(2.0));
+    }
 }

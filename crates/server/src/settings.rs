@@ -67,6 +67,16 @@ pub struct Settings {
     pub max_tokens_per_user: i64,
     /// Environments one app may have (the three standard ones included).
     pub max_environments_per_app: i64,
+    /// Variables one deploy may carry (`"variables"` of the deploy request).
+    pub max_deploy_variables: usize,
+    /// Bytes of a deploy's variable names and values together.
+    pub max_deploy_variables_bytes: usize,
+    /// Unknown app keys whose trust reads are remembered as "no such app", apart from the
+    /// documents, so that a flood of unknown keys costs bounded memory and never evicts them.
+    pub max_trust_negatives: usize,
+    /// How long `/metrics` may show the count of stale evaluations before counting again, in
+    /// milliseconds (the count reads every current evaluation).
+    pub metrics_refresh_ms: u64,
 }
 
 impl Default for Settings {
@@ -99,6 +109,10 @@ impl Default for Settings {
             max_search_chars: 200,
             max_tokens_per_user: 100,
             max_environments_per_app: 50,
+            max_deploy_variables: 100,
+            max_deploy_variables_bytes: 64 * 1024,
+            max_trust_negatives: 65_536,
+            metrics_refresh_ms: 30_000,
         }
     }
 }

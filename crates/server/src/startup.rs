@@ -86,10 +86,14 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .unwrap_or_else(|| "instance".to_string());
     let limits = serve_limits(&settings);
     let state = AppState {
-        trust_cache: Arc::new(TrustCache::new(Duration::from_millis(
-            settings.trust_cache_ms,
-        ))),
+        trust_cache: Arc::new(TrustCache::new(
+            Duration::from_millis(settings.trust_cache_ms),
+            settings.max_trust_negatives,
+        )),
         metrics: Arc::new(Metrics::default()),
+        stale_evaluations: Arc::new(crate::metrics::CachedFigure::new(Duration::from_millis(
+            settings.metrics_refresh_ms,
+        ))),
         evaluator,
         admission: Arc::new(crate::admission::DeployAdmission::new(&settings)),
         instance: instance.into(),

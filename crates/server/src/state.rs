@@ -16,6 +16,9 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     pub trust_cache: Arc<TrustCache>,
     pub metrics: Arc<Metrics>,
+    /// The count of stale evaluations shown by `/metrics`, recounted at most once per
+    /// `metrics-refresh-ms`.
+    pub stale_evaluations: Arc<crate::metrics::CachedFigure>,
     /// Runs manifest evaluations in their lanes (see `apptrust_store::evaluator`).
     pub evaluator: Evaluator,
     /// Lets deploys in before their bodies are read.

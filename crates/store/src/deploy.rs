@@ -20,6 +20,7 @@ use crate::error::conflict_if_duplicate;
 use crate::evaluation::StoredEvaluation;
 use crate::evaluator::Evaluator;
 use crate::users::User;
+use crate::variables::Variables;
 use crate::versions::VersionView;
 use crate::{Store, StoreError, audit, badges, clock};
 
@@ -40,21 +41,39 @@ pub struct Assessed {
     pub side: Option<Arc<Side>>,
 }
 
-/// Evaluates a manifest for a deploy in the evaluator, within its limits.
-pub async fn assess(evaluator: &Evaluator, manifest: Arc<str>) -> Result<Assessed, StoreError> {
+/// Evaluates a manifest for a deploy in the evaluator, within its limits, with the deploy's
+/// variable values. Values that would expand the manifest beyond
+/// [`crate::variables::MAX_EXPANSION_BYTES`] are refused ([`StoreError::Invalid`]).
+pub async fn assess(
+    evaluator: &Evaluator,
+    manifest: Arc<str>,
+    variables: Arc<Variables>,
+) -> Result<Assessed, StoreError> {
     if manifest.len() > evaluator.largest_readable() {
         // Refused by its size before anything is built: no need to queue for that.
-        return Ok(judge(&manifest, &apptrust_rules::CheckOptions::default()));
+        return judge(
+            &manifest,
+            &apptrust_rules::CheckOptions::default(),
+            &Variables::none(),
+        );
     }
     evaluator
-        .run(manifest.len(), move |options| judge(&manifest, options))
-        .await
+        .run(manifest.len(), move |options| {
+            judge(&manifest, options, &variables)
+        })
+        .await?
 }
 
 /// Evaluates a manifest and extracts its change facts, keeping only what a deploy needs.
-fn judge(manifest: &str, options: &apptrust_rules::CheckOptions) -> Assessed {
+fn judge(
+    manifest: &str,
+    options: &apptrust_rules::CheckOptions,
+    variables: &Variables,
+) -> Result<Assessed, StoreError> {
+    variables.check_expansion(manifest, options)?;
+    let options = variables.options(options);
     let now = clock::now();
-    match changes::assess(manifest.as_bytes(), options) {
+    Ok(match changes::assess(manifest.as_bytes(), &options) {
         Ok((evaluation, facts)) => Assessed {
             stored: StoredEvaluation::new(&evaluation, &now),
             verdict: evaluation.verdict,
@@ -70,7 +89,7 @@ fn judge(manifest: &str, options: &apptrust_rules::CheckOptions) -> Assessed {
             verdict: evaluation.verdict,
             side: None,
         },
-    }
+    })
 }
 
 /// A deploy to record. The manifest has already been assessed (outside any transaction, so
@@ -80,6 +99,8 @@ pub struct DeployRequest<'a> {
     pub app: &'a App,
     pub environment: &'a str,
     pub manifest: &'a str,
+    /// The variable values the manifest was assessed with; stored with the version, never shown.
+    pub variables: &'a Variables,
     /// SHA-256 of the manifest (see [`crate::secrets::hash`]), computed once by the caller.
     pub fingerprint: &'a str,
     pub requested_version: Option<AppVersion>,
@@ -133,24 +154,27 @@ impl Store {
             request.environment,
             key,
             fingerprint,
+            request.variables,
             request.requested_version,
         )
         .await
     }
 
     /// The earlier deploy made with this idempotency key, if any; a conflict when the key was used
-    /// for a different manifest, environment or version. Callers check this before evaluating, so
-    /// that a retry returns the recorded result even if the rules engine changed since.
+    /// for a different manifest, variable values, environment or version. Callers check this
+    /// before evaluating, so that a retry returns the recorded result even if the rules engine
+    /// changed since.
     pub async fn find_replay(
         &self,
         app: &App,
         environment: &str,
         key: &str,
         fingerprint: &str,
+        variables: &Variables,
         requested_version: Option<AppVersion>,
     ) -> Result<Option<DeployOutcome>, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT v.id, v.manifest_sha256, e.name FROM versions v \
+            "SELECT v.id, v.manifest_sha256, v.variables, e.name FROM versions v \
              JOIN environments e ON e.id = v.environment_id \
              WHERE v.app_id = $1 AND v.idempotency_key = $2",
         )
@@ -160,7 +184,9 @@ impl Store {
         .await?;
         let Some(row) = row else { return Ok(None) };
         let same = row.try_get::<String, _>("manifest_sha256")? == fingerprint
-            && row.try_get::<String, _>("name")? == environment;
+            && row.try_get::<String, _>("name")? == environment
+            && Variables::from_stored(row.try_get::<Option<String>, _>("variables")?.as_deref())?
+                == *variables;
         if !same {
             return Err(StoreError::Conflict(format!(
                 "idempotency key `{key}` was already used for a different deploy of `{}`",
@@ -256,8 +282,9 @@ impl Store {
         let change_json = report.map(|r| r.json);
         let version_id = sqlx::query_scalar::<Any, i64>(
             "INSERT INTO versions (app_id, environment_id, major, minor, patch, manifest, \
-               manifest_sha256, change_report, idempotency_key, deployed_by, deployed_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+               manifest_sha256, change_report, idempotency_key, deployed_by, deployed_at, \
+               variables) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
         )
         .bind(app.id)
         .bind(environment_id)
@@ -270,6 +297,7 @@ impl Store {
         .bind(request.idempotency_key)
         .bind(request.deployer.id)
         .bind(&now)
+        .bind(request.variables.to_stored()?)
         .fetch_one(&mut *tx)
         .await
         .map_err(conflict_if_duplicate(|| format!(
@@ -304,11 +332,13 @@ impl Store {
             )
             .await?;
         }
+        // The variables by name only: their values may be secrets.
         let detail = serde_json::json!({
             "version": version.to_string(),
             "verdict": stored.verdict,
             "rules": stored.rules,
             "badge": event.as_ref().map(|e| e.to.as_str()),
+            "variables": request.variables.names(),
         });
         let subject = format!("app:{}/env:{}", app.key, request.environment);
         audit::record(
@@ -391,7 +421,8 @@ impl Store {
         evaluator: &Evaluator,
     ) -> Result<(Option<i64>, Option<Classified>), StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT v.id, v.manifest, ev.verdict, ev.rules, ev.blockers FROM versions v \
+            "SELECT v.id, v.manifest, v.variables, ev.verdict, ev.rules, ev.blockers \
+             FROM versions v \
              JOIN environments e ON e.id = v.environment_id \
              LEFT JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1 \
              WHERE e.app_id = $1 AND e.name = $2 \
@@ -406,6 +437,9 @@ impl Store {
         };
         let id: i64 = row.try_get("id")?;
         let manifest: String = row.try_get("manifest")?;
+        // The previous version is read with the values it was deployed with.
+        let variables =
+            Variables::from_stored(row.try_get::<Option<String>, _>("variables")?.as_deref())?;
         let verdict = row
             .try_get::<Option<String>, _>("verdict")?
             .as_deref()
@@ -426,7 +460,8 @@ impl Store {
         };
         let report = evaluator
             .run(manifest.len(), move |options| {
-                let facts = changes::facts_of(manifest.as_bytes(), options)?;
+                let options = variables.options(options);
+                let facts = changes::facts_of(manifest.as_bytes(), &options)?;
                 drop(manifest);
                 let old = Side {
                     facts,

@@ -26,6 +26,7 @@ pub mod sessions;
 pub mod tokens;
 pub mod trust;
 pub mod users;
+pub mod variables;
 pub mod versions;
 
 pub use connect::{DatabaseKind, DatabaseUrl, PoolSettings};

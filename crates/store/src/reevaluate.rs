@@ -12,6 +12,7 @@ use sqlx::{Any, Row};
 use crate::deploy::{insert_evaluation_row, version_of};
 use crate::evaluation::StoredEvaluation;
 use crate::evaluator::Evaluator;
+use crate::variables::Variables;
 use crate::{Actor, Store, StoreError, audit, badges, clock};
 
 /// The job's lease name.
@@ -108,11 +109,15 @@ impl Store {
             if started.elapsed() > budget {
                 break;
             }
-            let manifest: String =
-                sqlx::query_scalar::<Any, String>("SELECT manifest FROM versions WHERE id = $1")
-                    .bind(item.version_id)
-                    .fetch_one(&self.read)
-                    .await?;
+            // With the variable values the version was deployed with.
+            let row = sqlx::query::<Any>("SELECT manifest, variables FROM versions WHERE id = $1")
+                .bind(item.version_id)
+                .fetch_one(&self.read)
+                .await?;
+            let manifest: String = row.try_get("manifest")?;
+            let variables =
+                Variables::from_stored(row.try_get::<Option<String>, _>("variables")?.as_deref())?;
+            drop(row);
             // Deploys come first: wait only briefly for a lane.
             let wait = budget
                 .saturating_sub(started.elapsed())
@@ -120,7 +125,8 @@ impl Store {
             let large = manifest.len() >= crate::evaluator::LARGE_MANIFEST_BYTES;
             let evaluated = evaluator
                 .run_within(manifest.len(), wait, move |options| {
-                    let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), options);
+                    let options = variables.options(options);
+                    let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), &options);
                     let stored = StoredEvaluation::new(&evaluation, &clock::now());
                     (stored, evaluation.verdict)
                 })

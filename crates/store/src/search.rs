@@ -26,6 +26,8 @@ pub struct AppSearch {
 /// One hit.
 #[derive(Clone, Debug, Serialize)]
 pub struct AppSummary {
+    #[serde(skip)]
+    pub id: i64,
     pub key: String,
     pub name: String,
     pub partner: String,
@@ -50,7 +52,7 @@ impl Store {
             .as_ref()
             .map(|t| format!("%{}%", like_escape(&t.to_lowercase())));
         let rows = sqlx::query::<Any>(
-            "SELECT a.key, a.name, p.key AS partner, a.framework \
+            "SELECT a.id, a.key, a.name, p.key AS partner, a.framework \
              FROM apps a JOIN partners p ON p.id = a.partner_id \
              WHERE ($1 = '' OR EXISTS (SELECT 1 FROM badges b WHERE b.app_id = a.id \
                                        AND b.program = $1 AND b.status = 'APPROVED')) \
@@ -73,6 +75,7 @@ impl Store {
             .take(usize::try_from(search.limit).unwrap_or(0))
             .map(|r| {
                 Ok(AppSummary {
+                    id: r.try_get("id")?,
                     key: r.try_get("key")?,
                     name: r.try_get("name")?,
                     partner: r.try_get("partner")?,
@@ -84,25 +87,34 @@ impl Store {
         let next = (rows.len() > apps.len())
             .then(|| apps.last().map(|a| a.key.clone()))
             .flatten();
-        if let (Some(first), Some(last)) = (apps.first(), apps.last()) {
-            // One query for the badges of the whole page: the page is a key range.
-            let badges = sqlx::query::<Any>(
-                "SELECT a.key, b.program FROM badges b JOIN apps a ON a.id = b.app_id \
-                 WHERE b.status = 'APPROVED' AND a.key >= $1 AND a.key <= $2 ORDER BY b.program",
-            )
-            .bind(&first.key)
-            .bind(&last.key)
-            .fetch_all(&self.read)
-            .await?;
+        if !apps.is_empty() {
+            // One query for the badges of the page's hits, and only theirs: the apps between
+            // two hits that the filters left out may be many, and their badges are not read.
+            let sql = badges_of_apps_sql(apps.len());
+            let mut query = sqlx::query::<Any>(&sql);
+            for app in &apps {
+                query = query.bind(app.id);
+            }
+            let badges = query.fetch_all(&self.read).await?;
             for row in &badges {
-                let key: String = row.try_get("key")?;
-                if let Some(app) = apps.iter_mut().find(|a| a.key == key) {
+                let id: i64 = row.try_get("app_id")?;
+                if let Some(app) = apps.iter_mut().find(|a| a.id == id) {
                     app.badges.push(row.try_get("program")?);
                 }
             }
         }
         Ok(SearchPage { apps, next })
     }
+}
+
+/// The badges carried by `count` apps given by id (`$1` to `$count`; a page holds at most 200).
+fn badges_of_apps_sql(count: usize) -> String {
+    let ids: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();
+    format!(
+        "SELECT b.app_id, b.program FROM badges b \
+         WHERE b.status = 'APPROVED' AND b.app_id IN ({}) ORDER BY b.program",
+        ids.join(", ")
+    )
 }
 
 /// Escapes `LIKE` wildcards so that `q=a_b` finds the text `a_b`.
@@ -115,4 +127,15 @@ fn like_escape(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_badge_lookup_names_the_hits_and_nothing_between_them() {
+        let sql = super::badges_of_apps_sql(3);
+        assert!(sql.contains("b.app_id IN ($1, $2, $3)"), "{sql}");
+        assert!(!sql.contains(">="), "no key range: {sql}");
+        assert!(!sql.contains("$4"));
+    }
 }

@@ -7,6 +7,7 @@ use crate::apps::App;
 use crate::deploy::version_of;
 use crate::evaluation::StoredEvaluation;
 use crate::trust::{BadgeEventView, badge_event};
+use crate::variables::Variables;
 use crate::{Store, StoreError};
 
 /// A version as the API shows it.
@@ -21,6 +22,8 @@ pub struct VersionView {
     pub deployed_at: String,
     pub deployed_by: String,
     pub manifest_sha256: String,
+    /// The names of the variables the version was deployed with (never their values).
+    pub variables: Vec<String>,
     pub evaluation: StoredEvaluation,
     /// The change classification against the previous version of the environment.
     pub change: Option<serde_json::Value>,
@@ -36,7 +39,7 @@ const DEPLOY_TIME_EVALUATION: &str =
     "ev.id = (SELECT MIN(first.id) FROM evaluations first WHERE first.version_id = v.id)";
 
 const VERSION_SELECT: &str = "SELECT v.id, a.key AS app_key, e.name AS env, v.major, v.minor, v.patch, \
-      v.deployed_at, u.email AS deployed_by, v.manifest_sha256, v.change_report, \
+      v.deployed_at, u.email AS deployed_by, v.manifest_sha256, v.change_report, v.variables, \
       ev.engine_version, ev.verdict, ev.rules, ev.blockers, ev.findings, ev.findings_omitted, ev.evaluated_at \
     FROM versions v \
     JOIN apps a ON a.id = v.app_id \
@@ -62,6 +65,10 @@ fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
         deployed_at: row.try_get("deployed_at")?,
         deployed_by: row.try_get("deployed_by")?,
         manifest_sha256: row.try_get("manifest_sha256")?,
+        variables: Variables::from_stored(
+            row.try_get::<Option<String>, _>("variables")?.as_deref(),
+        )?
+        .names(),
         evaluation: StoredEvaluation {
             verdict: row.try_get("verdict")?,
             rules: strings("rules")?,

@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use crate::args::{DeployArgs, ReportFormat};
 use crate::output::emitln;
+use crate::variables;
 
 /// The most the command reads from the manifest file (the server's own limit is lower).
 const MAX_MANIFEST_BYTES: u64 = 8 * 1024 * 1024;
@@ -18,7 +19,17 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
         .as_deref()
         .filter(|t| !t.trim().is_empty())
         .ok_or("no API token: set APPTRUST_TOKEN (or pass --token, which other users can see in the process list)")?;
+    if args.environment.contains('=') {
+        return Err(format!(
+            "`{}` is not an environment name: `--env`/`-e` names the environment (as in the Forge \
+             CLI); give variable values with `--var KEY=VALUE`",
+            args.environment
+        ));
+    }
     let manifest = read_manifest(args)?;
+    // Only the values given on the command line: the process environment holds far more than
+    // the manifest's variables, and none of it is the server's business.
+    let variables = variables::explicit(&args.var, &args.var_file)?;
     let base = args.server.trim_end_matches('/');
     if !(base.starts_with("http://") || base.starts_with("https://")) {
         return Err(format!(
@@ -31,6 +42,9 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
         encode(&args.environment)
     );
     let mut body = json!({"manifest": manifest});
+    if !variables.is_empty() {
+        body["variables"] = json!(variables);
+    }
     if let Some(version) = &args.app_version {
         body["version"] = json!(version);
     }

@@ -13,7 +13,9 @@ mod hostile_clients;
 mod hostile_deploys;
 mod jobs;
 mod operations;
+mod reads;
 mod support;
+mod variables;
 
 /// Declares each listed test function `fn(Db)` once per database.
 #[macro_export]

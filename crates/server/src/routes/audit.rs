@@ -7,8 +7,9 @@ use serde_json::json;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
-use crate::routes::page_limit;
+use crate::routes::{next_cursor, page_limit, probe};
 use crate::state::AppState;
+use apptrust_store::Page;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -25,10 +26,13 @@ pub async fn list(
 ) -> Result<impl IntoResponse, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     caller.staff()?;
-    let entries = state
-        .store
-        .audit_entries(query.after.unwrap_or(0), page_limit(query.limit)?)
-        .await?;
-    let next = entries.last().map(|e| e.id);
+    let page = Page {
+        after: query.after.unwrap_or(0),
+        limit: page_limit(query.limit)?,
+    };
+    // One more than asked tells whether another page follows: no cursor on the last page.
+    let probe = probe(page);
+    let mut entries = state.store.audit_entries(probe.after, probe.limit).await?;
+    let next = next_cursor(&mut entries, page, |e| e.id);
     Ok(axum::Json(json!({"entries": entries, "next": next})))
 }

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use apptrust_rules::Verdict;
 use apptrust_store::deploy::{DeployOutcome, DeployRequest};
+use apptrust_store::variables::{VariableLimits, Variables};
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use axum::extract::{FromRequest, Path, Request, State};
@@ -29,6 +31,9 @@ pub struct CreateDeployment {
     version: Option<String>,
     /// Retrying with the same key returns the first result instead of deploying twice.
     idempotency_key: Option<String>,
+    /// Values of the manifest's declared `environment.variables`, as the Forge CLI's `--var`.
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
 }
 
 /// `POST /api/v1/apps/{app}/environments/{env}/deployments`. The deploy is admitted (see
@@ -88,6 +93,13 @@ pub async fn create(
             "an idempotency key must be 1 to 200 characters",
         ));
     }
+    let variables = Arc::new(Variables::new(
+        body.variables,
+        &VariableLimits {
+            max_count: state.settings.max_deploy_variables,
+            max_bytes: state.settings.max_deploy_variables_bytes,
+        },
+    )?);
     // Checked before the evaluation so that a typo in the URL costs nothing.
     state.store.require_environment(&app, &env).await?;
     let manifest: Arc<str> = Arc::from(body.manifest);
@@ -96,13 +108,15 @@ pub async fn create(
     if let Some(key) = &idempotency_key
         && let Some(outcome) = state
             .store
-            .find_replay(&app, &env, key, &fingerprint, requested_version)
+            .find_replay(&app, &env, key, &fingerprint, &variables, requested_version)
             .await?
     {
         return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
     }
 
-    let assessed = apptrust_store::deploy::assess(&state.evaluator, manifest.clone()).await?;
+    let assessed =
+        apptrust_store::deploy::assess(&state.evaluator, manifest.clone(), variables.clone())
+            .await?;
     state
         .metrics
         .count("apptrust_deploys_total", assessed.verdict.as_str());
@@ -122,6 +136,7 @@ pub async fn create(
                 app: &app,
                 environment: &env,
                 manifest: &manifest,
+                variables: &variables,
                 fingerprint: &fingerprint,
                 requested_version,
                 idempotency_key: idempotency_key.as_deref(),

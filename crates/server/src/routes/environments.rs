@@ -11,7 +11,7 @@ use serde_json::json;
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::{PageQuery, next_cursor};
+use crate::routes::{PageQuery, next_cursor, probe};
 use crate::state::AppState;
 
 /// `GET /api/v1/apps/{app}/environments`, a page at a time.
@@ -23,8 +23,8 @@ pub async fn list(
 ) -> Result<impl IntoResponse, ApiError> {
     let page = PageQuery::parse(query)?;
     let app = caller.app(&state, &key).await?;
-    let environments = state.store.environments(&app, page).await?;
-    let next = next_cursor(environments.iter().map(|e| e.id), page);
+    let mut environments = state.store.environments(&app, probe(page)).await?;
+    let next = next_cursor(&mut environments, page, |e| e.id);
     Ok(axum::Json(
         json!({"environments": environments, "next": next}),
     ))

@@ -34,18 +34,30 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 
 /// Prometheus metrics.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let stale = state.store.stale_evaluations().await.unwrap_or(-1);
+    // Counting reads every current evaluation: done at most once per `metrics-refresh-ms`,
+    // however often (and by however many scrapers) the route is asked.
+    #[allow(clippy::cast_precision_loss)]
+    let stale = state
+        .stale_evaluations
+        .get(|| async { state.store.stale_evaluations().await.map(|n| n as f64) })
+        .await
+        .unwrap_or(-1.0);
     #[allow(clippy::cast_precision_loss)]
     let gauges = [
         (
             "apptrust_stale_evaluations",
-            "Versions waiting for re-evaluation by the current rules engine (-1: unknown).",
-            stale as f64,
+            "Versions waiting for re-evaluation by the current rules engine, counted at most once per metrics-refresh-ms (-1: unknown).",
+            stale,
         ),
         (
             "apptrust_trust_cache_entries",
             "Trust documents held in memory.",
             state.trust_cache.len() as f64,
+        ),
+        (
+            "apptrust_trust_cache_negatives",
+            "Unknown app keys remembered as such (at most max-trust-negatives).",
+            state.trust_cache.negatives() as f64,
         ),
         (
             "apptrust_evaluation_slots_free",

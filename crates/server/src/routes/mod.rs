@@ -145,15 +145,28 @@ impl PageQuery {
     }
 }
 
-/// The `next` cursor of a page: the last id when the page is full, so that a client stops
-/// without one more request.
-pub(crate) fn next_cursor(
-    ids: impl DoubleEndedIterator<Item = i64> + ExactSizeIterator,
+/// What to ask the store for to serve `page`: one item more than the page holds, which tells
+/// whether another page follows.
+pub(crate) fn probe(page: apptrust_store::Page) -> apptrust_store::Page {
+    apptrust_store::Page {
+        limit: page.limit + 1,
+        ..page
+    }
+}
+
+/// Trims items fetched with [`probe`] to the page and returns the `next` cursor: the last id
+/// kept when more items follow, `None` on the last page (even a full one).
+pub(crate) fn next_cursor<T>(
+    items: &mut Vec<T>,
     page: apptrust_store::Page,
+    id: impl Fn(&T) -> i64,
 ) -> Option<i64> {
-    let full = i64::try_from(ids.len()).is_ok_and(|n| n >= page.limit);
-    let last = ids.last();
-    if full { last } else { None }
+    let size = usize::try_from(page.limit).unwrap_or(usize::MAX);
+    if items.len() <= size {
+        return None;
+    }
+    items.truncate(size);
+    items.last().map(id)
 }
 
 /// Paging bounds shared by list routes.
@@ -164,5 +177,26 @@ pub(crate) fn page_limit(requested: Option<i64>) -> Result<i64, ApiError> {
         Some(n) => Err(ApiError::unprocessable(format!(
             "`limit` must be between 1 and 200, not {n}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{next_cursor, probe};
+    use apptrust_store::Page;
+
+    #[test]
+    fn the_next_cursor_is_none_on_the_last_page_even_a_full_one() {
+        let page = Page { after: 0, limit: 3 };
+        assert_eq!(probe(page).limit, 4);
+        let mut full_and_more = vec![1, 2, 3, 4];
+        assert_eq!(next_cursor(&mut full_and_more, page, |n| *n), Some(3));
+        assert_eq!(full_and_more, [1, 2, 3]);
+        let mut exactly_full = vec![1, 2, 3];
+        assert_eq!(next_cursor(&mut exactly_full, page, |n| *n), None);
+        let mut short = vec![1];
+        assert_eq!(next_cursor(&mut short, page, |n| *n), None);
+        let mut empty: Vec<i64> = Vec::new();
+        assert_eq!(next_cursor(&mut empty, page, |n| *n), None);
     }
 }

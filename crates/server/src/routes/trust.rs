@@ -48,9 +48,10 @@ pub async fn show(
 
 /// Reads the document from the database and caches it.
 async fn load(state: &AppState, app: &str) -> Result<Option<Bytes>, ApiError> {
+    let epoch = state.trust_cache.epoch(app);
     let document = state.store.trust_document(app).await?;
     let cached = document.map(|d| Bytes::from(d.to_string()));
-    state.trust_cache.put(app, cached.clone());
+    state.trust_cache.put(app, cached.clone(), epoch);
     Ok(cached)
 }
 

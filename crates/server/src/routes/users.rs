@@ -13,7 +13,7 @@ use serde_json::json;
 use crate::auth::{SignedIn, Via};
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::{PageQuery, next_cursor};
+use crate::routes::{PageQuery, next_cursor, probe};
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -58,8 +58,8 @@ pub async fn list(
 ) -> Result<impl IntoResponse, ApiError> {
     let page = PageQuery::parse(query)?;
     caller.staff()?;
-    let users = state.store.users(page).await?;
-    let next = next_cursor(users.iter().map(|u| u.id), page);
+    let mut users = state.store.users(probe(page)).await?;
+    let next = next_cursor(&mut users, page, |u| u.id);
     Ok(axum::Json(json!({"users": users, "next": next})))
 }
 
@@ -226,8 +226,8 @@ async fn tokens_page(
     user_id: i64,
     page: Page,
 ) -> Result<axum::Json<serde_json::Value>, ApiError> {
-    let tokens = state.store.tokens(user_id, page).await?;
-    let next = next_cursor(tokens.iter().map(|t| t.id), page);
+    let mut tokens = state.store.tokens(user_id, probe(page)).await?;
+    let next = next_cursor(&mut tokens, page, |t| t.id);
     Ok(axum::Json(json!({"tokens": tokens, "next": next})))
 }
 
@@ -261,8 +261,8 @@ pub async fn list_sessions(
     query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     let page = PageQuery::parse(query)?;
-    let sessions = state.store.sessions(caller.user().id, page).await?;
-    let next = next_cursor(sessions.iter().map(|s| s.id), page);
+    let mut sessions = state.store.sessions(caller.user().id, probe(page)).await?;
+    let next = next_cursor(&mut sessions, page, |s| s.id);
     let current = match caller.1 {
         Via::Session { id, .. } => Some(id),
         Via::Token { .. } => None,
