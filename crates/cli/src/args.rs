@@ -70,6 +70,10 @@ pub struct ServeArgs {
     /// Seed a demo partner, apps and versions from the bundled examples, and print demo tokens.
     #[arg(long, env = "APPTRUST_DEMO")]
     pub demo: bool,
+    /// FOR TESTS ONLY: run on a clock that staff can read and move forward through
+    /// `/api/v1/test/clock`. Only this flag turns it on (no variable, no config file).
+    #[arg(long)]
+    pub test_clock: bool,
     /// Database connections per instance (PostgreSQL) or readers (SQLite) [default: 16].
     #[arg(long, env = "APPTRUST_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<u32>,

@@ -143,9 +143,13 @@ async fn deploy(
     manifest: &str,
 ) -> Result<(), StoreError> {
     let none = Variables::none();
-    let assessed =
-        apptrust_store::deploy::assess(evaluator, Arc::from(manifest), Arc::new(none.clone()))
-            .await?;
+    let assessed = apptrust_store::deploy::assess(
+        evaluator,
+        Arc::from(manifest),
+        Arc::new(none.clone()),
+        store.now(),
+    )
+    .await?;
     let request = DeployRequest {
         app,
         environment,

@@ -14,6 +14,11 @@ pub struct Settings {
     pub database: String,
     /// Seed demo partners, apps and versions at start.
     pub demo: bool,
+    /// Run on a test clock that staff can read and move forward through the API
+    /// (`/api/v1/test/clock`). Only ever set by the `--test-clock` flag: never from a file or
+    /// the environment, so that no production configuration can turn it on by accident.
+    #[serde(skip)]
+    pub test_clock: bool,
     /// Connections per instance (PostgreSQL) or readers (SQLite).
     pub max_connections: u32,
     /// Largest deploy request body, in bytes (the manifest travels JSON-escaped inside it).
@@ -85,6 +90,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".to_string(),
             database: "apptrust.db".to_string(),
             demo: false,
+            test_clock: false,
             max_connections: 16,
             max_body_bytes: 4 * 1024 * 1024,
             max_json_body_bytes: 64 * 1024,

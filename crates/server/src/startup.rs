@@ -64,7 +64,10 @@ fn serve_limits(settings: &Settings) -> ServeLimits {
 
 /// Runs the service until it is asked to stop.
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
-    let store = open_store(&settings).await?;
+    let mut store = open_store(&settings).await?;
+    if settings.test_clock {
+        store = store.with_clock(Arc::new(apptrust_store::clock::TestClock::new()));
+    }
     store.migrate().await?;
     let evaluator = evaluator(&settings);
     let demo = if settings.demo {
@@ -137,6 +140,13 @@ fn announce(
         state.store.kind().as_str(),
         state.instance
     );
+    if state.settings.test_clock {
+        let _ = writeln!(
+            out,
+            "\n  !! TEST CLOCK: time is whatever staff set through {url}/api/v1/test/clock !!\n  \
+             !! (--test-clock). Never run a real marketplace like this.                    !!"
+        );
+    }
     if let Some(demo) = demo {
         let _ = writeln!(
             out,

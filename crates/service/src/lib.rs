@@ -2,8 +2,8 @@
 //! (`apptrust-store`): each operation the service performs takes a transaction, a [`Clock`] and its
 //! input. Timers, the job runner and notification delivery live here too.
 
-pub mod clock;
 pub mod duration;
 pub mod notify;
 
-pub use clock::{Clock, SystemClock, TestClock};
+/// The clock lives beside the store, which takes every time from it; use cases take it from there.
+pub use apptrust_store::clock::{Clock, SystemClock, TestClock};

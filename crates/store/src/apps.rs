@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::{Any, Row};
 
 use crate::error::conflict_if_duplicate;
-use crate::{Actor, Store, StoreError, audit, clock};
+use crate::{Actor, Store, StoreError, audit};
 
 /// An app.
 #[derive(Clone, Debug, Serialize)]
@@ -77,7 +77,7 @@ impl Store {
             .ok_or_else(|| {
                 StoreError::NotFound(format!("no partner with key `{}`", new.partner))
             })?;
-        let now = clock::now();
+        let now = self.now();
         let id = sqlx::query_scalar::<Any, i64>(
             "INSERT INTO apps (key, name, partner_id, framework, created_at) \
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -105,6 +105,7 @@ impl Store {
         let detail = serde_json::json!({"name": new.name, "partner": new.partner, "framework": new.framework});
         audit::record(
             &mut tx,
+            &self.now(),
             actor,
             "app.create",
             &format!("app:{}", new.key),
@@ -209,7 +210,7 @@ impl Store {
                 app.key
             )));
         }
-        let now = clock::now();
+        let now = self.now();
         let id = sqlx::query_scalar::<Any, i64>(
             "INSERT INTO environments (app_id, name, created_at) VALUES ($1, $2, $3) RETURNING id",
         )
@@ -223,6 +224,7 @@ impl Store {
         }))?;
         audit::record(
             &mut tx,
+            &self.now(),
             actor,
             "environment.create",
             &format!("app:{}/env:{name}", app.key),

@@ -4,7 +4,7 @@
 use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row};
 
-use crate::{Actor, Store, StoreError, clock};
+use crate::{Actor, Store, StoreError};
 
 /// One entry.
 #[derive(Clone, Debug, Serialize)]
@@ -20,6 +20,7 @@ pub struct AuditEntry {
 /// Appends an entry inside the caller's transaction.
 pub(crate) async fn record(
     connection: &mut AnyConnection,
+    at: &str,
     actor: &Actor,
     action: &str,
     subject: &str,
@@ -28,7 +29,7 @@ pub(crate) async fn record(
     sqlx::query::<Any>(
         "INSERT INTO audit_log (at, actor, action, subject, detail) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(clock::now())
+    .bind(at)
     .bind(&actor.label)
     .bind(action)
     .bind(subject)
@@ -65,5 +66,24 @@ impl Store {
                 })
             })
             .collect()
+    }
+}
+
+impl crate::Store {
+    /// Records that staff moved the test clock (`apptrust serve --test-clock`), so that the
+    /// audit log explains why later entries jump in time.
+    pub async fn record_clock_move(&self, actor: &Actor, to: &str) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        record(
+            &mut tx,
+            &self.now(),
+            actor,
+            "test-clock.move",
+            "test-clock",
+            serde_json::json!({ "now": to }),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -234,6 +234,7 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                 write: pool,
                 kind: url.kind,
                 environment_locks: std::sync::Arc::default(),
+                clock: std::sync::Arc::new(crate::clock::SystemClock),
             })
         }
         DatabaseKind::Sqlite => {
@@ -255,6 +256,7 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                 write,
                 kind: url.kind,
                 environment_locks: std::sync::Arc::default(),
+                clock: std::sync::Arc::new(crate::clock::SystemClock),
             })
         }
     }

@@ -48,6 +48,7 @@ pub async fn assess(
     evaluator: &Evaluator,
     manifest: Arc<str>,
     variables: Arc<Variables>,
+    now: String,
 ) -> Result<Assessed, StoreError> {
     if manifest.len() > evaluator.largest_readable() {
         // Refused by its size before anything is built: no need to queue for that.
@@ -55,11 +56,12 @@ pub async fn assess(
             &manifest,
             &apptrust_rules::CheckOptions::default(),
             &Variables::none(),
+            &now,
         );
     }
     evaluator
         .run(manifest.len(), move |options| {
-            judge(&manifest, options, &variables)
+            judge(&manifest, options, &variables, &now)
         })
         .await?
 }
@@ -69,13 +71,13 @@ fn judge(
     manifest: &str,
     options: &apptrust_rules::CheckOptions,
     variables: &Variables,
+    now: &str,
 ) -> Result<Assessed, StoreError> {
     variables.check_expansion(manifest, options)?;
     let options = variables.options(options);
-    let now = clock::now();
     Ok(match changes::assess(manifest.as_bytes(), &options) {
         Ok((evaluation, facts)) => Assessed {
-            stored: StoredEvaluation::new(&evaluation, &now),
+            stored: StoredEvaluation::new(&evaluation, now),
             verdict: evaluation.verdict,
             side: Some(Arc::new(Side {
                 facts,
@@ -85,7 +87,7 @@ fn judge(
             })),
         },
         Err(evaluation) => Assessed {
-            stored: StoredEvaluation::new(&evaluation, &now),
+            stored: StoredEvaluation::new(&evaluation, now),
             verdict: evaluation.verdict,
             side: None,
         },
@@ -250,7 +252,7 @@ impl Store {
         report: Option<Classified>,
     ) -> Result<Option<DeployOutcome>, StoreError> {
         let app = request.app;
-        let now = clock::now();
+        let now = self.now();
         let mut tx = self.write.begin().await?;
         // Taking the environment row first serialises deploys to one environment (a row lock on
         // PostgreSQL; SQLite has a single writer anyway), so version numbering cannot race.
@@ -343,6 +345,7 @@ impl Store {
         let subject = format!("app:{}/env:{}", app.key, request.environment);
         audit::record(
             &mut tx,
+            &self.now(),
             &request.deployer.actor(),
             "deploy",
             &subject,

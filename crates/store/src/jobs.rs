@@ -3,7 +3,7 @@
 
 use sqlx::Any;
 
-use crate::{Store, StoreError, clock};
+use crate::{Store, StoreError};
 
 impl Store {
     /// Takes (or renews) the lease on job `name` for `owner` for `seconds`. Returns false when
@@ -14,8 +14,8 @@ impl Store {
         owner: &str,
         seconds: i64,
     ) -> Result<bool, StoreError> {
-        let now = clock::now();
-        let until = clock::from_now(seconds);
+        let now = self.now();
+        let until = self.from_now(seconds);
         sqlx::query::<Any>(
             "INSERT INTO jobs (name, updated_at) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING",
         )
@@ -44,7 +44,7 @@ impl Store {
         )
         .bind(name)
         .bind(owner)
-        .bind(clock::now())
+        .bind(self.now())
         .execute(&self.write)
         .await?;
         Ok(())

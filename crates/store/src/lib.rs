@@ -45,6 +45,8 @@ pub struct Store {
     kind: DatabaseKind,
     /// Deploys to one environment take turns on this instance.
     environment_locks: std::sync::Arc<locks::KeyedLocks>,
+    /// Where every operation takes the time from (see [`clock`]).
+    clock: std::sync::Arc<dyn clock::Clock>,
 }
 
 /// One page of a list ordered by id: the items after `after`, at most `limit` of them.
@@ -98,6 +100,33 @@ impl Store {
     /// Which database this is.
     pub fn kind(&self) -> DatabaseKind {
         self.kind
+    }
+
+    /// The same store on another clock (the test clock of `apptrust serve --test-clock`).
+    pub fn with_clock(mut self, clock: std::sync::Arc<dyn clock::Clock>) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock every operation of this store takes the time from.
+    pub fn clock(&self) -> &std::sync::Arc<dyn clock::Clock> {
+        &self.clock
+    }
+
+    /// The current time, in the stored form.
+    pub fn now(&self) -> String {
+        clock::stored(self.clock.now())
+    }
+
+    /// The time `seconds` from now (negative for the past), in the stored form.
+    pub fn from_now(&self, seconds: i64) -> String {
+        clock::stored(self.clock.now() + time::Duration::seconds(seconds))
+    }
+
+    /// Whole seconds from now until a stored time (negative when it has passed, 0 if
+    /// unreadable).
+    pub fn seconds_until(&self, stored: &str) -> i64 {
+        clock::seconds_between(self.clock.now(), stored)
     }
 
     /// Closes every connection, waiting for queries in flight.

@@ -5,7 +5,7 @@ use serde::Serialize;
 use sqlx::{Any, Row};
 
 use crate::error::conflict_if_duplicate;
-use crate::{Actor, Store, StoreError, audit, clock};
+use crate::{Actor, Store, StoreError, audit};
 
 /// A partner.
 #[derive(Clone, Debug, Serialize)]
@@ -42,7 +42,7 @@ impl Store {
         )
         .bind(key.as_str())
         .bind(name)
-        .bind(clock::now())
+        .bind(self.now())
         .fetch_one(&mut *tx)
         .await
         .map_err(conflict_if_duplicate(|| {
@@ -52,6 +52,7 @@ impl Store {
         let detail = serde_json::json!({"name": name});
         audit::record(
             &mut tx,
+            &self.now(),
             actor,
             "partner.create",
             &format!("partner:{key}"),

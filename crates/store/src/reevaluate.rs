@@ -13,7 +13,7 @@ use crate::deploy::{insert_evaluation_row, version_of};
 use crate::evaluation::StoredEvaluation;
 use crate::evaluator::Evaluator;
 use crate::variables::Variables;
-use crate::{Actor, Store, StoreError, audit, badges, clock};
+use crate::{Actor, Store, StoreError, audit, badges};
 
 /// The job's lease name.
 pub const JOB: &str = "reevaluate";
@@ -123,11 +123,12 @@ impl Store {
                 .saturating_sub(started.elapsed())
                 .min(std::time::Duration::from_secs(1));
             let large = manifest.len() >= crate::evaluator::LARGE_MANIFEST_BYTES;
+            let now = self.now();
             let evaluated = evaluator
                 .run_within(manifest.len(), wait, move |options| {
                     let options = variables.options(options);
                     let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), &options);
-                    let stored = StoredEvaluation::new(&evaluation, &clock::now());
+                    let stored = StoredEvaluation::new(&evaluation, &now);
                     (stored, evaluation.verdict)
                 })
                 .await;
@@ -140,7 +141,7 @@ impl Store {
             }
         }
 
-        let now = clock::now();
+        let now = self.now();
         let mut tx = self.write.begin().await?;
         let renewed = sqlx::query::<Any>(
             "UPDATE jobs SET lease_until = $3, updated_at = $4 \
@@ -148,7 +149,7 @@ impl Store {
         )
         .bind(JOB)
         .bind(owner)
-        .bind(clock::from_now(lease_seconds))
+        .bind(self.from_now(lease_seconds))
         .bind(&now)
         .execute(&mut *tx)
         .await?;
@@ -267,7 +268,15 @@ impl Store {
             "engineVersion": ENGINE_VERSION,
         });
         let subject = format!("app-id:{}", item.app_id);
-        audit::record(tx, &Actor::system(JOB), "badge.change", &subject, detail).await?;
+        audit::record(
+            tx,
+            &self.now(),
+            &Actor::system(JOB),
+            "badge.change",
+            &subject,
+            detail,
+        )
+        .await?;
         Ok(true)
     }
 }

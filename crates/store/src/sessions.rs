@@ -6,7 +6,7 @@ use serde::Serialize;
 use sqlx::{Any, Row};
 
 use crate::users::{USER_COLUMNS, User, random, user};
-use crate::{Page, Store, StoreError, audit, clock, secrets};
+use crate::{Page, Store, StoreError, audit, secrets};
 
 /// Live sessions one user may hold; opening another ends the oldest.
 pub const MAX_LIVE_SESSIONS: i64 = 20;
@@ -55,14 +55,14 @@ impl Store {
     ) -> Result<OpenedSession, StoreError> {
         let secret = random("ses_")?;
         let csrf = random("csrf_")?;
-        let now = clock::now();
-        let mut expires_at = clock::from_now(hours * 3600);
+        let now = self.now();
+        let mut expires_at = self.from_now(hours * 3600);
         if let Some(token_end) = token_expires_at
             && token_end < expires_at.as_str()
         {
             expires_at = token_end.to_string();
         }
-        let max_age = clock::seconds_until(&expires_at).max(0);
+        let max_age = self.seconds_until(&expires_at).max(0);
         let mut tx = self.write.begin().await?;
         // Checked again under the user's lock: a sign-in that passed just before its token was
         // revoked, or its user disabled, must not open a session after it.
@@ -117,6 +117,7 @@ impl Store {
         let detail = serde_json::json!({"token": token_id});
         audit::record(
             &mut tx,
+            &self.now(),
             &user.actor(),
             "session.create",
             &format!("user:{}", user.id),
@@ -146,7 +147,7 @@ impl Store {
         );
         let row = sqlx::query::<Any>(&sql)
             .bind(secrets::hash(secret))
-            .bind(clock::now())
+            .bind(self.now())
             .fetch_optional(&self.read)
             .await?;
         match row {
@@ -168,7 +169,7 @@ impl Store {
              ORDER BY id LIMIT $4",
         )
         .bind(user_id)
-        .bind(clock::now())
+        .bind(self.now())
         .bind(page.after)
         .bind(page.limit)
         .fetch_all(&self.read)
@@ -187,7 +188,7 @@ impl Store {
 
     /// Ends one of `user`'s sessions; not found for anyone else's or one already ended.
     pub async fn end_session(&self, user: &User, id: i64) -> Result<(), StoreError> {
-        let now = clock::now();
+        let now = self.now();
         let mut tx = self.write.begin().await?;
         let ended = sqlx::query::<Any>(
             "UPDATE sessions SET ended_at = $3 WHERE id = $1 AND user_id = $2 \
@@ -206,6 +207,7 @@ impl Store {
         let subject = format!("user:{}", user.id);
         audit::record(
             &mut tx,
+            &self.now(),
             &user.actor(),
             "session.end",
             &subject,

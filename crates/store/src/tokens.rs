@@ -7,7 +7,7 @@ use serde::Serialize;
 use sqlx::{Any, AnyConnection, Row};
 
 use crate::users::{USER_COLUMNS, User, random, user};
-use crate::{Actor, Page, Store, StoreError, audit, clock, secrets};
+use crate::{Actor, Page, Store, StoreError, audit, secrets};
 
 /// An API token as its owner sees it (never the secret).
 #[derive(Clone, Debug, Serialize)]
@@ -44,6 +44,7 @@ pub struct NewToken<'a> {
 /// Inserts a token and returns its secret.
 pub(crate) async fn insert(
     tx: &mut AnyConnection,
+    now: &str,
     user_id: i64,
     label: &str,
     expires_at: Option<&str>,
@@ -57,7 +58,7 @@ pub(crate) async fn insert(
     .bind(user_id)
     .bind(secrets::hash(&token))
     .bind(label)
-    .bind(clock::now())
+    .bind(now)
     .bind(expires_at)
     .bind(parent)
     .execute(&mut *tx)
@@ -128,7 +129,7 @@ impl Store {
                 "a token label must be 1 to 100 characters".into(),
             ));
         }
-        let now = clock::now();
+        let now = self.now();
         if new
             .expires_at
             .as_deref()
@@ -190,7 +191,15 @@ impl Store {
                  revoke one first"
             )));
         }
-        let token = insert(&mut tx, user.id, label, expires_at.as_deref(), new.parent).await?;
+        let token = insert(
+            &mut tx,
+            &self.now(),
+            user.id,
+            label,
+            expires_at.as_deref(),
+            new.parent,
+        )
+        .await?;
         let id: i64 =
             sqlx::query_scalar::<Any, i64>("SELECT id FROM api_tokens WHERE token_hash = $1")
                 .bind(secrets::hash(&token))
@@ -204,7 +213,7 @@ impl Store {
             "token.issue"
         };
         let subject = format!("user:{}", user.id);
-        audit::record(&mut tx, actor, action, &subject, detail).await?;
+        audit::record(&mut tx, &self.now(), actor, action, &subject, detail).await?;
         tx.commit().await?;
         let info = TokenInfo {
             id,
@@ -228,7 +237,7 @@ impl Store {
         );
         let row = sqlx::query::<Any>(&sql)
             .bind(secrets::hash(token))
-            .bind(clock::now())
+            .bind(self.now())
             .fetch_optional(&self.read)
             .await?;
         row.map(|row| {
@@ -274,7 +283,7 @@ impl Store {
         id: i64,
         actor: &Actor,
     ) -> Result<(), StoreError> {
-        let now = clock::now();
+        let now = self.now();
         let mut tx = self.write.begin().await?;
         lock_user(&mut tx, owner.id).await?;
         let revoked = sqlx::query::<Any>(
@@ -310,7 +319,15 @@ impl Store {
         let detail = serde_json::json!({
             "token": id, "tokensIssuedUnderItRevoked": descendants, "sessionsEnded": sessions,
         });
-        audit::record(&mut tx, actor, "token.revoke", &subject, detail).await?;
+        audit::record(
+            &mut tx,
+            &self.now(),
+            actor,
+            "token.revoke",
+            &subject,
+            detail,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -324,9 +341,17 @@ impl Store {
     ) -> Result<serde_json::Value, StoreError> {
         self.user_by_id(user_id).await?;
         let mut tx = self.write.begin().await?;
-        let ended = end_all(&mut tx, user_id, &clock::now()).await?;
+        let ended = end_all(&mut tx, user_id, &self.now()).await?;
         let subject = format!("user:{user_id}");
-        audit::record(&mut tx, actor, "token.revoke-all", &subject, ended.clone()).await?;
+        audit::record(
+            &mut tx,
+            &self.now(),
+            actor,
+            "token.revoke-all",
+            &subject,
+            ended.clone(),
+        )
+        .await?;
         tx.commit().await?;
         Ok(ended)
     }

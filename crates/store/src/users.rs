@@ -7,7 +7,7 @@ use sqlx::{Any, AnyConnection, Row};
 use crate::Page;
 
 use crate::error::conflict_if_duplicate;
-use crate::{Actor, Store, StoreError, audit, clock, secrets};
+use crate::{Actor, Store, StoreError, audit, secrets};
 
 /// What a user may do.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -102,6 +102,7 @@ pub(crate) fn random(prefix: &str) -> Result<String, StoreError> {
 
 async fn insert_user(
     tx: &mut AnyConnection,
+    now: &str,
     new: &NewUser,
     actor: &Actor,
 ) -> Result<(User, String), StoreError> {
@@ -141,13 +142,13 @@ async fn insert_user(
     .bind(new.role.as_str())
     .bind(partner_id)
     .bind(&new.site)
-    .bind(clock::now())
+    .bind(now)
     .fetch_one(&mut *tx)
     .await
     .map_err(conflict_if_duplicate(|| {
         format!("a user with e-mail `{}` already exists", new.email)
     }))?;
-    let token = crate::tokens::insert(tx, id, "initial", None, None).await?;
+    let token = crate::tokens::insert(tx, now, id, "initial", None, None).await?;
     let created = User {
         id,
         name: new.name.clone(),
@@ -160,7 +161,7 @@ async fn insert_user(
     };
     let detail =
         serde_json::json!({"email": new.email, "role": new.role.as_str(), "partner": new.partner});
-    audit::record(tx, actor, "user.create", &format!("user:{id}"), detail).await?;
+    audit::record(tx, now, actor, "user.create", &format!("user:{id}"), detail).await?;
     Ok((created, token))
 }
 
@@ -172,7 +173,7 @@ impl Store {
         actor: &Actor,
     ) -> Result<(User, String), StoreError> {
         let mut tx = self.write.begin().await?;
-        let created = insert_user(&mut tx, new, actor).await?;
+        let created = insert_user(&mut tx, &self.now(), new, actor).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -201,7 +202,7 @@ impl Store {
             partner: None,
             site: None,
         };
-        let created = insert_user(&mut tx, &new, &Actor::system("bootstrap")).await?;
+        let created = insert_user(&mut tx, &self.now(), &new, &Actor::system("bootstrap")).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -257,7 +258,7 @@ impl Store {
                 "you cannot disable yourself; ask another staff member".into(),
             ));
         }
-        let now = clock::now();
+        let now = self.now();
         let mut tx = self.write.begin().await?;
         crate::tokens::lock_user(&mut tx, id).await?;
         let changed = sqlx::query::<Any>(
@@ -269,7 +270,15 @@ impl Store {
         .await?;
         if changed.rows_affected() == 1 {
             let ended = crate::tokens::end_all(&mut tx, id, &now).await?;
-            audit::record(&mut tx, actor, "user.disable", &format!("user:{id}"), ended).await?;
+            audit::record(
+                &mut tx,
+                &self.now(),
+                actor,
+                "user.disable",
+                &format!("user:{id}"),
+                ended,
+            )
+            .await?;
         }
         tx.commit().await?;
         self.user_by_id(id).await
@@ -288,6 +297,7 @@ impl Store {
             let subject = format!("user:{id}");
             audit::record(
                 &mut tx,
+                &self.now(),
                 actor,
                 "user.enable",
                 &subject,

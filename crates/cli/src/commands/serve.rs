@@ -9,6 +9,7 @@ pub fn run(args: &ServeArgs) -> Result<u8, String> {
         settings.listen.clone_from(listen);
     }
     settings.demo |= args.demo;
+    settings.test_clock = args.test_clock;
     if let Some(n) = args.max_connections {
         settings.max_connections = n;
     }

@@ -15,6 +15,7 @@ mod jobs;
 mod operations;
 mod reads;
 mod support;
+mod test_clock;
 mod variables;
 
 /// Declares each listed test function `fn(Db)` once per database.

@@ -114,9 +114,13 @@ pub async fn create(
         return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
     }
 
-    let assessed =
-        apptrust_store::deploy::assess(&state.evaluator, manifest.clone(), variables.clone())
-            .await?;
+    let assessed = apptrust_store::deploy::assess(
+        &state.evaluator,
+        manifest.clone(),
+        variables.clone(),
+        state.store.now(),
+    )
+    .await?;
     state
         .metrics
         .count("apptrust_deploys_total", assessed.verdict.as_str());

@@ -7,13 +7,21 @@ use serde_json::json;
 
 use crate::state::AppState;
 
-/// The process is up; also names the build and the rules engine that judges deploys.
-pub async fn healthz() -> impl IntoResponse {
-    axum::Json(json!({
+/// The process is up; also names the build and the rules engine that judges deploys, and says
+/// loudly when the server runs on a test clock (with its time).
+pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let mut body = json!({
         "status": "ok",
         "version": env!("CARGO_PKG_VERSION"),
         "engineVersion": apptrust_rules::ENGINE_VERSION,
-    }))
+        "testClock": false,
+    });
+    if let Some(clock) = state.store.clock().as_test() {
+        body["testClock"] = true.into();
+        body["now"] =
+            apptrust_store::clock::rfc3339(apptrust_store::clock::Clock::now(clock)).into();
+    }
+    axum::Json(body)
 }
 
 /// The database answers and is migrated: the instance can take traffic.

@@ -9,6 +9,7 @@ mod openapi;
 mod pages;
 mod partners;
 mod session;
+mod test_clock;
 mod trust;
 mod users;
 mod versions;
@@ -75,7 +76,11 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(settings.max_body_bytes))
                 .get(versions::list),
         )
-        .route("/audit", get(audit::list));
+        .route("/audit", get(audit::list))
+        .route(
+            "/test/clock",
+            get(test_clock::show).post(test_clock::update),
+        );
     let app = Router::new()
         .route("/", get(pages::index))
         .route("/healthz", get(health::healthz))

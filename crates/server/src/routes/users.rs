@@ -120,7 +120,7 @@ pub async fn issue_user_token(
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<impl IntoResponse, ApiError> {
     let staff = caller.staff()?;
-    let new = body.new_token(None)?;
+    let new = body.new_token(&state.store, None)?;
     let (info, token) = state
         .store
         .issue_token_for(id, &new, state.settings.max_tokens_per_user, &staff.actor())
@@ -159,7 +159,11 @@ pub struct CreateToken {
 }
 
 impl CreateToken {
-    fn new_token(&self, parent: Option<i64>) -> Result<NewToken<'_>, ApiError> {
+    fn new_token(
+        &self,
+        store: &apptrust_store::Store,
+        parent: Option<i64>,
+    ) -> Result<NewToken<'_>, ApiError> {
         let expires_at = match (&self.expires_at, self.expires_in_days) {
             (Some(_), Some(_)) => {
                 return Err(ApiError::unprocessable(
@@ -170,7 +174,7 @@ impl CreateToken {
                 let at = apptrust_store::clock::parse(at).ok_or_else(|| {
                     ApiError::unprocessable("`expiresAt` must be an RFC 3339 time")
                 })?;
-                if at > apptrust_store::clock::from_now(MAX_TOKEN_DAYS * 86_400) {
+                if at > store.from_now(MAX_TOKEN_DAYS * 86_400) {
                     return Err(ApiError::unprocessable(
                         "`expiresAt` must be within 3650 days from now",
                     ));
@@ -178,7 +182,7 @@ impl CreateToken {
                 Some(at)
             }
             (None, Some(days)) if (1..=MAX_TOKEN_DAYS).contains(&days) => {
-                Some(apptrust_store::clock::from_now(days * 86_400))
+                Some(store.from_now(days * 86_400))
             }
             (None, Some(_)) => {
                 return Err(ApiError::unprocessable(
@@ -208,7 +212,7 @@ pub async fn create_token(
     caller: SignedIn,
     ApiJson(body): ApiJson<CreateToken>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let new = body.new_token(caller.token_id())?;
+    let new = body.new_token(&state.store, caller.token_id())?;
     let (info, token) = state
         .store
         .create_token(
