@@ -32,6 +32,8 @@ pub struct Settings {
     pub trust_cache_ms: u64,
     /// How often the background job looks for stale evaluations, in milliseconds.
     pub job_interval_ms: u64,
+    /// How often an idle timer runner looks for due timers, in milliseconds.
+    pub timer_interval_ms: u64,
     /// Ordinary manifests (under 160 kB) evaluated at once; larger ones go one at a time on a
     /// lane of their own. Further deploys wait.
     pub evaluation_slots: usize,
@@ -97,6 +99,7 @@ impl Default for Settings {
             max_sign_in_body_bytes: 1024,
             trust_cache_ms: 1000,
             job_interval_ms: 5000,
+            timer_interval_ms: 1000,
             evaluation_slots: std::thread::available_parallelism().map_or(2, usize::from),
             evaluation_queue_timeout_ms: 30_000,
             max_deploys_per_partner: 32,

@@ -106,9 +106,23 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     };
     announce(&address, &state, demo.as_ref());
     let jobs = tokio::spawn(crate::jobs::run(state.clone()));
+    // One timer runner per instance; at start it fires what came due while the service was down.
+    let timers = tokio::spawn(
+        apptrust_service::timers::Runner::new(
+            store.clone(),
+            apptrust_service::timers::handlers(),
+            state.instance.to_string(),
+            apptrust_service::timers::RunnerSettings {
+                interval: Duration::from_millis(state.settings.timer_interval_ms.max(10)),
+                ..apptrust_service::timers::RunnerSettings::default()
+            },
+        )
+        .run(),
+    );
     let app = crate::routes::router(state);
     crate::connection::serve(listener, app, limits, shutdown_signal()).await;
     jobs.abort();
+    timers.abort();
     store.close().await;
     Ok(())
 }

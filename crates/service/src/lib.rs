@@ -4,6 +4,7 @@
 
 pub mod duration;
 pub mod notify;
+pub mod timers;
 
 /// The clock lives beside the store, which takes every time from it; use cases take it from there.
 pub use apptrust_store::clock::{Clock, SystemClock, TestClock};

@@ -23,6 +23,7 @@ pub mod reevaluate;
 pub mod search;
 pub mod secrets;
 pub mod sessions;
+pub mod timers;
 pub mod tokens;
 pub mod trust;
 pub mod users;

@@ -38,6 +38,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_versions_variables.sql"),
         include_str!("../migrations/postgres/0005_versions_variables.sql"),
     ),
+    (
+        6,
+        "timers",
+        include_str!("../migrations/sqlite/0006_timers.sql"),
+        include_str!("../migrations/postgres/0006_timers.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -50,8 +50,25 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .get(|| async { state.store.stale_evaluations().await.map(|n| n as f64) })
         .await
         .unwrap_or(-1.0);
+    // Timers read through their index of unfired rows, so this stays cheap as fired ones pile up.
+    let timers = state.store.timer_counts().await.unwrap_or_default();
     #[allow(clippy::cast_precision_loss)]
     let gauges = [
+        (
+            "apptrust_timers_due",
+            "Timers due now or earlier that have not fired (late when this stays above zero).",
+            timers.due as f64,
+        ),
+        (
+            "apptrust_timers_scheduled",
+            "Timers waiting for a later time.",
+            timers.scheduled as f64,
+        ),
+        (
+            "apptrust_timers_failing",
+            "Unfired timers whose last firing failed (retried with growing gaps).",
+            timers.failing as f64,
+        ),
         (
             "apptrust_stale_evaluations",
             "Versions waiting for re-evaluation by the current rules engine, counted at most once per metrics-refresh-ms (-1: unknown).",
