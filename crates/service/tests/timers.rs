@@ -13,6 +13,8 @@ use apptrust_store::clock::TestClock;
 use apptrust_store::timers::{Firing, NewTimer, Timer};
 use apptrust_store::{DatabaseUrl, PoolSettings, Store};
 
+mod support;
+
 /// Records each timer whose firing committed; fails the first `failures` firings of each.
 #[derive(Default)]
 struct Recorder {
@@ -166,21 +168,8 @@ async fn two_instances_fire_ten_thousand_due_timers_once_each() {
         ),
         Runner::new(second.clone(), handlers(&recorder), "second", settings),
     ];
-    let [a, b] = runners;
-    let drain = |runner: Runner| {
-        tokio::spawn(async move {
-            let mut fired = 0;
-            loop {
-                let round = runner.round().await.unwrap();
-                fired += round.fired;
-                if round.claimed == 0 {
-                    return fired;
-                }
-            }
-        })
-    };
-    let (by_first, by_second) = (drain(a), drain(b));
-    let (by_first, by_second) = (by_first.await.unwrap(), by_second.await.unwrap());
+    let counts = support::drain(runners.into()).await;
+    let (by_first, by_second) = (counts[0], counts[1]);
     assert_eq!(by_first + by_second, 10_000);
     assert!(
         by_first > 0 && by_second > 0,
@@ -198,19 +187,7 @@ async fn two_instances_fire_ten_thousand_due_timers_once_each() {
 fn postgres_database() -> Option<String> {
     let server = std::env::var("APPTRUST_TEST_POSTGRES_URL").ok()?;
     let name = format!("apptrust_timers_{}", std::process::id());
-    let status = std::process::Command::new("psql")
-        .args([
-            &server,
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-qc",
-            &format!("CREATE DATABASE {name}"),
-        ])
-        .status()
-        .expect("run psql");
-    assert!(status.success(), "cannot create the test database");
-    let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-    Some(format!("{base}/{name}"))
+    Some(support::postgres_database(&server, &name))
 }
 
 mod tempdir {
