@@ -66,6 +66,34 @@ pub(crate) async fn save_runs_on_atlassian(
     .execute(&mut *tx)
     .await?;
     if let Some(event) = event {
+        // Everyone who must hear about it is told through the outbox, in this transaction.
+        let announced = match (previous, event.to) {
+            (_, BadgeStatus::Approved) if previous != BadgeStatus::Approved => {
+                Some(crate::notifications::BADGE_GAINED)
+            }
+            (BadgeStatus::Approved, to) if to != BadgeStatus::Approved => {
+                Some(crate::notifications::BADGE_LOST)
+            }
+            _ => None,
+        };
+        if let Some(name) = announced {
+            crate::notifications::record_in(
+                tx,
+                now,
+                name,
+                app_id,
+                reference,
+                serde_json::json!({
+                    "program": event.program,
+                    "from": previous.as_str(),
+                    "to": event.to.as_str(),
+                    "version": event.version.to_string(),
+                    "cause": event.cause.as_str(),
+                    "reasons": event.reasons,
+                }),
+            )
+            .await?;
+        }
         sqlx::query::<Any>(
             "INSERT INTO badge_events \
                (app_id, program, at, from_status, to_status, cause, version, reasons, reference) \

@@ -308,6 +308,22 @@ impl Store {
                 )))?;
         let stored = &request.assessed.stored;
         insert_evaluation_row(&mut tx, version_id, stored).await?;
+        // Site admins consent to production versions only (installations run production).
+        if needs_consent && request.environment == "production" {
+            crate::notifications::record_in(
+                &mut tx,
+                &now,
+                crate::notifications::CONSENT_REQUIRED,
+                app.id,
+                &format!("version:{version_id}"),
+                serde_json::json!({
+                    "environment": request.environment,
+                    "version": version.to_string(),
+                    "previous": previous_version.map(|v| v.to_string()),
+                }),
+            )
+            .await?;
+        }
 
         let mut badge = badges::load_runs_on_atlassian(&mut tx, app.id).await?;
         let before = badge.status;

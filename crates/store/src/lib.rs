@@ -18,6 +18,7 @@ pub mod jobs;
 mod legacy_json;
 mod locks;
 mod migrate;
+pub mod notifications;
 pub mod partners;
 pub mod reevaluate;
 pub mod search;

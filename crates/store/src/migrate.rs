@@ -44,6 +44,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_timers.sql"),
         include_str!("../migrations/postgres/0006_timers.sql"),
     ),
+    (
+        7,
+        "notifications",
+        include_str!("../migrations/sqlite/0007_notifications.sql"),
+        include_str!("../migrations/postgres/0007_notifications.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -156,3 +156,36 @@ fn all_environments(state: &AppState) -> apptrust_store::Page {
         limit: state.settings.max_environments_per_app.max(1),
     }
 }
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationsQuery {
+    after: Option<i64>,
+    limit: Option<i64>,
+}
+
+/// `GET /api/v1/apps/{app}/notifications`: what the app's owners were told (badge gained or
+/// lost, a version that needs consent, a refused deploy), oldest first.
+pub async fn notifications(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(key): Path<String>,
+    query: Result<Query<NotificationsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let app = caller.app(&state, &key).await?;
+    let page = apptrust_store::Page {
+        after: query.after.unwrap_or(0),
+        limit: crate::routes::page_limit(query.limit)?,
+    };
+    // One more than asked tells whether another page follows: no cursor on the last page.
+    let probe = crate::routes::probe(page);
+    let mut notifications = state
+        .store
+        .notifications(&app, probe.after, probe.limit)
+        .await?;
+    let next = crate::routes::next_cursor(&mut notifications, page, |n| n.id);
+    Ok(axum::Json(
+        json!({"notifications": notifications, "next": next}),
+    ))
+}

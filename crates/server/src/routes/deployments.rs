@@ -131,6 +131,16 @@ pub async fn create(
         });
         error.code = "manifest-refused";
         error.extra = Some(json!({"evaluation": assessed.stored}));
+        // Nothing was deployed, but the app's owners hear that a deploy was refused.
+        state
+            .store
+            .record_blocked_deploy(
+                &app,
+                &env,
+                assessed.verdict.as_str(),
+                &assessed.stored.blockers,
+            )
+            .await?;
         return Err(error);
     }
     let outcome = state

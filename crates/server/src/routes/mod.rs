@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/apps", get(apps::search).post(apps::create))
         .route("/apps/{app}", get(apps::show))
         .route("/apps/{app}/trust", get(trust::show))
+        .route("/apps/{app}/notifications", get(apps::notifications))
         .route(
             "/apps/{app}/environments",
             get(environments::list).post(environments::create),

@@ -1,0 +1,119 @@
+//! The outbox: what happened that someone must hear about, written in the transaction of the
+//! change itself.
+//!
+//! Event names are the public ones webhooks will carry: `badge.gained`, `badge.lost`,
+//! `version.consent-required`, `deploy.blocked`. The payload is the JSON body a receiver gets,
+//! with the event's name, the app, when it happened and what it is about.
+
+use serde::Serialize;
+use serde_json::Value;
+use sqlx::{Any, AnyConnection, Row};
+
+use crate::apps::App;
+use crate::{Store, StoreError};
+
+/// A badge was gained: the app now carries it.
+pub const BADGE_GAINED: &str = "badge.gained";
+/// A badge was lost.
+pub const BADGE_LOST: &str = "badge.lost";
+/// A new major version waits for site admins' consent.
+pub const CONSENT_REQUIRED: &str = "version.consent-required";
+/// A deploy was refused because Forge would not deploy the manifest.
+pub const DEPLOY_BLOCKED: &str = "deploy.blocked";
+
+/// A notification as its owner reads it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Notification {
+    pub id: i64,
+    pub event: String,
+    pub subject: String,
+    pub payload: Value,
+    pub created_at: String,
+}
+
+/// Writes a notification about app `app_id` in the caller's transaction. `details` are merged
+/// into the payload beside `event`, `app` (the app's key) and `at`.
+pub(crate) async fn record_in(
+    connection: &mut AnyConnection,
+    now: &str,
+    event: &str,
+    app_id: i64,
+    subject: &str,
+    details: Value,
+) -> Result<(), StoreError> {
+    let app_key: String = sqlx::query_scalar::<Any, String>("SELECT key FROM apps WHERE id = $1")
+        .bind(app_id)
+        .fetch_one(&mut *connection)
+        .await?;
+    let mut payload = serde_json::json!({"event": event, "app": app_key, "at": now});
+    if let (Some(payload), Value::Object(details)) = (payload.as_object_mut(), details) {
+        payload.extend(details);
+    }
+    sqlx::query::<Any>(
+        "INSERT INTO notifications (event, app_id, subject, payload, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(event)
+    .bind(app_id)
+    .bind(subject)
+    .bind(payload.to_string())
+    .bind(now)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Records that a deploy of `app` to `environment` was refused as `verdict` (nothing else is
+    /// written for it: the version does not exist).
+    pub async fn record_blocked_deploy(
+        &self,
+        app: &App,
+        environment: &str,
+        verdict: &str,
+        blockers: &[String],
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        record_in(
+            &mut tx,
+            &self.now(),
+            DEPLOY_BLOCKED,
+            app.id,
+            &format!("app:{}/env:{environment}", app.key),
+            serde_json::json!({"environment": environment, "verdict": verdict, "blockers": blockers}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// An app's notifications after id `after`, oldest first, at most `limit`.
+    pub async fn notifications(
+        &self,
+        app: &App,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT id, event, subject, payload, created_at FROM notifications \
+             WHERE app_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(app.id)
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(Notification {
+                    id: row.try_get("id")?,
+                    event: row.try_get("event")?,
+                    subject: row.try_get("subject")?,
+                    payload: serde_json::from_str(&row.try_get::<String, _>("payload")?)?,
+                    created_at: row.try_get("created_at")?,
+                })
+            })
+            .collect()
+    }
+}
