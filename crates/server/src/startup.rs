@@ -117,6 +117,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
                 ..apptrust_service::timers::RunnerSettings::default()
             },
         )
+        .with_observer(timer_metrics(state.metrics.clone()))
         .run(),
     );
     let app = crate::routes::router(state);
@@ -125,6 +126,16 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
     timers.abort();
     store.close().await;
     Ok(())
+}
+
+/// Counts what the timer runner does: `apptrust_timers_total{outcome="fired"|"failed"|"late"}`.
+fn timer_metrics(metrics: Arc<Metrics>) -> apptrust_service::timers::Observer {
+    Arc::new(move |round: &apptrust_service::timers::Round| {
+        let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        metrics.add("apptrust_timers_total", "fired", as_u64(round.fired));
+        metrics.add("apptrust_timers_total", "failed", as_u64(round.failed));
+        metrics.add("apptrust_timers_total", "late", as_u64(round.late));
+    })
 }
 
 /// The first line is for scripts and tests (`listening on http://ADDR`); the rest is for people.

@@ -67,6 +67,13 @@ async fn timers_fire_when_due_once_and_retry_after_failures() {
     let store = store.with_clock(clock.clone());
     assert!(store.schedule_timer(&timer(&store, "a", -5)).await.unwrap());
     assert!(store.schedule_timer(&timer(&store, "b", 0)).await.unwrap());
+    // Due two minutes ago: it fires, and counts as late.
+    assert!(
+        store
+            .schedule_timer(&timer(&store, "late", -120))
+            .await
+            .unwrap()
+    );
     assert!(
         store
             .schedule_timer(&timer(&store, "c", 3 * 86_400))
@@ -84,7 +91,7 @@ async fn timers_fire_when_due_once_and_retry_after_failures() {
         RunnerSettings::default(),
     );
     let round = runner.round().await.unwrap();
-    assert_eq!((round.claimed, round.fired), (2, 2));
+    assert_eq!((round.claimed, round.fired, round.late), (3, 3, 1));
     assert_eq!(
         runner.round().await.unwrap().claimed,
         0,
@@ -96,7 +103,7 @@ async fn timers_fire_when_due_once_and_retry_after_failures() {
     // Three days later (on the test clock) the third is due.
     clock.advance(time::Duration::days(3)).unwrap();
     assert_eq!(runner.round().await.unwrap().fired, 1);
-    assert_eq!(recorder.fired.lock().unwrap().len(), 3);
+    assert_eq!(recorder.fired.lock().unwrap().len(), 4);
 
     // A failing firing is rolled back, retried after a gap, and fires once it succeeds.
     let failing = Arc::new(Recorder {

@@ -3,7 +3,9 @@
 
 mod runner;
 
-pub use runner::{Handler, HandlerFuture, Handlers, Round, Runner, RunnerSettings};
+pub use runner::{
+    Handler, HandlerFuture, Handlers, LATE_AFTER, Observer, Round, Runner, RunnerSettings,
+};
 
 /// The timer kinds this version of the service knows, each with its handler. None yet: the
 /// programs' timers (soak ends, clarification timeouts, review windows, delivery retries)

@@ -56,7 +56,16 @@ pub struct Round {
     pub failed: usize,
     /// Claimed, but another runner had fired it or taken it over before this one began.
     pub lost: usize,
+    /// Of the fired ones, those that fired more than [`LATE_AFTER`] after they were due (the
+    /// service was down, or the runners cannot keep up).
+    pub late: usize,
 }
+
+/// How long after its due time a firing counts as late.
+pub const LATE_AFTER: time::Duration = time::Duration::seconds(60);
+
+/// Told about every round (for metrics).
+pub type Observer = Arc<dyn Fn(&Round) + Send + Sync>;
 
 /// The first gap after a failed firing; it doubles with every failure.
 const FIRST_RETRY: time::Duration = time::Duration::seconds(10);
@@ -70,6 +79,7 @@ pub struct Runner {
     handlers: Handlers,
     owner: String,
     settings: RunnerSettings,
+    observer: Option<Observer>,
 }
 
 impl Runner {
@@ -85,7 +95,14 @@ impl Runner {
             handlers,
             owner: owner.into(),
             settings,
+            observer: None,
         }
+    }
+
+    /// The same runner, telling `observer` what each round did.
+    pub fn with_observer(mut self, observer: Observer) -> Runner {
+        self.observer = Some(observer);
+        self
     }
 
     /// Claims and fires one batch of due timers.
@@ -102,12 +119,25 @@ impl Runner {
             claimed: timers.len(),
             ..Round::default()
         };
+        let late_before = self.store.clock().now() - LATE_AFTER;
         for timer in &timers {
             match self.fire(timer).await? {
-                Fired::Done => round.fired += 1,
+                Fired::Done => {
+                    round.fired += 1;
+                    let due = time::OffsetDateTime::parse(
+                        &timer.due_at,
+                        &time::format_description::well_known::Rfc3339,
+                    );
+                    if due.is_ok_and(|due| due < late_before) {
+                        round.late += 1;
+                    }
+                }
                 Fired::Failed => round.failed += 1,
                 Fired::Lost => round.lost += 1,
             }
+        }
+        if let Some(observer) = &self.observer {
+            observer(&round);
         }
         Ok(round)
     }
