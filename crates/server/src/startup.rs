@@ -97,6 +97,9 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         stale_evaluations: Arc::new(crate::metrics::CachedFigure::new(Duration::from_millis(
             settings.metrics_refresh_ms,
         ))),
+        timer_counts: Arc::new(std::array::from_fn(|_| {
+            crate::metrics::CachedFigure::new(Duration::from_millis(settings.metrics_refresh_ms))
+        })),
         evaluator,
         admission: Arc::new(crate::admission::DeployAdmission::new(&settings)),
         instance: instance.into(),

@@ -79,7 +79,8 @@ fn amount(number: &str, unit: char) -> Result<Duration, String> {
         let seconds: f64 = number
             .parse()
             .map_err(|_| format!("`{number}` is not a number"))?;
-        return Ok(Duration::seconds_f64(seconds));
+        return Duration::checked_seconds_f64(seconds)
+            .ok_or_else(|| format!("`{number}S` is too large"));
     }
     let whole: i64 = number
         .parse()

@@ -44,6 +44,10 @@ pub struct TestClock {
     offset: Mutex<Duration>,
 }
 
+/// The last year the test clock may be moved into: far enough for any test, and far enough
+/// from year 9999 that the clock running on, and every timer added to it, stay representable.
+pub const LATEST_YEAR: i32 = 9000;
+
 /// Why the test clock refused a move.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ClockError {
@@ -56,7 +60,7 @@ pub enum ClockError {
         now: String,
     },
     /// The move would leave the range of representable times.
-    #[error("that is beyond the years the clock can show")]
+    #[error("the test clock goes no further than the year 9000")]
     OutOfRange,
 }
 
@@ -68,6 +72,9 @@ impl TestClock {
 
     /// Moves the clock to `at`, which must not be before its current time.
     pub fn set(&self, at: OffsetDateTime) -> Result<OffsetDateTime, ClockError> {
+        if at.year() > LATEST_YEAR {
+            return Err(ClockError::OutOfRange);
+        }
         let mut offset = self.lock();
         let real = OffsetDateTime::now_utc();
         let now = real + *offset;
@@ -93,7 +100,10 @@ impl TestClock {
                 now: rfc3339(now),
             });
         }
-        let at = now.checked_add(by).ok_or(ClockError::OutOfRange)?;
+        let at = now
+            .checked_add(by)
+            .filter(|at| at.year() <= LATEST_YEAR)
+            .ok_or(ClockError::OutOfRange)?;
         *offset = offset.checked_add(by).ok_or(ClockError::OutOfRange)?;
         Ok(at)
     }
@@ -212,5 +222,17 @@ mod tests {
     fn only_the_test_clock_can_be_moved_through_the_api() {
         assert!(SystemClock.as_test().is_none());
         assert!(TestClock::new().as_test().is_some());
+    }
+
+    #[test]
+    fn the_test_clock_stops_short_of_the_last_representable_year() {
+        let clock = TestClock::new();
+        let far = time::macros::datetime!(9999-12-31 23:59:59.5 UTC);
+        assert_eq!(clock.set(far), Err(ClockError::OutOfRange));
+        assert_eq!(
+            clock.advance(Duration::days(3_000_000)),
+            Err(ClockError::OutOfRange)
+        );
+        let _ = clock.now();
     }
 }

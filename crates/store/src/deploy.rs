@@ -75,9 +75,14 @@ fn judge(
 ) -> Result<Assessed, StoreError> {
     variables.check_expansion(manifest, options)?;
     let options = variables.options(options);
+    let stored = |evaluation: &apptrust_rules::Evaluation| {
+        let mut stored = StoredEvaluation::new(evaluation, now);
+        variables.hide_in(&mut stored.findings);
+        stored
+    };
     Ok(match changes::assess(manifest.as_bytes(), &options) {
         Ok((evaluation, facts)) => Assessed {
-            stored: StoredEvaluation::new(&evaluation, now),
+            stored: stored(&evaluation),
             verdict: evaluation.verdict,
             side: Some(Arc::new(Side {
                 facts,
@@ -87,7 +92,7 @@ fn judge(
             })),
         },
         Err(evaluation) => Assessed {
-            stored: StoredEvaluation::new(&evaluation, now),
+            stored: stored(&evaluation),
             verdict: evaluation.verdict,
             side: None,
         },
@@ -389,10 +394,14 @@ struct Classified {
 impl Classified {
     /// Serialises the report (with at most [`MAX_STORED_CHANGES`] changes and a
     /// `changesOmitted` count), off the write lock.
-    fn new(mut report: ChangeReport) -> Result<Classified, StoreError> {
+    /// The values of `hidden` (both versions' variables) are replaced by their placeholders.
+    fn new(mut report: ChangeReport, hidden: &[&Variables]) -> Result<Classified, StoreError> {
         let omitted = report.changes.len().saturating_sub(MAX_STORED_CHANGES);
         report.changes.truncate(MAX_STORED_CHANGES);
         let mut value = serde_json::to_value(&report)?;
+        for variables in hidden {
+            variables.hide_in(&mut value);
+        }
         if let Some(map) = value.as_object_mut() {
             map.insert("changesOmitted".into(), omitted.into());
         }
@@ -459,6 +468,7 @@ impl Store {
         // The previous version is read with the values it was deployed with.
         let variables =
             Variables::from_stored(row.try_get::<Option<String>, _>("variables")?.as_deref())?;
+        let deployed_with = request.variables.clone();
         let verdict = row
             .try_get::<Option<String>, _>("verdict")?
             .as_deref()
@@ -488,7 +498,10 @@ impl Store {
                     rules,
                     blockers,
                 };
-                Some(Classified::new(changes::compare(&old, &new)))
+                Some(Classified::new(
+                    changes::compare(&old, &new),
+                    &[&variables, &deployed_with],
+                ))
             })
             .await?;
         Ok((Some(id), report.transpose()?))

@@ -66,21 +66,41 @@ pub(crate) async fn record_in(
 
 impl Store {
     /// Records that a deploy of `app` to `environment` was refused as `verdict` (nothing else is
-    /// written for it: the version does not exist).
+    /// written for it: the version does not exist). A retry with the same idempotency key is
+    /// announced once.
     pub async fn record_blocked_deploy(
         &self,
         app: &App,
         environment: &str,
+        idempotency_key: Option<&str>,
         verdict: &str,
         blockers: &[String],
     ) -> Result<(), StoreError> {
+        let subject = match idempotency_key {
+            Some(key) => format!("app:{}/env:{environment}/key:{key}", app.key),
+            None => format!("app:{}/env:{environment}", app.key),
+        };
         let mut tx = self.write.begin().await?;
+        if idempotency_key.is_some() {
+            let told = sqlx::query_scalar::<Any, i64>(
+                "SELECT COUNT(*) FROM notifications WHERE app_id = $1 AND event = $2 AND subject = $3",
+            )
+            .bind(app.id)
+            .bind(DEPLOY_BLOCKED)
+            .bind(&subject)
+            .fetch_one(&mut *tx)
+            .await?;
+            if told > 0 {
+                tx.rollback().await?;
+                return Ok(());
+            }
+        }
         record_in(
             &mut tx,
             &self.now(),
             DEPLOY_BLOCKED,
             app.id,
-            &format!("app:{}/env:{environment}", app.key),
+            &subject,
             serde_json::json!({"environment": environment, "verdict": verdict, "blockers": blockers}),
         )
         .await?;

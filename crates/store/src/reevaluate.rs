@@ -128,7 +128,8 @@ impl Store {
                 .run_within(manifest.len(), wait, move |options| {
                     let options = variables.options(options);
                     let evaluation = apptrust_rules::evaluate(manifest.as_bytes(), &options);
-                    let stored = StoredEvaluation::new(&evaluation, &now);
+                    let mut stored = StoredEvaluation::new(&evaluation, &now);
+                    variables.hide_in(&mut stored.findings);
                     (stored, evaluation.verdict)
                 })
                 .await;

@@ -98,15 +98,24 @@ impl Store {
         schedule_in(&mut connection, &self.now(), timer).await
     }
 
-    /// Claims up to `limit` timers that are due and not leased by another runner, leasing them to
-    /// `owner` for `lease_seconds`, earliest first.
+    /// Claims up to `limit` timers of the given `kinds` that are due and not leased by another
+    /// runner, leasing them to `owner` for `lease_seconds`, earliest first. Only kinds the runner
+    /// can fire: during a rolling upgrade an older instance leaves a new kind to the newer ones.
     pub async fn claim_due_timers(
         &self,
         owner: &str,
+        kinds: &[&str],
         limit: i64,
         lease_seconds: i64,
     ) -> Result<Vec<Timer>, StoreError> {
+        if kinds.is_empty() {
+            return Ok(Vec::new());
+        }
         let now = self.now();
+        let kind_list = (0..kinds.len())
+            .map(|i| format!("${}", i + 5))
+            .collect::<Vec<_>>()
+            .join(", ");
         let skip_locked = match self.kind {
             DatabaseKind::Postgres => " FOR UPDATE SKIP LOCKED",
             DatabaseKind::Sqlite => "",
@@ -114,18 +123,20 @@ impl Store {
         let sql = format!(
             "UPDATE timers SET lease_owner = $1, lease_until = $2, attempts = attempts + 1 \
              WHERE id IN (SELECT id FROM timers \
-               WHERE fired_at IS NULL AND due_at <= $3 \
+               WHERE fired_at IS NULL AND due_at <= $3 AND kind IN ({kind_list}) \
                  AND (lease_until IS NULL OR lease_until < $3) \
                ORDER BY due_at, id LIMIT $4{skip_locked}) \
              RETURNING id, kind, due_at, subject, payload, attempts"
         );
-        let rows = sqlx::query::<Any>(&sql)
+        let mut query = sqlx::query::<Any>(&sql)
             .bind(owner)
             .bind(self.from_now(lease_seconds))
             .bind(&now)
-            .bind(limit)
-            .fetch_all(&self.write)
-            .await?;
+            .bind(limit);
+        for kind in kinds {
+            query = query.bind(*kind);
+        }
+        let rows = query.fetch_all(&self.write).await?;
         let mut timers = rows
             .iter()
             .map(|row| {

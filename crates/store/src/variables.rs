@@ -33,6 +33,9 @@ pub struct VariableLimits {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Variables(BTreeMap<String, String>);
 
+/// Variable values shorter than this are not hidden in answers (see [`Variables::hide_in`]).
+pub const MIN_HIDDEN_LENGTH: usize = 4;
+
 impl Variables {
     /// No values.
     pub fn none() -> Variables {
@@ -94,6 +97,40 @@ impl Variables {
     /// The names, sorted: all that the audit log and the API show.
     pub fn names(&self) -> Vec<String> {
         self.0.keys().cloned().collect()
+    }
+
+    /// Replaces every value of these variables in the strings of `value` (findings' messages
+    /// and fixes, change descriptions) by its placeholder, `${NAME}`: the manifest was judged
+    /// with the values, but answers and stored reports must not show them (they may be
+    /// secrets). Values shorter than [`MIN_HIDDEN_LENGTH`] characters are left alone: replacing
+    /// `eu` or `1` everywhere would mangle every message, and so short a value hides nothing.
+    pub fn hide_in(&self, value: &mut serde_json::Value) {
+        let mut secrets: Vec<(&str, String)> = self
+            .0
+            .iter()
+            .filter(|(_, v)| v.chars().count() >= MIN_HIDDEN_LENGTH)
+            .map(|(name, v)| (v.as_str(), format!("${{{name}}}")))
+            .collect();
+        if secrets.is_empty() {
+            return;
+        }
+        // Longer values first, so that a value containing another is replaced whole.
+        secrets.sort_by_key(|(v, _)| std::cmp::Reverse(v.len()));
+        let mut stack = vec![value];
+        while let Some(node) = stack.pop() {
+            match node {
+                serde_json::Value::String(text) => {
+                    for (secret, placeholder) in &secrets {
+                        if text.contains(secret) {
+                            *text = text.replace(secret, placeholder);
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => stack.extend(items.iter_mut()),
+                serde_json::Value::Object(map) => stack.extend(map.values_mut()),
+                _ => {}
+            }
+        }
     }
 
     /// The options to evaluate a manifest with: `base` with these values.

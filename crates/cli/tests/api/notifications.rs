@@ -62,13 +62,24 @@ fn each_change_is_announced_once_and_only_to_its_owners(db: Db) {
     assert_eq!(told.len(), 4);
     assert_eq!(told[3]["event"], "deploy.blocked");
     assert_eq!(told[3]["payload"]["verdict"], "blocked");
+    // A refused deploy retried with its idempotency key is announced once.
+    for _ in 0..2 {
+        let (status, _) = app.deploy(
+            &token,
+            "com.acme.told",
+            "production",
+            json!({"manifest": BLOCKED, "idempotencyKey": "ci-7"}),
+        );
+        assert_eq!(status, 422);
+    }
+    assert_eq!(events(&app, &token, "com.acme.told").len(), 5);
 
     // Only the app's partner and staff read them; paging ends without a cursor.
     let other = app.partner("other");
     let (status, _) = app.get("/api/v1/apps/com.acme.told/notifications", Some(&other));
     assert_eq!(status, 403);
     let staff = app.staff_token.clone();
-    assert_eq!(events(&app, &staff, "com.acme.told").len(), 4);
+    assert_eq!(events(&app, &staff, "com.acme.told").len(), 5);
     let (_, page) = app.get(
         "/api/v1/apps/com.acme.told/notifications?limit=3",
         Some(&token),
@@ -78,6 +89,6 @@ fn each_change_is_announced_once_and_only_to_its_owners(db: Db) {
         "/api/v1/apps/com.acme.told/notifications?after=3&limit=3",
         Some(&token),
     );
-    assert_eq!(rest["notifications"].as_array().unwrap().len(), 1);
+    assert_eq!(rest["notifications"].as_array().unwrap().len(), 2);
     assert!(rest["next"].is_null());
 }

@@ -109,6 +109,8 @@ fn without_the_flag_there_is_no_test_clock(db: Db) {
     assert_eq!(health["testClock"], false, "{health}");
     assert!(health.get("now").is_none());
     assert_eq!(app.get("/api/v1/test/clock", Some(&staff)).0, 404);
+    // Not even a sign-in check tells the route apart from one that does not exist.
+    assert_eq!(app.get("/api/v1/test/clock", None).0, 404);
     let (status, _) = app.post(
         "/api/v1/test/clock",
         Some(&staff),

@@ -9,6 +9,7 @@ use crate::support::{Db, TempDir, TestApp, binary, eventually, repo_path};
 
 crate::on_both_databases!(
     deploys_are_evaluated_with_their_variable_values,
+    variable_values_never_appear_in_answers,
     deploy_variables_are_bounded,
     the_deploy_command_sends_variable_values,
 );
@@ -225,4 +226,26 @@ fn the_deploy_command_sends_variable_values(db: Db) {
     assert_eq!(mistaken.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&mistaken.stderr);
     assert!(stderr.contains("--var KEY=VALUE"), "{stderr}");
+}
+
+/// A value is used to judge the manifest, and every message that would quote it quotes the
+/// placeholder instead: in a refusal, in a stored version, in its change report.
+fn variable_values_never_appear_in_answers(db: Db) {
+    const SECRET: &str = "sk-live-4f9a2c.tracking.example.net";
+    let app = TestApp::spawn(db);
+    let token = app.partner("acme");
+    app.app(&token, "com.acme.hidden");
+    let (status, body) = app.deploy(
+        &token,
+        "com.acme.hidden",
+        "production",
+        json!({"manifest": NEEDS_VARIABLE, "variables": {"ANALYTICS_HOST": SECRET}}),
+    );
+    // Not an approved analytics host: refused, and the refusal explains it without the value.
+    assert_eq!(status, 422, "{body}");
+    let text = body.to_string();
+    assert!(!text.contains(SECRET), "the value is shown: {text}");
+    assert!(text.contains("${ANALYTICS_HOST}"), "{text}");
+    let (_, told) = app.get("/api/v1/apps/com.acme.hidden/notifications", Some(&token));
+    assert!(!told.to_string().contains(SECRET), "{told}");
 }

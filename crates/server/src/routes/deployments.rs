@@ -131,16 +131,24 @@ pub async fn create(
         });
         error.code = "manifest-refused";
         error.extra = Some(json!({"evaluation": assessed.stored}));
-        // Nothing was deployed, but the app's owners hear that a deploy was refused.
-        state
+        // Nothing was deployed, but the app's owners hear that a deploy was refused. Failing to
+        // record that must not hide the refusal from the caller.
+        if let Err(failure) = state
             .store
             .record_blocked_deploy(
                 &app,
                 &env,
+                idempotency_key.as_deref(),
                 assessed.verdict.as_str(),
                 &assessed.stored.blockers,
             )
-            .await?;
+            .await
+        {
+            eprintln!(
+                "apptrust: cannot record the refused deploy of {}: {failure}",
+                app.key
+            );
+        }
         return Err(error);
     }
     let outcome = state

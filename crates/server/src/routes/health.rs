@@ -50,24 +50,44 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .get(|| async { state.store.stale_evaluations().await.map(|n| n as f64) })
         .await
         .unwrap_or(-1.0);
-    // Timers read through their index of unfired rows, so this stays cheap as fired ones pile up.
-    let timers = state.store.timer_counts().await.unwrap_or_default();
+    // Counting reads every unfired timer: at most once per `metrics-refresh-ms` (-1: unknown).
+    #[allow(clippy::cast_precision_loss)]
+    let timer_figure = |i: usize| {
+        let state = &state;
+        async move {
+            state.timer_counts[i]
+                .get(|| async {
+                    state
+                        .store
+                        .timer_counts()
+                        .await
+                        .map(|c| [c.due, c.scheduled, c.failing][i] as f64)
+                })
+                .await
+                .unwrap_or(-1.0)
+        }
+    };
+    let (due, scheduled, failing) = (
+        timer_figure(0).await,
+        timer_figure(1).await,
+        timer_figure(2).await,
+    );
     #[allow(clippy::cast_precision_loss)]
     let gauges = [
         (
             "apptrust_timers_due",
-            "Timers due now or earlier that have not fired (late when this stays above zero).",
-            timers.due as f64,
+            "Timers due now or earlier that have not fired (late when this stays above zero; -1: unknown).",
+            due,
         ),
         (
             "apptrust_timers_scheduled",
             "Timers waiting for a later time.",
-            timers.scheduled as f64,
+            scheduled,
         ),
         (
             "apptrust_timers_failing",
             "Unfired timers whose last firing failed (retried with growing gaps).",
-            timers.failing as f64,
+            failing,
         ),
         (
             "apptrust_stale_evaluations",

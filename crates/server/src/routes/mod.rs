@@ -77,11 +77,17 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(settings.max_body_bytes))
                 .get(versions::list),
         )
-        .route("/audit", get(audit::list))
-        .route(
+        .route("/audit", get(audit::list));
+    // Without `--test-clock` the route does not exist at all: 404 to everyone, before any
+    // sign-in or body check could tell it apart from a missing route.
+    let api = if settings.test_clock {
+        api.route(
             "/test/clock",
             get(test_clock::show).post(test_clock::update),
-        );
+        )
+    } else {
+        api
+    };
     let app = Router::new()
         .route("/", get(pages::index))
         .route("/healthz", get(health::healthz))

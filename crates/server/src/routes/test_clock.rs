@@ -15,7 +15,7 @@ use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use apptrust_store::clock::{TestClock, rfc3339};
+use apptrust_store::clock::{ClockError, LATEST_YEAR, TestClock, rfc3339};
 
 /// A move of the test clock: exactly one of the two.
 #[derive(Deserialize)]
@@ -57,28 +57,43 @@ pub async fn update(
 ) -> Result<impl IntoResponse, ApiError> {
     let clock = test_clock(&state)?;
     let staff = caller.staff()?;
-    let moved = match (body.now, body.advance) {
-        (Some(now), None) => {
-            let at = OffsetDateTime::parse(&now, &time::format_description::well_known::Rfc3339)
-                .map_err(|_| ApiError::unprocessable("`now` must be an RFC 3339 time"))?;
-            clock.set(at)
+    // The target first, then the audit entry, then the move: a move is never unaudited.
+    let now = apptrust_store::clock::Clock::now(clock);
+    let target = match (body.now, body.advance) {
+        (Some(at), None) => {
+            OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339)
+                .map_err(|_| ApiError::unprocessable("`now` must be an RFC 3339 time"))?
         }
         (None, Some(advance)) => {
             let by =
                 apptrust_service::duration::parse(&advance).map_err(ApiError::unprocessable)?;
-            clock.advance(by)
+            now.checked_add(by)
+                .ok_or_else(|| ApiError::unprocessable(ClockError::OutOfRange.to_string()))?
         }
         _ => {
             return Err(ApiError::unprocessable(
                 "give exactly one of `now` (RFC 3339) and `advance` (ISO 8601 duration)",
             ));
         }
+    };
+    if target < now {
+        let refused = ClockError::Backwards {
+            asked: rfc3339(target),
+            now: rfc3339(now),
+        };
+        return Err(ApiError::unprocessable(refused.to_string()));
     }
-    .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    if target.year() > LATEST_YEAR {
+        return Err(ApiError::unprocessable(ClockError::OutOfRange.to_string()));
+    }
     state
         .store
-        .record_clock_move(&staff.actor(), &rfc3339(moved))
+        .record_clock_move(&staff.actor(), &rfc3339(target))
         .await?;
+    // The clock ran on while the entry was written: never set it behind its own time.
+    let moved = clock
+        .set(target.max(apptrust_store::clock::Clock::now(clock)))
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     // Trust documents cached under the old time may show badges that timers would have moved.
     state.trust_cache.clear();
     Ok(answer(moved))

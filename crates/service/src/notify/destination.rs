@@ -3,9 +3,10 @@
 //! send requests to its database, its cloud's metadata service or an admin port, and read the
 //! answers' status codes in the delivery log.
 //!
-//! The check runs on the addresses the host name resolves to at delivery time, and the delivery
-//! connects to exactly those addresses, so a name that resolves to a public address when it is
-//! registered and to a private one later is still refused.
+//! Meant to run on the addresses a host name resolves to at delivery time, with the delivery
+//! connecting to exactly those addresses, so that a name resolving to a public address when it is
+//! registered and to a private one later is still refused (the delivery that does this is not
+//! built yet).
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -38,6 +39,8 @@ fn is_public_v4(ip: Ipv4Addr) -> bool {
         || (a == 100 && (64..128).contains(&b))
         // 192.0.0.0/24, IETF protocol assignments
         || (a == 192 && b == 0 && c == 0)
+        // 192.88.99.0/24, the retired 6to4 relay anycast
+        || (a == 192 && b == 88 && c == 99)
         // 198.18.0.0/15, benchmarking
         || (a == 198 && (b == 18 || b == 19))
         // 240.0.0.0/4, reserved
@@ -51,8 +54,11 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || ip.is_multicast()
         // fc00::/7, unique local
         || (first & 0xfe00) == 0xfc00
-        // fe80::/10, link-local
+        // fe80::/10, link-local; fec0::/10, the deprecated site-local
         || (first & 0xffc0) == 0xfe80
+        || (first & 0xffc0) == 0xfec0
+        // 2002::/16, 6to4: an IPv4 address inside, which may be internal
+        || first == 0x2002
         // 2001:db8::/32, documentation
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
         // 64:ff9b::/96 and friends translate to IPv4 addresses we cannot see through

@@ -107,10 +107,12 @@ impl Runner {
 
     /// Claims and fires one batch of due timers.
     pub async fn round(&self) -> Result<Round, StoreError> {
+        let kinds: Vec<&str> = self.handlers.keys().copied().collect();
         let timers = self
             .store
             .claim_due_timers(
                 &self.owner,
+                &kinds,
                 self.settings.batch,
                 self.settings.lease_seconds,
             )
@@ -121,7 +123,17 @@ impl Runner {
         };
         let late_before = self.store.clock().now() - LATE_AFTER;
         for timer in &timers {
-            match self.fire(timer).await? {
+            // One timer's database error does not hold up the rest of the batch: it is tried
+            // again when its lease runs out.
+            let fired = match self.fire(timer).await {
+                Ok(fired) => fired,
+                Err(error) => {
+                    eprintln!("apptrust: timer {} ({}): {error}", timer.id, timer.kind);
+                    round.failed += 1;
+                    continue;
+                }
+            };
+            match fired {
                 Fired::Done => {
                     round.fired += 1;
                     let due = time::OffsetDateTime::parse(
