@@ -226,3 +226,43 @@ mod tempdir {
         }
     }
 }
+
+/// A runner whose lease ran out (it stalled, or its instance died) loses the timer to another,
+/// which fires it; the first can no longer fire it when it comes back.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timer_whose_lease_ran_out_fires_once_elsewhere() {
+    let (store, _dir) = sqlite_store().await;
+    let clock = Arc::new(TestClock::new());
+    let store = store.with_clock(clock.clone());
+    store
+        .schedule_timer(&timer(&store, "stalled", 0))
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_due_timers("stalled-runner", &["test.record"], 10, 60)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 1);
+    // While the lease holds, nobody else claims it.
+    let recorder = Arc::new(Recorder::default());
+    let other = Runner::new(
+        store.clone(),
+        handlers(&recorder),
+        "other",
+        RunnerSettings::default(),
+    );
+    assert_eq!(other.round().await.unwrap().claimed, 0);
+    // Once it has run out, another runner takes the timer over and fires it...
+    clock.advance(time::Duration::seconds(61)).unwrap();
+    assert_eq!(other.round().await.unwrap().fired, 1);
+    // ...and the stalled runner, back at last, finds it is no longer its to fire.
+    assert!(
+        store
+            .begin_firing(&claimed[0], "stalled-runner")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(recorder.fired.lock().unwrap().len(), 1);
+    assert_eq!(other.round().await.unwrap().claimed, 0);
+}
