@@ -74,6 +74,12 @@ pub struct ServeArgs {
     /// `/api/v1/test/clock`. Only this flag turns it on (no variable, no config file).
     #[arg(long)]
     pub test_clock: bool,
+    /// Log lines on standard error as `text` or `json` [default: text].
+    #[arg(long, env = "APPTRUST_LOG_FORMAT", value_name = "FORMAT")]
+    pub log_format: Option<String>,
+    /// Lowest level logged: error, warn, info, debug (a line per request), trace [default: info].
+    #[arg(long, env = "APPTRUST_LOG_LEVEL", value_name = "LEVEL")]
+    pub log_level: Option<String>,
     /// Database connections per instance (PostgreSQL) or readers (SQLite) [default: 16].
     #[arg(long, env = "APPTRUST_MAX_CONNECTIONS", value_name = "N")]
     pub max_connections: Option<u32>,

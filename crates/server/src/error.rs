@@ -73,7 +73,7 @@ impl From<StoreError> for ApiError {
                 "the database is busy; retry shortly",
             ),
             other => {
-                eprintln!("apptrust serve: {other}");
+                tracing::error!(error = %other, "internal error");
                 ApiError::internal()
             }
         }

@@ -16,7 +16,7 @@ pub async fn run(state: AppState) {
     let interval = Duration::from_millis(state.settings.job_interval_ms.max(10));
     loop {
         if let Err(error) = reevaluate(&state).await {
-            eprintln!("apptrust serve: re-evaluation: {error}");
+            tracing::error!(%error, "re-evaluation failed");
         }
         tokio::time::sleep(interval).await;
     }
@@ -53,9 +53,10 @@ async fn reevaluate(state: &AppState) -> Result<(), apptrust_store::StoreError> 
     }
     state.store.release_lease(JOB, &state.instance).await?;
     if total > 0 {
-        eprintln!(
-            "apptrust serve: re-evaluated {total} versions with rules engine {}",
-            apptrust_rules::ENGINE_VERSION
+        tracing::info!(
+            versions = total,
+            engine = apptrust_rules::ENGINE_VERSION,
+            "re-evaluated stored versions with the current rules engine"
         );
     }
     Ok(())

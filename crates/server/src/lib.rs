@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod headers;
 mod jobs;
+pub mod logging;
 mod metrics;
 mod routes;
 pub mod settings;

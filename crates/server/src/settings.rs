@@ -19,6 +19,10 @@ pub struct Settings {
     /// the environment, so that no production configuration can turn it on by accident.
     #[serde(skip)]
     pub test_clock: bool,
+    /// How log lines are written to standard error: `text` or `json` (one object per line).
+    pub log_format: String,
+    /// The lowest level logged: `error`, `warn`, `info`, `debug` (one line per request), `trace`.
+    pub log_level: String,
     /// Connections per instance (PostgreSQL) or readers (SQLite).
     pub max_connections: u32,
     /// Largest deploy request body, in bytes (the manifest travels JSON-escaped inside it).
@@ -93,6 +97,8 @@ impl Default for Settings {
             database: "apptrust.db".to_string(),
             demo: false,
             test_clock: false,
+            log_format: "text".to_string(),
+            log_level: "info".to_string(),
             max_connections: 16,
             max_body_bytes: 4 * 1024 * 1024,
             max_json_body_bytes: 64 * 1024,

@@ -28,6 +28,8 @@ pub enum ServeError {
     },
     #[error("the server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Settings(String),
 }
 
 /// Opens the configured database with the configured pool size.
@@ -64,6 +66,8 @@ fn serve_limits(settings: &Settings) -> ServeLimits {
 
 /// Runs the service until it is asked to stop.
 pub async fn run(settings: Settings) -> Result<(), ServeError> {
+    crate::logging::init(&settings.log_format, &settings.log_level)
+        .map_err(ServeError::Settings)?;
     let mut store = open_store(&settings).await?;
     if settings.test_clock {
         store = store.with_clock(Arc::new(apptrust_store::clock::TestClock::new()));

@@ -10,6 +10,12 @@ pub fn run(args: &ServeArgs) -> Result<u8, String> {
     }
     settings.demo |= args.demo;
     settings.test_clock = args.test_clock;
+    if let Some(format) = &args.log_format {
+        settings.log_format.clone_from(format);
+    }
+    if let Some(level) = &args.log_level {
+        settings.log_level.clone_from(level);
+    }
     if let Some(n) = args.max_connections {
         settings.max_connections = n;
     }

@@ -12,6 +12,7 @@ mod deploys;
 mod hostile_clients;
 mod hostile_deploys;
 mod jobs;
+mod logs;
 mod notifications;
 mod operations;
 mod reads;

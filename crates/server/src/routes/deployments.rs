@@ -144,10 +144,7 @@ pub async fn create(
             )
             .await
         {
-            eprintln!(
-                "apptrust: cannot record the refused deploy of {}: {failure}",
-                app.key
-            );
+            tracing::error!(app = %app.key, error = %failure, "cannot record the refused deploy");
         }
         return Err(error);
     }

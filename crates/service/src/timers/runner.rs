@@ -128,7 +128,7 @@ impl Runner {
             let fired = match self.fire(timer).await {
                 Ok(fired) => fired,
                 Err(error) => {
-                    eprintln!("apptrust: timer {} ({}): {error}", timer.id, timer.kind);
+                    tracing::error!(timer = timer.id, kind = %timer.kind, %error, "timer firing failed");
                     round.failed += 1;
                     continue;
                 }
@@ -161,7 +161,7 @@ impl Runner {
             let busy = match self.round().await {
                 Ok(round) => round.claimed as i64 >= self.settings.batch,
                 Err(error) => {
-                    eprintln!("apptrust: timer runner: {error}");
+                    tracing::error!(%error, "timer runner round failed");
                     false
                 }
             };
