@@ -9,13 +9,11 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
-
-use crate::state::AppState;
 
 /// The response header carrying the request's id.
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -43,33 +41,38 @@ pub fn init(format: &str, level: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// This instance's name, the prefix of its request ids (set once at start).
+static INSTANCE: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+/// Names the instance in request ids; the first call wins.
+pub fn set_instance(instance: &str) {
+    let _ = INSTANCE.set(instance.to_string());
+}
+
 /// Middleware: gives the request its id, handles it inside a span that carries the id, and
-/// returns the id in `X-Request-Id`.
-pub async fn with_request_id(
-    State(state): State<AppState>,
-    request: Request,
-    next: Next,
-) -> Response {
+/// returns the id in `X-Request-Id`. It runs on every request, the hottest path there is, so it
+/// takes no state and builds nothing the log level will not use.
+pub async fn with_request_id(request: Request, next: Next) -> Response {
     static NEXT: AtomicU64 = AtomicU64::new(1);
-    let id = format!(
-        "{}-{}",
-        state.instance,
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    );
-    let method = request.method().clone();
-    let path = request.uri().path().chars().take(200).collect::<String>();
+    let instance = INSTANCE.get().map_or("instance", String::as_str);
+    let id = format!("{instance}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
     let span = tracing::info_span!("request", request_id = %id);
-    let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
-    span.in_scope(|| {
-        tracing::debug!(
-            method = %method,
-            path = %path,
-            status = response.status().as_u16(),
-            ms = started.elapsed().as_secs_f64() * 1000.0,
-            "answered"
-        );
+    let access = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+        let path: String = request.uri().path().chars().take(200).collect();
+        (request.method().clone(), path, Instant::now())
     });
+    let mut response = next.run(request).instrument(span.clone()).await;
+    if let Some((method, path, started)) = access {
+        span.in_scope(|| {
+            tracing::debug!(
+                method = %method,
+                path = %path,
+                status = response.status().as_u16(),
+                ms = started.elapsed().as_secs_f64() * 1000.0,
+                "answered"
+            );
+        });
+    }
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

@@ -91,6 +91,7 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .ok()
         .and_then(|s| s.get(..12).map(str::to_string))
         .unwrap_or_else(|| "instance".to_string());
+    crate::logging::set_instance(&instance);
     let limits = serve_limits(&settings);
     let state = AppState {
         trust_cache: Arc::new(TrustCache::new(
