@@ -73,7 +73,7 @@ impl From<StoreError> for ApiError {
                 "the database is busy; retry shortly",
             ),
             other => {
-                tracing::error!(error = %other, "internal error");
+                tracing::error!(request_id = %crate::logging::current_request_id(), error = %other, "internal error");
                 ApiError::internal()
             }
         }

@@ -2,9 +2,11 @@
 //! (`--log-format json`), every line written while a request is handled carrying its id.
 //!
 //! Each request gets an id (`<instance>-<n>`, unique across instances sharing a database), sent
-//! back in the `X-Request-Id` header, so that a user's error report finds its log lines. One
-//! line per request is written at `debug` level (off by default: at tens of thousands of trust
-//! reads a second, access logs belong to the proxy in front); errors and warnings always.
+//! back in the `X-Request-Id` header, so that a user's error report finds its log lines: the
+//! service's warnings and errors written while a request is handled carry it as `request_id`.
+//! At `debug` level every line does (the request runs in a span), and one access line per
+//! request is written (off by default: at tens of thousands of trust reads a second, access logs
+//! belong to the proxy in front, and a span per request costs a sixth of the throughput).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
@@ -49,20 +51,34 @@ pub fn set_instance(instance: &str) {
     let _ = INSTANCE.set(instance.to_string());
 }
 
-/// Middleware: gives the request its id, handles it inside a span that carries the id, and
-/// returns the id in `X-Request-Id`. It runs on every request, the hottest path there is, so it
-/// takes no state and builds nothing the log level will not use.
+tokio::task_local! {
+    /// The id of the request the current task is handling.
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being handled, for log lines written outside a request span (at
+/// `info` and above no span is made; see [`with_request_id`]). Empty outside a request.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(String::clone).unwrap_or_default()
+}
+
+/// Middleware: gives the request its id and returns it in `X-Request-Id`. It runs on every
+/// request, the hottest path there is, so it takes no state and builds nothing the log level
+/// will not use: at `debug` the request runs inside a span carrying its id (so every line,
+/// the database's included, names it) and ends with an access line; at `info` and above the
+/// id is only kept for the task, and the service's own warnings and errors add it themselves.
 pub async fn with_request_id(request: Request, next: Next) -> Response {
     static NEXT: AtomicU64 = AtomicU64::new(1);
     let instance = INSTANCE.get().map_or("instance", String::as_str);
     let id = format!("{instance}-{}", NEXT.fetch_add(1, Ordering::Relaxed));
-    let span = tracing::info_span!("request", request_id = %id);
-    let access = tracing::enabled!(tracing::Level::DEBUG).then(|| {
+    let header = HeaderValue::from_str(&id).ok();
+    let mut response = if tracing::enabled!(tracing::Level::DEBUG) {
+        let span = tracing::debug_span!("request", request_id = %id);
         let path: String = request.uri().path().chars().take(200).collect();
-        (request.method().clone(), path, Instant::now())
-    });
-    let mut response = next.run(request).instrument(span.clone()).await;
-    if let Some((method, path, started)) = access {
+        let (method, started) = (request.method().clone(), Instant::now());
+        let response = REQUEST_ID
+            .scope(id, next.run(request).instrument(span.clone()))
+            .await;
         span.in_scope(|| {
             tracing::debug!(
                 method = %method,
@@ -72,8 +88,11 @@ pub async fn with_request_id(request: Request, next: Next) -> Response {
                 "answered"
             );
         });
-    }
-    if let Ok(value) = HeaderValue::from_str(&id) {
+        response
+    } else {
+        REQUEST_ID.scope(id, next.run(request)).await
+    };
+    if let Some(value) = header {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response

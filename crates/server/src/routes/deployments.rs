@@ -144,7 +144,12 @@ pub async fn create(
             )
             .await
         {
-            tracing::error!(app = %app.key, error = %failure, "cannot record the refused deploy");
+            tracing::error!(
+                request_id = %crate::logging::current_request_id(),
+                app = %app.key,
+                error = %failure,
+                "cannot record the refused deploy"
+            );
         }
         return Err(error);
     }
