@@ -20,7 +20,9 @@ const MAX_REJECTION_TEXT: usize = 4096;
 /// Middleware: see the module doc.
 pub async fn finish(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let mut response = next.run(request).await;
+    // The request id rides on this layer rather than a layer of its own: each layer costs every
+    // request (a boxed future, a clone of the service beneath), and this one runs anyway.
+    let mut response = crate::logging::with_request_id(request, next).await;
     if response.status().is_client_error() || response.status().is_server_error() {
         response = as_json_error(response, &method).await;
     }

@@ -62,7 +62,8 @@ pub fn current_request_id() -> String {
     REQUEST_ID.try_with(String::clone).unwrap_or_default()
 }
 
-/// Middleware: gives the request its id and returns it in `X-Request-Id`. It runs on every
+/// Gives the request its id, runs it, and returns the id in `X-Request-Id` (called by the
+/// outermost layer, `headers::finish`). It runs on every
 /// request, the hottest path there is, so it takes no state and builds nothing the log level
 /// will not use: at `debug` the request runs inside a span carrying its id (so every line,
 /// the database's included, names it) and ends with an access line; at `info` and above the

@@ -108,7 +108,6 @@ pub fn router(state: AppState) -> Router {
         })
         .layer(DefaultBodyLimit::max(settings.max_json_body_bytes))
         .layer(middleware::from_fn(refuse_nul_in_uri))
-        .layer(middleware::from_fn(crate::logging::with_request_id))
         .with_state(state);
     // Outside the whole router, so that it sees the answers the router completes itself (the
     // `Allow` header of a 405).
