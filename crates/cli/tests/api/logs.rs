@@ -6,22 +6,20 @@ use std::process::{Command, Stdio};
 
 use crate::support::{TempDir, binary};
 
+/// `apptrust serve` on a fresh SQLite database in `dir`, on a free port, with `extra` flags.
+fn serve(dir: &TempDir, extra: &[&str]) -> Command {
+    let database = dir.0.join("apptrust.db").display().to_string();
+    let mut command = Command::new(binary());
+    command
+        .args(["serve", "--database", &database, "--listen", "127.0.0.1:0"])
+        .args(extra);
+    command
+}
+
 #[test]
 fn json_log_lines_carry_the_request_id_the_answer_names() {
     let dir = TempDir::new("logs");
-    let database = dir.0.join("apptrust.db").display().to_string();
-    let mut child = Command::new(binary())
-        .args([
-            "serve",
-            "--database",
-            &database,
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--log-level",
-            "debug",
-        ])
+    let mut child = serve(&dir, &["--log-format", "json", "--log-level", "debug"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -74,17 +72,7 @@ fn json_log_lines_carry_the_request_id_the_answer_names() {
 #[test]
 fn an_unknown_log_format_stops_start_up_with_a_message() {
     let dir = TempDir::new("logs-bad");
-    let database = dir.0.join("apptrust.db").display().to_string();
-    let output = Command::new(binary())
-        .args([
-            "serve",
-            "--database",
-            &database,
-            "--listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "xml",
-        ])
+    let output = serve(&dir, &["--log-format", "xml"])
         .output()
         .expect("run apptrust serve");
     assert_eq!(output.status.code(), Some(2), "{output:?}");

@@ -18,16 +18,18 @@ pub const GIVE_UP_AFTER: Duration = Duration::hours(24);
 /// or `None` when `elapsed` since the first attempt has reached [`GIVE_UP_AFTER`]. `jitter` is a
 /// random number in `0..1000`.
 pub fn next_gap(failures: u32, elapsed: Duration, jitter: u32) -> Option<Duration> {
-    if elapsed >= GIVE_UP_AFTER {
-        return None;
-    }
+    (elapsed < GIVE_UP_AFTER).then(|| doubling_gap(failures, FIRST_GAP, LONGEST_GAP, jitter))
+}
+
+/// `first * 2^(failures-1)`, at most `longest`, with up to a fifth taken off or added by
+/// `jitter` (in `0..1000`): the one backoff shared by deliveries and timers.
+pub fn doubling_gap(failures: u32, first: Duration, longest: Duration, jitter: u32) -> Duration {
     let doublings = failures.saturating_sub(1).min(20);
-    let base = FIRST_GAP
+    let base = first
         .checked_mul(1 << doublings)
-        .map_or(LONGEST_GAP, |gap| gap.min(LONGEST_GAP));
+        .map_or(longest, |gap| gap.min(longest));
     // From 0.8x to 1.2x of the base gap.
-    let factor = 0.8 + 0.4 * f64::from(jitter.min(999)) / 1000.0;
-    Some(base * factor)
+    base * (0.8 + 0.4 * f64::from(jitter.min(999)) / 1000.0)
 }
 
 #[cfg(test)]

@@ -208,14 +208,11 @@ enum Fired {
     Lost,
 }
 
-/// The gap before the next firing after `attempts` failed ones, with up to a fifth of jitter
-/// either way (`jitter` in `0..1000`).
+/// The gap before the next firing after `attempts` failed ones (see
+/// [`crate::notify::backoff::doubling_gap`]).
 fn retry_gap(attempts: i64, jitter: u32) -> time::Duration {
-    let doublings = u32::try_from(attempts.saturating_sub(1).clamp(0, 20)).unwrap_or(20);
-    let base = FIRST_RETRY
-        .checked_mul(1 << doublings)
-        .map_or(LONGEST_RETRY, |gap| gap.min(LONGEST_RETRY));
-    base * (0.8 + 0.4 * f64::from(jitter.min(999)) / 1000.0)
+    let failures = u32::try_from(attempts.max(0)).unwrap_or(u32::MAX);
+    crate::notify::backoff::doubling_gap(failures, FIRST_RETRY, LONGEST_RETRY, jitter)
 }
 
 #[cfg(test)]
