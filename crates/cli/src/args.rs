@@ -89,6 +89,17 @@ pub struct ServeArgs {
     /// How often to look for stale evaluations, in ms [default: 5000].
     #[arg(long, env = "APPTRUST_JOB_INTERVAL_MS", value_name = "MS")]
     pub job_interval_ms: Option<u64>,
+    /// Let webhooks reach loopback and private addresses and plain http (tests, local
+    /// development); off by default so that webhooks cannot probe the server's network.
+    #[arg(long, env = "APPTRUST_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+    /// The SMTP relay for notification e-mail, e.g. smtp://127.0.0.1:2525 or
+    /// smtps://user:password@mail.example.com [default: none, no e-mail].
+    #[arg(long, env = "APPTRUST_SMTP_URL", value_name = "URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mail [default: apptrust <apptrust@localhost>].
+    #[arg(long, env = "APPTRUST_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
 }
 
 #[cfg(feature = "service")]

@@ -88,6 +88,21 @@ pub struct Settings {
     /// How long `/metrics` may show the count of stale evaluations before counting again, in
     /// milliseconds (the count reads every current evaluation).
     pub metrics_refresh_ms: u64,
+    /// Let webhooks reach loopback and private addresses (and plain `http`). Off, so that a
+    /// webhook cannot probe the network the server runs in; tests and the demo turn it on.
+    pub allow_private_webhooks: bool,
+    /// The SMTP relay e-mail goes through: `smtp://host:port` (in the clear),
+    /// `smtp://host:587?tls=required` (STARTTLS), `smtps://host:465`, with `user:password@`
+    /// when the relay asks. Unset: no e-mail is sent (webhooks still are).
+    pub smtp_url: Option<String>,
+    /// The sender of notification e-mail.
+    pub mail_from: String,
+    /// How often an idle deliverer looks for notifications to send, in milliseconds.
+    pub delivery_interval_ms: u64,
+    /// How long one webhook request or one SMTP exchange may take, in milliseconds.
+    pub delivery_timeout_ms: u64,
+    /// Live webhooks one partner (or the staff together) may have registered.
+    pub max_webhooks_per_owner: i64,
 }
 
 impl Default for Settings {
@@ -128,6 +143,12 @@ impl Default for Settings {
             max_deploy_variables_bytes: 64 * 1024,
             max_trust_negatives: 65_536,
             metrics_refresh_ms: 30_000,
+            allow_private_webhooks: false,
+            smtp_url: None,
+            mail_from: "apptrust <apptrust@localhost>".to_string(),
+            delivery_interval_ms: 1000,
+            delivery_timeout_ms: 10_000,
+            max_webhooks_per_owner: 20,
         }
     }
 }

@@ -65,7 +65,9 @@ fn serve_limits(settings: &Settings) -> ServeLimits {
 }
 
 /// Runs the service until it is asked to stop.
-pub async fn run(settings: Settings) -> Result<(), ServeError> {
+pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
+    // The demo runs on a developer's machine, where the webhook receiver to try is local too.
+    settings.allow_private_webhooks |= settings.demo;
     crate::logging::init(&settings.log_format, &settings.log_level)
         .map_err(ServeError::Settings)?;
     let mut store = open_store(&settings).await?;
@@ -73,6 +75,18 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         store = store.with_clock(Arc::new(apptrust_store::clock::TestClock::new()));
     }
     store.migrate().await?;
+    // A bad relay address stops start-up here rather than failing every e-mail later.
+    let mailer = match &settings.smtp_url {
+        Some(url) => Some(
+            apptrust_service::notify::email::Mailer::new(
+                url,
+                &settings.mail_from,
+                Duration::from_millis(settings.delivery_timeout_ms.max(100)),
+            )
+            .map_err(ServeError::Settings)?,
+        ),
+        None => None,
+    };
     let evaluator = evaluator(&settings);
     let demo = if settings.demo {
         Some(crate::demo::seed(&store, &evaluator).await?)
@@ -105,6 +119,9 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         timer_counts: Arc::new(std::array::from_fn(|_| {
             crate::metrics::CachedFigure::new(Duration::from_millis(settings.metrics_refresh_ms))
         })),
+        outbox_counts: Arc::new(std::array::from_fn(|_| {
+            crate::metrics::CachedFigure::new(Duration::from_millis(settings.metrics_refresh_ms))
+        })),
         evaluator,
         admission: Arc::new(crate::admission::DeployAdmission::new(&settings)),
         instance: instance.into(),
@@ -128,10 +145,27 @@ pub async fn run(settings: Settings) -> Result<(), ServeError> {
         .with_observer(timer_metrics(state.metrics.clone()))
         .run(),
     );
+    // One deliverer per instance: dispatches the outbox and sends webhooks and e-mail.
+    let deliverer = tokio::spawn(
+        apptrust_service::notify::Deliverer::new(
+            store.clone(),
+            state.instance.to_string(),
+            apptrust_service::notify::DelivererSettings {
+                interval: Duration::from_millis(state.settings.delivery_interval_ms.max(10)),
+                webhook_timeout: Duration::from_millis(state.settings.delivery_timeout_ms.max(100)),
+                ..apptrust_service::notify::DelivererSettings::default()
+            },
+            state.settings.allow_private_webhooks,
+            mailer,
+        )
+        .with_observer(delivery_metrics(state.metrics.clone()))
+        .run(),
+    );
     let app = crate::routes::router(state);
     crate::connection::serve(listener, app, limits, shutdown_signal()).await;
     jobs.abort();
     timers.abort();
+    deliverer.abort();
     store.close().await;
     Ok(())
 }
@@ -143,6 +177,18 @@ fn timer_metrics(metrics: Arc<Metrics>) -> apptrust_service::timers::Observer {
         metrics.add("apptrust_timers_total", "fired", as_u64(round.fired));
         metrics.add("apptrust_timers_total", "failed", as_u64(round.failed));
         metrics.add("apptrust_timers_total", "late", as_u64(round.late));
+    })
+}
+
+/// Counts what the deliverer does: `apptrust_delivery_attempts_total{outcome="delivered"|
+/// "retried"|"failed"}` (failed: given up).
+fn delivery_metrics(metrics: Arc<Metrics>) -> apptrust_service::notify::DeliveryObserver {
+    Arc::new(move |round: &apptrust_service::notify::DeliveryRound| {
+        let as_u64 = |n: usize| u64::try_from(n).unwrap_or(u64::MAX);
+        let name = "apptrust_delivery_attempts_total";
+        metrics.add(name, "delivered", as_u64(round.delivered));
+        metrics.add(name, "retried", as_u64(round.retried));
+        metrics.add(name, "failed", as_u64(round.failed));
     })
 }
 
@@ -173,6 +219,19 @@ fn announce(
         state.store.kind().as_str(),
         state.instance
     );
+    let _ = writeln!(
+        out,
+        "  notifications: webhooks{}; e-mail {}",
+        if state.settings.allow_private_webhooks {
+            " (private addresses allowed)"
+        } else {
+            ""
+        },
+        match &state.settings.smtp_url {
+            Some(url) => format!("through {}", redact_smtp(url)),
+            None => "off (no smtp-url)".to_string(),
+        }
+    );
     if state.settings.test_clock {
         let _ = writeln!(
             out,
@@ -194,6 +253,18 @@ fn announce(
         );
     }
     let _ = out.flush();
+}
+
+/// The relay's address without its password.
+fn redact_smtp(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(parsed) => parsed.to_string(),
+        Err(_) => "(an unreadable address)".to_string(),
+    }
 }
 
 async fn shutdown_signal() {

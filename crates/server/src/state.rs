@@ -22,6 +22,9 @@ pub struct AppState {
     /// The waiting timers shown by `/metrics` (due, scheduled, failing), recounted at most once
     /// per `metrics-refresh-ms`: counting reads every unfired timer.
     pub timer_counts: Arc<[crate::metrics::CachedFigure; 3]>,
+    /// The outbox's depth shown by `/metrics` (undispatched, pending, failed), recounted at
+    /// most once per `metrics-refresh-ms`.
+    pub outbox_counts: Arc<[crate::metrics::CachedFigure; 3]>,
     /// Runs manifest evaluations in their lanes (see `apptrust_store::evaluator`).
     pub evaluator: Evaluator,
     /// Lets deploys in before their bodies are read.

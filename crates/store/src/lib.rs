@@ -10,6 +10,7 @@ pub mod audit;
 mod badges;
 pub mod clock;
 mod connect;
+pub mod deliveries;
 pub mod deploy;
 mod error;
 pub mod evaluation;
@@ -30,6 +31,7 @@ pub mod trust;
 pub mod users;
 pub mod variables;
 pub mod versions;
+pub mod webhooks;
 
 pub use connect::{DatabaseKind, DatabaseUrl, PoolSettings};
 pub use error::StoreError;

@@ -50,6 +50,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_notifications.sql"),
         include_str!("../migrations/postgres/0007_notifications.sql"),
     ),
+    (
+        8,
+        "deliveries",
+        include_str!("../migrations/sqlite/0008_deliveries.sql"),
+        include_str!("../migrations/postgres/0008_deliveries.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

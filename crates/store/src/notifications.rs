@@ -21,6 +21,9 @@ pub const CONSENT_REQUIRED: &str = "version.consent-required";
 /// A deploy was refused because Forge would not deploy the manifest.
 pub const DEPLOY_BLOCKED: &str = "deploy.blocked";
 
+/// Every event, in the order the documentation lists them.
+pub const EVENTS: [&str; 4] = [BADGE_GAINED, BADGE_LOST, CONSENT_REQUIRED, DEPLOY_BLOCKED];
+
 /// A notification as its owner reads it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -106,6 +109,17 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The partner whose app notification `id` is about.
+    pub async fn notification_partner(&self, id: i64) -> Result<i64, StoreError> {
+        sqlx::query_scalar::<Any, i64>(
+            "SELECT a.partner_id FROM notifications n JOIN apps a ON a.id = n.app_id WHERE n.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no notification {id}")))
     }
 
     /// An app's notifications after id `after`, oldest first, at most `limit`.

@@ -25,6 +25,13 @@ pub fn run(args: &ServeArgs) -> Result<u8, String> {
     if let Some(ms) = args.job_interval_ms {
         settings.job_interval_ms = ms;
     }
+    settings.allow_private_webhooks |= args.allow_private_webhooks;
+    if let Some(url) = &args.smtp_url {
+        settings.smtp_url = Some(url.clone());
+    }
+    if let Some(from) = &args.mail_from {
+        settings.mail_from.clone_from(from);
+    }
     settings::runtime()?
         .block_on(apptrust_server::startup::run(settings))
         .map_err(|e| e.to_string())?;

@@ -16,9 +16,11 @@ mod logs;
 mod notifications;
 mod operations;
 mod reads;
+mod receivers;
 mod support;
 mod test_clock;
 mod variables;
+mod webhooks;
 
 /// Declares each listed test function `fn(Db)` once per database.
 #[macro_export]

@@ -40,6 +40,24 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     (status, axum::Json(body))
 }
 
+/// Each of `cells`' figures, from its cache or from one fresh `count` (-1 when it fails).
+async fn cached<const N: usize, F>(
+    cells: &[crate::metrics::CachedFigure; N],
+    count: impl Fn() -> F,
+) -> [f64; N]
+where
+    F: std::future::Future<Output = Result<[f64; N], apptrust_store::StoreError>>,
+{
+    let mut figures = [-1.0; N];
+    for (i, cell) in cells.iter().enumerate() {
+        figures[i] = cell
+            .get(|| async { count().await.map(|all| all[i]) })
+            .await
+            .unwrap_or(-1.0);
+    }
+    figures
+}
+
 /// Prometheus metrics.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     // Counting reads every current evaluation: done at most once per `metrics-refresh-ms`,
@@ -50,28 +68,20 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .get(|| async { state.store.stale_evaluations().await.map(|n| n as f64) })
         .await
         .unwrap_or(-1.0);
-    // Counting reads every unfired timer: at most once per `metrics-refresh-ms` (-1: unknown).
+    // Counting reads every unfired timer and every undelivered notification: at most once per
+    // `metrics-refresh-ms` (-1: unknown).
     #[allow(clippy::cast_precision_loss)]
-    let timer_figure = |i: usize| {
-        let state = &state;
-        async move {
-            state.timer_counts[i]
-                .get(|| async {
-                    state
-                        .store
-                        .timer_counts()
-                        .await
-                        .map(|c| [c.due, c.scheduled, c.failing][i] as f64)
-                })
-                .await
-                .unwrap_or(-1.0)
-        }
-    };
-    let (due, scheduled, failing) = (
-        timer_figure(0).await,
-        timer_figure(1).await,
-        timer_figure(2).await,
-    );
+    let [due, scheduled, failing] = cached(&state.timer_counts, || async {
+        let c = state.store.timer_counts().await?;
+        Ok([c.due as f64, c.scheduled as f64, c.failing as f64])
+    })
+    .await;
+    #[allow(clippy::cast_precision_loss)]
+    let [undispatched, pending, failed] = cached(&state.outbox_counts, || async {
+        let c = state.store.outbox_counts().await?;
+        Ok([c.undispatched as f64, c.pending as f64, c.failed as f64])
+    })
+    .await;
     #[allow(clippy::cast_precision_loss)]
     let gauges = [
         (
@@ -88,6 +98,21 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
             "apptrust_timers_failing",
             "Unfired timers whose last firing failed (retried with growing gaps).",
             failing,
+        ),
+        (
+            "apptrust_outbox_undispatched",
+            "Notifications not yet turned into deliveries (-1: unknown).",
+            undispatched,
+        ),
+        (
+            "apptrust_deliveries_pending",
+            "Webhook and e-mail deliveries not yet delivered and still being retried.",
+            pending,
+        ),
+        (
+            "apptrust_deliveries_failed",
+            "Deliveries whose retries ran out (they can be redelivered on request).",
+            failed,
         ),
         (
             "apptrust_stale_evaluations",

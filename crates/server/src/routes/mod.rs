@@ -13,6 +13,7 @@ mod test_clock;
 mod trust;
 mod users;
 mod versions;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -43,6 +44,26 @@ pub fn router(state: AppState) -> Router {
         .route("/me/tokens/{id}", delete(users::revoke_token))
         .route("/me/sessions", get(users::list_sessions))
         .route("/me/sessions/{id}", delete(users::end_session))
+        .route(
+            "/me/notification-settings",
+            get(webhooks::settings).put(webhooks::update_settings),
+        )
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route(
+            "/webhooks/{id}",
+            get(webhooks::show).delete(webhooks::delete),
+        )
+        .route(
+            "/webhooks/{id}/rotate-secret",
+            post(webhooks::rotate_secret),
+        )
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route("/deliveries/{id}", get(webhooks::delivery))
+        .route("/deliveries/{id}/redeliver", post(webhooks::redeliver))
+        .route(
+            "/notifications/{id}/deliveries",
+            get(webhooks::notification_deliveries),
+        )
         .route("/users", post(users::create).get(users::list))
         .route("/users/{id}", get(users::show))
         .route(

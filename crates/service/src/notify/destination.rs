@@ -5,10 +5,96 @@
 //!
 //! Meant to run on the addresses a host name resolves to at delivery time, with the delivery
 //! connecting to exactly those addresses, so that a name resolving to a public address when it is
-//! registered and to a private one later is still refused (the delivery that does this is not
-//! built yet).
+//! registered and to a private one later is still refused ([`PublicOnly`] is the resolver of
+//! every delivery).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, ToSocketAddrs};
+
+/// Longest webhook address, in characters.
+pub const MAX_URL_CHARS: usize = 2048;
+
+/// Checks a webhook address when it is registered: `https` (plain `http` only where private
+/// addresses are allowed: a test or a developer's machine), no user name or password, and no
+/// loopback or private host written as such unless `allow_private`. Names are checked again at
+/// every delivery, on the addresses they resolve to then.
+pub fn check_url(text: &str, allow_private: bool) -> Result<url::Url, String> {
+    if text.chars().count() > MAX_URL_CHARS {
+        return Err(format!(
+            "the webhook address is longer than {MAX_URL_CHARS} characters"
+        ));
+    }
+    let url = url::Url::parse(text).map_err(|e| format!("`{text}` is not an address: {e}"))?;
+    match url.scheme() {
+        "https" => {}
+        "http" if allow_private => {}
+        "http" => {
+            return Err(
+                "webhook addresses must use https (plain http is allowed only with --allow-private-webhooks)"
+                    .into(),
+            );
+        }
+        other => return Err(format!("webhook addresses must use https, not `{other}`")),
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the webhook address must not carry a user name or password: receivers check a \
+             delivery by its signature"
+                .into(),
+        );
+    }
+    if url.fragment().is_some() {
+        return Err("the webhook address must not have a #fragment".into());
+    }
+    if !allow_private {
+        let private = match url.host() {
+            Some(url::Host::Ipv4(ip)) => !is_public(IpAddr::V4(ip)),
+            Some(url::Host::Ipv6(ip)) => !is_public(IpAddr::V6(ip)),
+            Some(url::Host::Domain(name)) => {
+                let name = name.trim_end_matches('.').to_ascii_lowercase();
+                name == "localhost" || name.ends_with(".localhost")
+            }
+            None => true,
+        };
+        if private {
+            return Err(format!(
+                "`{}` is a loopback or private address; webhooks go to the public internet \
+                 unless the operator allows private ones (--allow-private-webhooks)",
+                url.host_str().unwrap_or_default()
+            ));
+        }
+    }
+    Ok(url)
+}
+
+/// The resolver of webhook deliveries: it keeps only public addresses (unless private ones are
+/// allowed), so a delivery connects to exactly the addresses that passed the check.
+#[derive(Clone, Copy, Debug)]
+pub struct PublicOnly {
+    pub allow_private: bool,
+}
+
+impl ureq::Resolver for PublicOnly {
+    fn resolve(&self, netloc: &str) -> std::io::Result<Vec<SocketAddr>> {
+        let all: Vec<SocketAddr> = netloc.to_socket_addrs()?.collect();
+        if self.allow_private {
+            return Ok(all);
+        }
+        let public: Vec<SocketAddr> = all.iter().copied().filter(|a| is_public(a.ip())).collect();
+        if public.is_empty() && !all.is_empty() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                format!(
+                    "{netloc} resolves only to private addresses ({}); refused (--allow-private-webhooks allows them)",
+                    all.iter()
+                        .map(|a| a.ip().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
+        }
+        Ok(public)
+    }
+}
 
 /// Whether `ip` is an address on the public internet: not loopback, private, link-local, shared
 /// (carrier-grade NAT), unspecified, multicast, broadcast, documentation or otherwise reserved,
@@ -97,6 +183,45 @@ mod tests {
         ] {
             assert!(!is_public(text.parse().unwrap()), "{text}");
         }
+    }
+
+    #[test]
+    fn webhook_addresses_must_be_public_https_without_credentials() {
+        assert!(check_url("https://hooks.example.com/apptrust", false).is_ok());
+        for (text, needle) in [
+            ("http://hooks.example.com/", "https"),
+            ("ftp://hooks.example.com/", "https"),
+            ("https://user:pw@hooks.example.com/", "password"),
+            ("https://127.0.0.1/", "private"),
+            ("https://[::1]:8443/", "private"),
+            ("https://169.254.169.254/latest", "private"),
+            ("https://localhost/", "private"),
+            ("https://a.localhost./", "private"),
+            ("https://hooks.example.com/#x", "fragment"),
+            ("not an address", "not an address"),
+        ] {
+            let error = check_url(text, false).unwrap_err();
+            assert!(error.contains(needle), "{text}: {error}");
+        }
+        assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
+        let long = format!("https://example.com/{}", "a".repeat(MAX_URL_CHARS));
+        assert!(check_url(&long, false).unwrap_err().contains("longer"));
+    }
+
+    #[test]
+    fn deliveries_resolve_only_to_public_addresses() {
+        use ureq::Resolver;
+        let strict = PublicOnly {
+            allow_private: false,
+        };
+        let error = strict.resolve("127.0.0.1:80").unwrap_err();
+        assert!(error.to_string().contains("private addresses"), "{error}");
+        assert!(strict.resolve("localhost:80").is_err());
+        assert_eq!(strict.resolve("93.184.215.14:443").unwrap().len(), 1);
+        let relaxed = PublicOnly {
+            allow_private: true,
+        };
+        assert_eq!(relaxed.resolve("127.0.0.1:80").unwrap().len(), 1);
     }
 
     #[test]
