@@ -320,15 +320,24 @@ def latency_block(rows):
 def cmd_burst(url, pid, staff, partner, n, prev_path, next_path, out, stall):
     pid, n = int(pid), int(n)
     tmp = os.path.dirname(out)
-    prev_body = json.dumps({"manifest": open(prev_path).read()}).encode()
-    next_body = json.dumps({"manifest": open(next_path).read()}).encode()
+    prev_text, next_text = open(prev_path).read(), open(next_path).read()
+    # Each app is its own Forge app: its manifests name its own app.id (same length, so the
+    # bodies keep their size).
+    own_id = "0b6f6f2e-5c1d-4d3e-9a57-" + "%012d" % 1
+
+    def body_for(text, i):
+        return json.dumps({"manifest": text.replace(own_id, own_id[:-12] + "%012d" % (i + 1), 1)}).encode()
+
+    prev_bodies = [body_for(prev_text, i) for i in range(n)]
+    next_bodies = [body_for(next_text, i) for i in range(n)]
+    next_body = next_bodies[0]
     apps = [f"com.bench.hostile-{i}" for i in range(n)]
     for app in apps:
         must(url, "POST", "/api/v1/apps", staff,
              {"key": app, "name": app, "partner": "acme", "framework": "forge"}, 201)
-    for app in apps:  # the previous version, one at a time
+    for i, app in enumerate(apps):  # the previous version, one at a time
         must(url, "POST", f"/api/v1/apps/{app}/environments/production/deployments", partner,
-             prev_body, 201)
+             prev_bodies[i], 201)
     time.sleep(1)
 
     result = {"n": n, "manifest_bytes": os.path.getsize(next_path), "body_bytes": len(next_body)}
@@ -361,7 +370,7 @@ def cmd_burst(url, pid, staff, partner, n, prev_path, next_path, out, stall):
         gate.wait()
         status, elapsed, parsed, conn = request(
             url, "POST", f"/api/v1/apps/{apps[i]}/environments/production/deployments",
-            partner, next_body, conn=conn, retry=False)
+            partner, next_bodies[i], conn=conn, retry=False)
         if conn is not None:
             conn.close()
         version = parsed.get("version") if isinstance(parsed, dict) else None

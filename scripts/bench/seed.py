@@ -1,5 +1,6 @@
 """Seeds the benchmark: a partner, a member, N apps each with a production deploy. Prints the
-member's token and writes the deploy request body the wrk script sends."""
+member's token and writes the deploy request bodies the wrk script sends, one line per app: each
+app is its own Forge app, so each body carries the manifest with that app's `app.id`."""
 import json
 import sys
 import urllib.request
@@ -22,8 +23,11 @@ call("POST", "/api/v1/partners", staff, {"key": "bench", "name": "Bench"})
 member = call("POST", "/api/v1/users", staff,
               {"name": "Bench", "email": "bench@bench.test", "role": "partner", "partner": "bench"})["token"]
 manifest = open(manifest_path).read()
-for n in range(count):
-    call("POST", "/api/v1/apps", member, {"key": f"bench.app{n}", "name": f"Bench app {n}"})
-    call("POST", f"/api/v1/apps/bench.app{n}/environments/production/deployments", member, {"manifest": manifest})
-json.dump({"manifest": manifest}, open(body_path, "w"))
+example_id = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000001"
+with open(body_path, "w") as bodies:
+    for n in range(count):
+        own = manifest.replace(example_id, f"ari:cloud:ecosystem::app/b0000000-0000-4000-8000-{n:012x}")
+        call("POST", "/api/v1/apps", member, {"key": f"bench.app{n}", "name": f"Bench app {n}"})
+        call("POST", f"/api/v1/apps/bench.app{n}/environments/production/deployments", member, {"manifest": own})
+        bodies.write(json.dumps({"manifest": own}) + "\n")
 print(member)

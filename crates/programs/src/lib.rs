@@ -10,7 +10,8 @@ pub mod runs_on_atlassian;
 pub mod version;
 
 pub use names::{
-    AppKey, DisplayName, EnvironmentName, NameError, PartnerKey, STANDARD_ENVIRONMENTS,
+    AppKey, DisplayName, EnvironmentName, FORGE_APP_ID_PREFIX, ForgeAppId, NameError, PartnerKey,
+    STANDARD_ENVIRONMENTS,
 };
 pub use program::Program;
 pub use runs_on_atlassian::{BadgeEvent, BadgeStatus, Cause, Deploy, RunsOnAtlassian};

@@ -142,3 +142,69 @@ mod tests {
         assert!(error.to_string().contains("environment name"));
     }
 }
+
+/// A Forge app's id as its manifest's `app.id` gives it: `ari:cloud:ecosystem::app/` and a UUID.
+/// Kept in lowercase, so that one app is never two ids.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ForgeAppId(String);
+
+/// What every Forge app id starts with.
+pub const FORGE_APP_ID_PREFIX: &str = "ari:cloud:ecosystem::app/";
+
+impl ForgeAppId {
+    /// Reads an app id.
+    pub fn parse(text: &str) -> Result<ForgeAppId, NameError> {
+        let refuse = || NameError {
+            what: "Forge app id",
+            text: text.chars().take(80).collect(),
+            rule: "it must be `ari:cloud:ecosystem::app/` followed by a UUID, as `app.id` in the manifest",
+        };
+        let uuid = text.strip_prefix(FORGE_APP_ID_PREFIX).ok_or_else(refuse)?;
+        let groups: Vec<&str> = uuid.split('-').collect();
+        let shaped = groups.len() == 5
+            && groups.iter().zip([8, 4, 4, 4, 12]).all(|(group, len)| {
+                group.len() == len && group.bytes().all(|b| b.is_ascii_hexdigit())
+            });
+        if shaped {
+            Ok(ForgeAppId(text.to_ascii_lowercase()))
+        } else {
+            Err(refuse())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for ForgeAppId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod forge_app_id_tests {
+    use super::ForgeAppId;
+
+    #[test]
+    fn forge_app_ids_are_aris_with_a_uuid_kept_in_lowercase() {
+        let id = ForgeAppId::parse("ari:cloud:ecosystem::app/0A1B2C3D-0000-4000-8000-00000000000F")
+            .unwrap();
+        assert_eq!(
+            id.as_str(),
+            "ari:cloud:ecosystem::app/0a1b2c3d-0000-4000-8000-00000000000f"
+        );
+        for bad in [
+            "",
+            "0a1b2c3d-0000-4000-8000-00000000000f",
+            "ari:cloud:ecosystem::app/",
+            "ari:cloud:ecosystem::app/0a1b2c3d-0000-4000-8000-00000000000",
+            "ari:cloud:ecosystem::app/0a1b2c3d-0000-4000-8000-00000000000g",
+            "ari:cloud:ecosystem::app/0a1b2c3d-0000-4000-8000-00000000000f/x",
+            "ari:cloud:ecosystem::extension/0a1b2c3d-0000-4000-8000-00000000000f",
+        ] {
+            assert!(ForgeAppId::parse(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -113,14 +113,17 @@ async fn seed_apps(
             name: name.into(),
             partner: "acme".into(),
             framework: "forge".into(),
+            forge_app_id: None,
         })
     };
-    // An app that carries the badge.
+    // An app that carries the badge. It is the eligible example's Forge app, so that the
+    // README's `apptrust deploy ... examples/eligible/manifest.yml` works against it.
     let issues = store
         .create_app(&app("com.acme.issue-insights", "Issue Insights")?, actor)
         .await?;
     deploy(store, evaluator, &issues, developer, "production", ELIGIBLE).await?;
-    // An app that had the badge and lost it when a new version widened its egress.
+    // An app that had the badge and lost it when a new version widened its egress: the two
+    // examples, as versions of one Forge app of its own.
     let reports = store
         .create_app(&app("com.acme.vendor-reports", "Vendor Reports")?, actor)
         .await?;
@@ -129,9 +132,39 @@ async fn seed_apps(
         ("development", NOT_ELIGIBLE),
         ("production", NOT_ELIGIBLE),
     ] {
-        deploy(store, evaluator, &reports, developer, environment, manifest).await?;
+        let manifest = with_app_id(manifest, VENDOR_REPORTS_APP_ID);
+        deploy(
+            store,
+            evaluator,
+            &reports,
+            developer,
+            environment,
+            &manifest,
+        )
+        .await?;
     }
     Ok(())
+}
+
+/// The Forge app id of the demo's second app.
+const VENDOR_REPORTS_APP_ID: &str = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-0000000000a2";
+
+/// An example manifest as a version of another Forge app: its `app.id` replaced.
+fn with_app_id(manifest: &str, id: &str) -> String {
+    manifest
+        .lines()
+        .map(|line| {
+            match line
+                .trim_start()
+                .strip_prefix("id: ari:cloud:ecosystem::app/")
+            {
+                Some(_) => format!("  id: {id}"),
+                None => line.to_string(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 async fn deploy(

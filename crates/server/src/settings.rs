@@ -103,6 +103,10 @@ pub struct Settings {
     pub delivery_timeout_ms: u64,
     /// Live webhooks one partner (or the staff together) may have registered.
     pub max_webhooks_per_owner: i64,
+    /// Whether production versions that partners (or staff) report move badges. On, so that a
+    /// marketplace without a platform hook works; off, only versions the deployment pipeline's
+    /// `platform` account reports do, and partners' reports are kept and shown beside them.
+    pub count_partner_reported_deploys: bool,
 }
 
 impl Default for Settings {
@@ -149,6 +153,7 @@ impl Default for Settings {
             delivery_interval_ms: 1000,
             delivery_timeout_ms: 10_000,
             max_webhooks_per_owner: 20,
+            count_partner_reported_deploys: true,
         }
     }
 }

@@ -74,6 +74,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     if settings.test_clock {
         store = store.with_clock(Arc::new(apptrust_store::clock::TestClock::new()));
     }
+    store = store.with_partner_reports_counting(settings.count_partner_reported_deploys);
     store.migrate().await?;
     // A bad relay address stops start-up here rather than failing every e-mail later.
     let mailer = match &settings.smtp_url {

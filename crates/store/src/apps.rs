@@ -18,6 +18,10 @@ pub struct App {
     pub partner_id: i64,
     pub partner: String,
     pub framework: String,
+    /// The Forge app id (`ari:cloud:ecosystem::app/...`) every deploy's manifest must name:
+    /// given when the app is created, or taken from its first deploy.
+    #[serde(rename = "forgeAppId")]
+    pub forge_app_id: Option<String>,
     #[serde(rename = "createdAt")]
     pub created_at: String,
 }
@@ -29,6 +33,7 @@ pub struct NewApp {
     pub name: String,
     pub partner: String,
     pub framework: String,
+    pub forge_app_id: Option<apptrust_programs::ForgeAppId>,
 }
 
 /// An environment of an app, with its latest version.
@@ -43,8 +48,8 @@ pub struct Environment {
     pub created_at: String,
 }
 
-pub(crate) const APP_COLUMNS: &str =
-    "a.id, a.key, a.name, a.partner_id, p.key AS partner_key, a.framework, a.created_at";
+pub(crate) const APP_COLUMNS: &str = "a.id, a.key, a.name, a.partner_id, p.key AS partner_key, a.framework, a.forge_app_id, \
+     a.created_at";
 
 pub(crate) fn app(row: &sqlx::any::AnyRow) -> Result<App, sqlx::Error> {
     Ok(App {
@@ -54,6 +59,7 @@ pub(crate) fn app(row: &sqlx::any::AnyRow) -> Result<App, sqlx::Error> {
         partner_id: row.try_get("partner_id")?,
         partner: row.try_get("partner_key")?,
         framework: row.try_get("framework")?,
+        forge_app_id: row.try_get("forge_app_id")?,
         created_at: row.try_get("created_at")?,
     })
 }
@@ -79,18 +85,23 @@ impl Store {
             })?;
         let now = self.now();
         let id = sqlx::query_scalar::<Any, i64>(
-            "INSERT INTO apps (key, name, partner_id, framework, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+            "INSERT INTO apps (key, name, partner_id, framework, forge_app_id, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
         )
         .bind(new.key.as_str())
         .bind(&new.name)
         .bind(partner_id)
         .bind(&new.framework)
+        .bind(new.forge_app_id.as_ref().map(|id| id.as_str().to_string()))
         .bind(&now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(conflict_if_duplicate(|| {
-            format!("an app with key `{}` already exists", new.key)
+        .map_err(conflict_if_duplicate(|| match &new.forge_app_id {
+            Some(id) => format!(
+                "an app with key `{}` or with Forge app id `{id}` already exists",
+                new.key
+            ),
+            None => format!("an app with key `{}` already exists", new.key),
         }))?;
         for name in STANDARD_ENVIRONMENTS {
             sqlx::query::<Any>(
@@ -102,7 +113,8 @@ impl Store {
             .execute(&mut *tx)
             .await?;
         }
-        let detail = serde_json::json!({"name": new.name, "partner": new.partner, "framework": new.framework});
+        let forge_app_id = new.forge_app_id.as_ref().map(|id| id.as_str().to_string());
+        let detail = serde_json::json!({"name": new.name, "partner": new.partner, "framework": new.framework, "forgeAppId": forge_app_id});
         audit::record(
             &mut tx,
             &self.now(),
@@ -120,6 +132,7 @@ impl Store {
             partner_id,
             partner: new.partner.clone(),
             framework: new.framework.clone(),
+            forge_app_id,
             created_at: now,
         })
     }

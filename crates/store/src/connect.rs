@@ -235,6 +235,7 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                 kind: url.kind,
                 environment_locks: std::sync::Arc::default(),
                 clock: std::sync::Arc::new(crate::clock::SystemClock),
+                partner_reports_count: true,
             })
         }
         DatabaseKind::Sqlite => {
@@ -257,6 +258,7 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                 kind: url.kind,
                 environment_locks: std::sync::Arc::default(),
                 clock: std::sync::Arc::new(crate::clock::SystemClock),
+                partner_reports_count: true,
             })
         }
     }

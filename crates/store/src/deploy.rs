@@ -19,7 +19,7 @@ use crate::apps::App;
 use crate::error::conflict_if_duplicate;
 use crate::evaluation::StoredEvaluation;
 use crate::evaluator::Evaluator;
-use crate::users::User;
+use crate::users::{Role, User};
 use crate::variables::Variables;
 use crate::versions::VersionView;
 use crate::{Store, StoreError, audit, badges, clock};
@@ -114,6 +114,56 @@ pub struct DeployRequest<'a> {
     pub idempotency_key: Option<&'a str>,
     pub assessed: &'a Assessed,
     pub deployer: &'a User,
+}
+
+/// How a version records who reported it: the platform's service account, staff, or a partner.
+pub fn reporter(deployer: &User) -> &'static str {
+    match deployer.role {
+        Role::Platform => "platform",
+        Role::Staff => "staff",
+        Role::Partner | Role::SiteAdmin => "partner",
+    }
+}
+
+/// Ties the app to the Forge app its manifest names: the first deploy binds an unbound app;
+/// afterwards a manifest naming another Forge app is refused, so that a clean manifest of some
+/// other app cannot stand in for what this app ships. One Forge app id belongs to one app.
+async fn bind_forge_app(
+    connection: &mut sqlx::AnyConnection,
+    app: &App,
+    claimed: &str,
+) -> Result<(), StoreError> {
+    let claimed = apptrust_programs::ForgeAppId::parse(claimed)
+        .map_err(|e| StoreError::Invalid(format!("the manifest's app.id: {e}")))?;
+    let bound: Option<String> =
+        sqlx::query_scalar::<Any, Option<String>>("SELECT forge_app_id FROM apps WHERE id = $1")
+            .bind(app.id)
+            .fetch_one(&mut *connection)
+            .await?;
+    match bound {
+        Some(bound) if bound == claimed.as_str() => Ok(()),
+        Some(bound) => Err(StoreError::Invalid(format!(
+            "the manifest's app.id `{claimed}` is not the Forge app `{}` is bound to (`{bound}`); \
+             deploy this app's own manifest",
+            app.key
+        ))),
+        None => {
+            sqlx::query::<Any>(
+                "UPDATE apps SET forge_app_id = $2 WHERE id = $1 AND forge_app_id IS NULL",
+            )
+            .bind(app.id)
+            .bind(claimed.as_str())
+            .execute(connection)
+            .await
+            .map_err(conflict_if_duplicate(|| {
+                format!(
+                    "another app is already bound to Forge app id `{claimed}`; each Forge app is \
+                     one app here"
+                )
+            }))?;
+            Ok(())
+        }
+    }
 }
 
 /// What a deploy did.
@@ -280,6 +330,14 @@ impl Store {
             tx.rollback().await?;
             return Ok(None);
         }
+        if let Some(claimed) = request
+            .assessed
+            .side
+            .as_ref()
+            .and_then(|side| side.facts.app_id())
+        {
+            bind_forge_app(&mut tx, app, claimed).await?;
+        }
         let previous_version = previous.as_ref().map(|p| p.version);
         // A change that cannot be classified is treated as needing consent: the safe side.
         let needs_consent = report.as_ref().is_none_or(|r| r.major) && previous.is_some();
@@ -290,8 +348,8 @@ impl Store {
         let version_id = sqlx::query_scalar::<Any, i64>(
             "INSERT INTO versions (app_id, environment_id, major, minor, patch, manifest, \
                manifest_sha256, change_report, idempotency_key, deployed_by, deployed_at, \
-               variables) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+               variables, reported_by) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
         )
         .bind(app.id)
         .bind(environment_id)
@@ -305,6 +363,7 @@ impl Store {
         .bind(request.deployer.id)
         .bind(&now)
         .bind(request.variables.to_stored()?)
+        .bind(reporter(request.deployer))
         .fetch_one(&mut *tx)
         .await
         .map_err(conflict_if_duplicate(|| format!(
@@ -341,7 +400,13 @@ impl Store {
             at: &now,
         };
         let before_version = badge.version;
-        let event = badge.apply(&deploy, Cause::AutoEvaluation);
+        // A version reported by the platform always moves the badge; one reported by a partner
+        // or staff member only while the operator counts them.
+        let event = if self.counts_for_badges(reporter(request.deployer)) {
+            badge.apply(&deploy, Cause::AutoEvaluation)
+        } else {
+            None
+        };
         if event.is_some() || badge.version != before_version {
             let reference = format!("version:{version_id}");
             badges::save_runs_on_atlassian(

@@ -51,6 +51,9 @@ pub struct Store {
     environment_locks: std::sync::Arc<locks::KeyedLocks>,
     /// Where every operation takes the time from (see [`clock`]).
     clock: std::sync::Arc<dyn clock::Clock>,
+    /// Whether production versions reported by partners and staff move badges, or only those
+    /// the platform reports (`count-partner-reported-deploys`).
+    partner_reports_count: bool,
 }
 
 /// One page of a list ordered by id: the items after `after`, at most `limit` of them.
@@ -110,6 +113,18 @@ impl Store {
     pub fn with_clock(mut self, clock: std::sync::Arc<dyn clock::Clock>) -> Store {
         self.clock = clock;
         self
+    }
+
+    /// The same store counting (or not) partner-reported production versions for badges.
+    pub fn with_partner_reports_counting(mut self, count: bool) -> Store {
+        self.partner_reports_count = count;
+        self
+    }
+
+    /// Whether a production version reported by `reporter` (`platform`, `staff`, `partner`)
+    /// moves badges.
+    pub fn counts_for_badges(&self, reporter: &str) -> bool {
+        self.partner_reports_count || reporter == "platform"
     }
 
     /// The clock every operation of this store takes the time from.

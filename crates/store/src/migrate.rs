@@ -56,6 +56,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0008_deliveries.sql"),
         include_str!("../migrations/postgres/0008_deliveries.sql"),
     ),
+    (
+        9,
+        "reporters",
+        include_str!("../migrations/sqlite/0009_reporters.sql"),
+        include_str!("../migrations/postgres/0009_reporters.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {
@@ -182,10 +188,11 @@ mod tests {
         }
         assert!(columns(MIGRATIONS[0].2).contains(&"badge_events.reference".to_string()));
         for (version, _, sqlite, postgres) in MIGRATIONS {
+            // A `*_rebuilt` table is how SQLite changes a constraint: it replaces the original.
             assert_eq!(
                 created(sqlite)
                     .into_iter()
-                    .filter(|n| !n.starts_with("trigger"))
+                    .filter(|n| !n.starts_with("trigger") && !n.ends_with("_rebuilt"))
                     .collect::<Vec<_>>(),
                 created(postgres)
                     .into_iter()
@@ -194,7 +201,10 @@ mod tests {
                 "migration {version} creates the same tables, indexes and columns on both"
             );
             assert_eq!(
-                columns(sqlite),
+                columns(sqlite)
+                    .into_iter()
+                    .filter(|c| !c.contains("_rebuilt."))
+                    .collect::<Vec<_>>(),
                 columns(postgres),
                 "migration {version} creates tables with the same columns on both"
             );

@@ -55,6 +55,8 @@ struct Stale {
     environment_id: i64,
     environment: String,
     version: AppVersion,
+    /// `platform`, `staff` or `partner`.
+    reported_by: String,
 }
 
 impl Store {
@@ -188,7 +190,7 @@ impl Store {
     async fn stale_versions(&self, engine: &str, size: i64) -> Result<Vec<Stale>, StoreError> {
         let rows = sqlx::query::<Any>(
             "SELECT ev.id AS evaluation_id, v.id, v.app_id, v.environment_id, v.major, v.minor, \
-               v.patch, e.name AS env \
+               v.patch, v.reported_by, e.name AS env \
              FROM evaluations ev JOIN versions v ON v.id = ev.version_id \
              JOIN environments e ON e.id = v.environment_id \
              WHERE ev.current = 1 AND ev.engine_version = $1 ORDER BY v.id LIMIT $2",
@@ -206,6 +208,7 @@ impl Store {
                     environment_id: row.try_get("environment_id")?,
                     environment: row.try_get("env")?,
                     version: version_of(row)?,
+                    reported_by: row.try_get("reported_by")?,
                 })
             })
             .collect()
@@ -226,16 +229,22 @@ impl Store {
             .bind(item.environment_id)
             .execute(&mut *tx)
             .await?;
+        // Only versions that count for badges move them, and only the latest of those.
+        if !self.counts_for_badges(&item.reported_by) {
+            return Ok(false);
+        }
         let v = item.version;
         let newer = sqlx::query_scalar::<Any, i64>(
             "SELECT COUNT(*) FROM versions w WHERE w.environment_id = $1 \
              AND (w.major > $2 OR (w.major = $2 AND (w.minor > $3 \
-                  OR (w.minor = $3 AND w.patch > $4))))",
+                  OR (w.minor = $3 AND w.patch > $4)))) \
+             AND ($5 = 1 OR w.reported_by = 'platform')",
         )
         .bind(item.environment_id)
         .bind(i64::from(v.major))
         .bind(i64::from(v.minor))
         .bind(i64::from(v.patch))
+        .bind(i64::from(self.counts_for_badges("partner")))
         .fetch_one(&mut *tx)
         .await?;
         if newer > 0 {

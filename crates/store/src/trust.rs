@@ -48,7 +48,11 @@ impl Store {
         let Some(app) = app else { return Ok(None) };
         let app_id: i64 = app.try_get("id")?;
         let badges = sqlx::query::<Any>(
-            "SELECT program, status, version, environment, reasons, since FROM badges WHERE app_id = $1",
+            "SELECT b.program, b.status, b.version, b.environment, b.reasons, b.since, \
+               (SELECT v.reported_by FROM versions v JOIN environments e ON e.id = v.environment_id \
+                WHERE v.app_id = b.app_id AND e.name = b.environment \
+                  AND v.major || '.' || v.minor || '.' || v.patch = b.version) AS reported_by \
+             FROM badges b WHERE b.app_id = $1",
         )
         .bind(app_id)
         .fetch_all(&self.read)
@@ -100,10 +104,14 @@ fn program_json(program: Program, stored: Option<&sqlx::any::AnyRow>) -> Result<
                 "version": b.try_get::<Option<String>, _>("version")?,
                 "environment": b.try_get::<Option<String>, _>("environment")?,
                 "reasons": reasons,
+                // Whether the deployment pipeline itself reported the version behind the badge
+                // (`platform`), or the partner or staff did.
+                "reportedBy": b.try_get::<Option<String>, _>("reported_by")?,
             })
         }
         (Program::RunsOnAtlassian, None) => json!({
             "eligible": false, "status": status, "version": null, "environment": null, "reasons": [],
+            "reportedBy": null,
         }),
         (Program::BugBountyParticipant, _) => json!({"cloud": {"status": status}}),
         _ => json!({"status": status}),

@@ -19,6 +19,9 @@ pub enum Role {
     Staff,
     /// A customer's site administrator: acts on their own site's installations.
     SiteAdmin,
+    /// The deployment pipeline's service account: reports what was deployed to any app, and
+    /// nothing else. Versions it reports are marked as reported by the platform.
+    Platform,
 }
 
 impl Role {
@@ -28,12 +31,13 @@ impl Role {
             Role::Partner => "partner",
             Role::Staff => "staff",
             Role::SiteAdmin => "site-admin",
+            Role::Platform => "platform",
         }
     }
 
     /// Reads a role.
     pub fn parse(text: &str) -> Option<Role> {
-        [Role::Partner, Role::Staff, Role::SiteAdmin]
+        [Role::Partner, Role::Staff, Role::SiteAdmin, Role::Platform]
             .into_iter()
             .find(|r| r.as_str() == text)
     }

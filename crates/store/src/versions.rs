@@ -21,6 +21,8 @@ pub struct VersionView {
     pub version: String,
     pub deployed_at: String,
     pub deployed_by: String,
+    /// Who reported the deploy: `platform` (the deployment pipeline), `staff` or `partner`.
+    pub reported_by: String,
     pub manifest_sha256: String,
     /// The names of the variables the version was deployed with (never their values).
     pub variables: Vec<String>,
@@ -39,7 +41,7 @@ const DEPLOY_TIME_EVALUATION: &str =
     "ev.id = (SELECT MIN(first.id) FROM evaluations first WHERE first.version_id = v.id)";
 
 const VERSION_SELECT: &str = "SELECT v.id, a.key AS app_key, e.name AS env, v.major, v.minor, v.patch, \
-      v.deployed_at, u.email AS deployed_by, v.manifest_sha256, v.change_report, v.variables, \
+      v.deployed_at, u.email AS deployed_by, v.reported_by, v.manifest_sha256, v.change_report, v.variables, \
       ev.engine_version, ev.verdict, ev.rules, ev.blockers, ev.findings, ev.findings_omitted, ev.evaluated_at \
     FROM versions v \
     JOIN apps a ON a.id = v.app_id \
@@ -64,6 +66,7 @@ fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
         version: version_of(row)?.to_string(),
         deployed_at: row.try_get("deployed_at")?,
         deployed_by: row.try_get("deployed_by")?,
+        reported_by: row.try_get("reported_by")?,
         manifest_sha256: row.try_get("manifest_sha256")?,
         variables: Variables::from_stored(
             row.try_get::<Option<String>, _>("variables")?.as_deref(),

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 
 use serde_json::json;
 
-use crate::support::{Db, ELIGIBLE, NOT_ELIGIBLE, TestApp};
+use crate::support::{Db, ELIGIBLE, NOT_ELIGIBLE, TestApp, for_app};
 
 crate::on_both_databases!(a_killed_server_loses_no_acknowledged_deploy);
 
@@ -28,7 +28,9 @@ fn a_killed_server_loses_no_acknowledged_deploy(db: Db) {
                     );
                     let result = ureq::post(&endpoint)
                         .set("Authorization", &format!("Bearer {token}"))
-                        .send_json(json!({"manifest": manifest}));
+                        .send_json(
+                            json!({"manifest": for_app(manifest, &format!("com.acme.crash{n}"))}),
+                        );
                     match result {
                         Ok(response) if response.status() == 201 => {
                             let body: serde_json::Value = response.into_json().unwrap();

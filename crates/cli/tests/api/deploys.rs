@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::support::{Db, ELIGIBLE, NOT_ELIGIBLE, TestApp};
+use crate::support::{Db, ELIGIBLE, NOT_ELIGIBLE, TestApp, for_app};
 
 crate::on_both_databases!(
     deploys_number_versions_and_move_the_badge,
@@ -158,7 +158,7 @@ fn deploys_number_versions_and_move_the_badge(db: Db) {
         Some(&token),
     );
     assert_eq!(status, 200);
-    assert_eq!(one["manifest"], NOT_ELIGIBLE);
+    assert_eq!(one["manifest"], for_app(NOT_ELIGIBLE, "com.acme.one"));
     let (_, health) = app.get("/healthz", None);
     assert_eq!(one["evaluation"]["engineVersion"], health["engineVersion"]);
     let (_, page) = app.get(

@@ -17,6 +17,7 @@ mod notifications;
 mod operations;
 mod reads;
 mod receivers;
+mod reporters;
 mod support;
 mod test_clock;
 mod variables;

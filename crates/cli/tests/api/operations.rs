@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::json;
 
-use crate::support::{Db, ELIGIBLE, TempDir, TestApp, TestDb, binary, repo_path};
+use crate::support::{Db, ELIGIBLE, TempDir, TestApp, TestDb, binary, for_app, repo_path};
 
 crate::on_both_databases!(
     migrate_is_repeatable_and_bootstrap_happens_once,
@@ -48,7 +48,12 @@ fn the_deploy_command_prints_the_verdict_and_exits_like_check(db: Db) {
     let app = TestApp::spawn(db);
     let token = app.partner("acme");
     app.app(&token, "com.acme.cli");
+    // The examples as versions of this app's own Forge app, in files as a pipeline has them.
+    let copies = TempDir::new("deploy-cli");
     let run = |manifest: &str, token: &str, extra: &[&str]| {
+        let text = std::fs::read_to_string(repo_path(manifest)).unwrap();
+        let copy = copies.0.join(manifest.replace('/', "-"));
+        std::fs::write(&copy, for_app(&text, "com.acme.cli")).unwrap();
         Command::new(binary())
             .args([
                 "deploy",
@@ -60,7 +65,7 @@ fn the_deploy_command_prints_the_verdict_and_exits_like_check(db: Db) {
                 "production",
             ])
             .args(extra)
-            .arg(repo_path(manifest))
+            .arg(&copy)
             .env("APPTRUST_TOKEN", token)
             .output()
             .unwrap()

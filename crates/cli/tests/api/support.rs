@@ -285,7 +285,12 @@ impl TestApp {
         assert_eq!(status, 201, "{body}");
     }
 
-    pub fn deploy(&self, token: &str, app: &str, env: &str, body: Value) -> (u16, Value) {
+    /// Deploys to `app`; an example manifest in the body becomes a version of the app's own
+    /// Forge app (see [`for_app`]), so that tests can deploy the examples to many apps.
+    pub fn deploy(&self, token: &str, app: &str, env: &str, mut body: Value) -> (u16, Value) {
+        if let Some(manifest) = body["manifest"].as_str() {
+            body["manifest"] = Value::String(for_app(manifest, app));
+        }
         self.post(
             &format!("/api/v1/apps/{app}/environments/{env}/deployments"),
             Some(token),
@@ -343,6 +348,37 @@ fn start_server(database: &str, extra: &[String]) -> (String, Child) {
 }
 
 /// Polls `check` until it returns true or ten seconds pass.
+/// The Forge app ids of the three examples.
+pub const EXAMPLE_APP_IDS: [&str; 3] = [
+    "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000001",
+    "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000002",
+    "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000003",
+];
+
+/// A Forge app id of its own for the app with this key (the same every time).
+pub fn forge_app_id(key: &str) -> String {
+    // FNV-1a: stable across runs and platforms.
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    });
+    format!(
+        "ari:cloud:ecosystem::app/{:08x}-0000-4000-8000-{:012x}",
+        hash >> 32,
+        hash & 0xffff_ffff_ffff
+    )
+}
+
+/// An example manifest as a version of app `key`'s own Forge app: the server binds each app
+/// to the Forge app its manifests name, and one Forge app to one app.
+pub fn for_app(manifest: &str, key: &str) -> String {
+    let own = forge_app_id(key);
+    EXAMPLE_APP_IDS
+        .iter()
+        .fold(manifest.to_string(), |text, example| {
+            text.replace(example, &own)
+        })
+}
+
 pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..200 {
         if check() {

@@ -32,6 +32,8 @@ pub struct ChangeFacts {
     /// A digest of the whole resolved document: tells "something else changed" apart from "no
     /// change" without keeping either tree.
     pub(crate) content: [u8; 32],
+    /// `app.id`, when it is a string: which Forge app the manifest belongs to.
+    pub(crate) app_id: Option<String>,
 }
 
 /// One remote's URLs by region and whether it may store in-scope End-User Data.
@@ -73,7 +75,16 @@ impl ChangeFacts {
                 .map(|(k, n)| (k, line(n)))
                 .collect(),
             content: content_digest(root),
+            app_id: root
+                .at(&["app", "id"])
+                .and_then(Node::as_str)
+                .map(str::to_string),
         }
+    }
+
+    /// The manifest's `app.id`, when it is a string.
+    pub fn app_id(&self) -> Option<&str> {
+        self.app_id.as_deref()
     }
 }
 

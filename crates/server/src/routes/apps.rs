@@ -1,6 +1,6 @@
 //! Apps: the public search, creation and the owner's view.
 
-use apptrust_programs::{AppKey, Program};
+use apptrust_programs::{AppKey, ForgeAppId, Program};
 use apptrust_store::apps::NewApp;
 use apptrust_store::search::AppSearch;
 use apptrust_store::users::Role;
@@ -87,6 +87,9 @@ pub struct CreateApp {
     /// Defaults to the caller's partner for partner members.
     partner: Option<String>,
     framework: Option<String>,
+    /// The Forge app id its manifests name; unset: taken from the first deploy.
+    #[serde(rename = "forgeAppId")]
+    forge_app_id: Option<String>,
 }
 
 /// `POST /api/v1/apps`: staff for any partner, partner members for their own.
@@ -113,13 +116,24 @@ pub async fn create(
             }
             own
         }
-        (Role::SiteAdmin, _) => return Err(ApiError::forbidden("site admins do not create apps")),
+        (Role::SiteAdmin | Role::Platform, _) => {
+            return Err(ApiError::forbidden(
+                "only partner members and staff create apps",
+            ));
+        }
     };
+    let forge_app_id = body
+        .forge_app_id
+        .as_deref()
+        .map(ForgeAppId::parse)
+        .transpose()
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let new = NewApp {
         key,
         name: body.name,
         partner,
         framework: body.framework.unwrap_or_else(|| "forge".to_string()),
+        forge_app_id,
     };
     let app = state.store.create_app(&new, &user.actor()).await?;
     state.trust_cache.forget(&app.key);

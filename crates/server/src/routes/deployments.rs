@@ -64,7 +64,7 @@ pub async fn create(
     let headers = parts.headers.clone();
     let ApiJson(body) =
         ApiJson::<CreateDeployment>::from_request(Request::from_parts(parts, body), &state).await?;
-    let app = caller.app(&state, &key).await?;
+    let app = caller.app_to_deploy(&state, &key).await?;
     let user = caller.user();
     let requested_version = body
         .version

@@ -45,7 +45,11 @@ pub async fn list(
     let only = match user.role {
         Role::Staff => None,
         Role::Partner => user.partner_id,
-        Role::SiteAdmin => return Err(ApiError::forbidden("site admins do not manage partners")),
+        Role::SiteAdmin | Role::Platform => {
+            return Err(ApiError::forbidden(
+                "only partner members and staff see partners",
+            ));
+        }
     };
     let partners = state.store.partners(only).await?;
     Ok(axum::Json(json!({"partners": partners})))

@@ -72,7 +72,7 @@ fn known_events(
 fn owner(caller: &SignedIn) -> Result<(), ApiError> {
     match caller.user().role {
         Role::Partner | Role::Staff => Ok(()),
-        Role::SiteAdmin => Err(ApiError::forbidden(
+        Role::SiteAdmin | Role::Platform => Err(ApiError::forbidden(
             "only partners and staff register webhooks",
         )),
     }

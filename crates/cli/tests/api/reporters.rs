@@ -1,0 +1,211 @@
+//! Who may say what was deployed: an app is bound to the Forge app its manifests name, a
+//! `platform` account reports deploys for any app, and the operator decides whether partners'
+//! own reports move badges.
+
+use serde_json::{Value, json};
+
+use crate::support::{Db, ELIGIBLE, EXAMPLE_APP_IDS, NOT_ELIGIBLE, TestApp, for_app, forge_app_id};
+
+crate::on_both_databases!(
+    an_app_is_bound_to_the_forge_app_its_manifests_name,
+    the_platform_reports_deploys_and_the_trust_document_says_so,
+    when_partner_reports_do_not_count_only_the_platform_moves_badges,
+);
+
+fn raw_deploy(app: &TestApp, token: &str, key: &str, manifest: &str) -> (u16, Value) {
+    app.post(
+        &format!("/api/v1/apps/{key}/environments/production/deployments"),
+        Some(token),
+        json!({"manifest": manifest}),
+    )
+}
+
+fn platform_token(app: &TestApp) -> String {
+    let (status, body) = app.post(
+        "/api/v1/users",
+        Some(&app.staff_token),
+        json!({"name": "Deploy pipeline", "email": "pipeline@platform.test", "role": "platform"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    body["token"].as_str().unwrap().to_string()
+}
+
+fn an_app_is_bound_to_the_forge_app_its_manifests_name(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let other = app.partner("other");
+    app.app(&acme, "com.acme.bound");
+    let (_, shown) = app.get("/api/v1/apps/com.acme.bound", Some(&acme));
+    assert_eq!(shown["app"]["forgeAppId"], Value::Null);
+
+    // The first deploy binds the app to the manifest's app.id.
+    let (status, body) = raw_deploy(&app, &acme, "com.acme.bound", ELIGIBLE);
+    assert_eq!(status, 201, "{body}");
+    let (_, shown) = app.get("/api/v1/apps/com.acme.bound", Some(&acme));
+    assert_eq!(shown["app"]["forgeAppId"], EXAMPLE_APP_IDS[0]);
+
+    // A clean manifest of some other Forge app cannot stand in for this one.
+    let (status, body) = raw_deploy(&app, &acme, "com.acme.bound", NOT_ELIGIBLE);
+    assert_eq!(status, 422, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(EXAMPLE_APP_IDS[1]) && message.contains(EXAMPLE_APP_IDS[0]),
+        "{message}"
+    );
+    // Nothing was recorded for it.
+    let (_, versions) = app.get(
+        "/api/v1/apps/com.acme.bound/environments/production/versions",
+        Some(&acme),
+    );
+    assert_eq!(
+        versions["versions"].as_array().unwrap().len(),
+        1,
+        "{versions}"
+    );
+
+    // One Forge app is one app: another app cannot claim it, whoever owns it.
+    app.app(&other, "com.other.squatter");
+    let (status, body) = raw_deploy(&app, &other, "com.other.squatter", ELIGIBLE);
+    assert_eq!(status, 409, "{body}");
+
+    // The id can be given when the app is created; it is checked, and unique.
+    let own = forge_app_id("com.acme.given");
+    let (status, body) = app.post(
+        "/api/v1/apps",
+        Some(&acme),
+        json!({"key": "com.acme.given", "name": "Given", "forgeAppId": own.to_uppercase().replace("ARI:CLOUD:ECOSYSTEM::APP/", "ari:cloud:ecosystem::app/")}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["app"]["forgeAppId"], own, "kept in lowercase");
+    let (status, body) = raw_deploy(&app, &acme, "com.acme.given", ELIGIBLE);
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = raw_deploy(
+        &app,
+        &acme,
+        "com.acme.given",
+        &for_app(ELIGIBLE, "com.acme.given"),
+    );
+    assert_eq!(status, 201, "{body}");
+    for bad in ["not-an-ari", "ari:cloud:ecosystem::app/123"] {
+        let (status, body) = app.post(
+            "/api/v1/apps",
+            Some(&acme),
+            json!({"key": "com.acme.bad", "name": "Bad", "forgeAppId": bad}),
+        );
+        assert_eq!(status, 422, "{bad}: {body}");
+    }
+    let (status, body) = app.post(
+        "/api/v1/apps",
+        Some(&acme),
+        json!({"key": "com.acme.twin", "name": "Twin", "forgeAppId": own}),
+    );
+    assert_eq!(status, 409, "{body}");
+}
+
+fn the_platform_reports_deploys_and_the_trust_document_says_so(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let platform = platform_token(&app);
+    app.app(&acme, "com.acme.reported");
+
+    let (status, body) = app.deploy(
+        &platform,
+        "com.acme.reported",
+        "production",
+        json!({"manifest": ELIGIBLE}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["reportedBy"], "platform", "{body}");
+    let (_, trust) = app.get("/api/v1/apps/com.acme.reported/trust", None);
+    let badge = &trust["programs"]["runsOnAtlassian"];
+    assert_eq!(badge["status"], "APPROVED", "{trust}");
+    assert_eq!(badge["reportedBy"], "platform");
+
+    // The partner's own report of a later version is marked as theirs.
+    let (status, body) = app.deploy(
+        &acme,
+        "com.acme.reported",
+        "production",
+        json!({"manifest": ELIGIBLE, "version": "1.1.0"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["reportedBy"], "partner");
+    let (_, trust) = app.get("/api/v1/apps/com.acme.reported/trust", None);
+    assert_eq!(
+        trust["programs"]["runsOnAtlassian"]["reportedBy"], "partner",
+        "{trust}"
+    );
+
+    // The platform account reports deploys and does nothing else.
+    assert_eq!(
+        app.get("/api/v1/apps/com.acme.reported", Some(&platform)).0,
+        403
+    );
+    assert_eq!(
+        app.post(
+            "/api/v1/apps",
+            Some(&platform),
+            json!({"key": "com.p.x", "name": "x", "partner": "acme"})
+        )
+        .0,
+        403
+    );
+    assert_eq!(
+        app.get(
+            "/api/v1/apps/com.acme.reported/notifications",
+            Some(&platform)
+        )
+        .0,
+        403
+    );
+    assert_eq!(app.get("/api/v1/users", Some(&platform)).0, 403);
+    assert_eq!(app.get("/api/v1/webhooks", Some(&platform)).0, 403);
+}
+
+fn when_partner_reports_do_not_count_only_the_platform_moves_badges(db: Db) {
+    let app = TestApp::spawn_configured(db, "count-partner-reported-deploys = false\n");
+    let acme = app.partner("acme");
+    let platform = platform_token(&app);
+    app.app(&acme, "com.acme.strict");
+    let status_of = || {
+        app.get("/api/v1/apps/com.acme.strict/trust", None).1["programs"]["runsOnAtlassian"].clone()
+    };
+
+    // The partner's report is recorded and evaluated, and moves nothing.
+    let (status, body) = app.deploy(
+        &acme,
+        "com.acme.strict",
+        "production",
+        json!({"manifest": ELIGIBLE}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["evaluation"]["verdict"], "eligible");
+    assert_eq!(body["badgeEvents"], json!([]), "{body}");
+    assert_eq!(status_of()["status"], "NOT_A_PARTICIPANT");
+
+    // The platform's report of what runs does.
+    let (status, body) = app.deploy(
+        &platform,
+        "com.acme.strict",
+        "production",
+        json!({"manifest": ELIGIBLE, "version": "1.1.0"}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let badge = status_of();
+    assert_eq!(badge["status"], "APPROVED", "{badge}");
+    assert_eq!(badge["version"], "1.1.0");
+    assert_eq!(badge["reportedBy"], "platform");
+
+    // A partner's report that would lose the badge does not either: the platform has the say.
+    let (status, body) = app.deploy(
+        &acme,
+        "com.acme.strict",
+        "production",
+        json!({"manifest": NOT_ELIGIBLE}),
+    );
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["reportedBy"], "partner");
+    let badge = status_of();
+    assert_eq!(badge["status"], "APPROVED", "{badge}");
+    assert_eq!(badge["version"], "1.1.0");
+}
