@@ -82,7 +82,11 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
             apptrust_service::notify::email::Mailer::new(
                 url,
                 &settings.mail_from,
-                Duration::from_millis(settings.delivery_timeout_ms.max(100)),
+                Duration::from_millis(
+                    settings
+                        .delivery_timeout_ms
+                        .clamp(100, MAX_DELIVERY_TIMEOUT_MS),
+                ),
             )
             .map_err(ServeError::Settings)?,
         ),
@@ -146,27 +150,39 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
         .with_observer(timer_metrics(state.metrics.clone()))
         .run(),
     );
-    // One deliverer per instance: dispatches the outbox and sends webhooks and e-mail.
+    // One deliverer per instance: dispatches the outbox and sends webhooks and e-mail. At a stop
+    // it finishes the round under way (within the shutdown grace), so that what it sent is
+    // recorded and not sent again.
+    let (stop_deliveries, deliveries_stop) = tokio::sync::watch::channel(false);
     let deliverer = tokio::spawn(
         apptrust_service::notify::Deliverer::new(
             store.clone(),
             state.instance.to_string(),
             apptrust_service::notify::DelivererSettings {
                 interval: Duration::from_millis(state.settings.delivery_interval_ms.max(10)),
-                webhook_timeout: Duration::from_millis(state.settings.delivery_timeout_ms.max(100)),
+                webhook_timeout: Duration::from_millis(
+                    state
+                        .settings
+                        .delivery_timeout_ms
+                        .clamp(100, MAX_DELIVERY_TIMEOUT_MS),
+                ),
                 ..apptrust_service::notify::DelivererSettings::default()
             },
             state.settings.allow_private_webhooks,
             mailer,
         )
         .with_observer(delivery_metrics(state.metrics.clone()))
-        .run(),
+        .run(deliveries_stop),
     );
+    let grace = limits.shutdown_grace;
     let app = crate::routes::router(state);
     crate::connection::serve(listener, app, limits, shutdown_signal()).await;
     jobs.abort();
     timers.abort();
-    deliverer.abort();
+    let _ = stop_deliveries.send(true);
+    if tokio::time::timeout(grace, deliverer).await.is_err() {
+        tracing::warn!("the deliverer did not finish its round within the shutdown grace");
+    }
     store.close().await;
     Ok(())
 }
@@ -180,6 +196,9 @@ fn timer_metrics(metrics: Arc<Metrics>) -> apptrust_service::timers::Observer {
         metrics.add("apptrust_timers_total", "late", as_u64(round.late));
     })
 }
+
+/// The longest `delivery-timeout-ms` honoured: ten minutes.
+const MAX_DELIVERY_TIMEOUT_MS: u64 = 600_000;
 
 /// Counts what the deliverer does: `apptrust_delivery_attempts_total{outcome="delivered"|
 /// "retried"|"failed"}` (failed: given up).

@@ -35,6 +35,9 @@ pub struct DueDelivery {
     /// The notification's payload.
     pub payload: Value,
     pub target: Target,
+    /// Why it must not be sent any more, found when it was claimed: its recipient was disabled
+    /// or opted out, or the staff member who registered its webhook was disabled.
+    pub refused: Option<String>,
 }
 
 /// Where a delivery goes.
@@ -244,9 +247,13 @@ impl Store {
         let sql = format!(
             "SELECT d.id, d.attempts, d.first_attempt_at, d.channel, d.notification_id, n.event, \
                n.payload, d.webhook_id, w.url, w.secret, w.previous_secret, \
-               w.previous_secret_until, u.email, u.name \
+               w.previous_secret_until, u.email, u.name, u.disabled_at AS recipient_disabled, \
+               (SELECT COUNT(*) FROM email_opt_outs o WHERE o.user_id = d.user_id \
+                  AND o.event = n.event) AS opted_out, \
+               CASE WHEN w.partner_id IS NULL THEN owner.disabled_at END AS owner_disabled \
              FROM deliveries d JOIN notifications n ON n.id = d.notification_id \
                LEFT JOIN webhooks w ON w.id = d.webhook_id LEFT JOIN users u ON u.id = d.user_id \
+               LEFT JOIN users owner ON owner.id = w.user_id \
              WHERE d.id IN ({}) ORDER BY d.next_attempt_at, d.id",
             placeholders(1, ids.len())
         );
@@ -282,6 +289,17 @@ impl Store {
         .bind(attempt.status_code)
         .bind(attempt.error.as_deref())
         .bind(attempt.duration_ms)
+        .execute(&mut *tx)
+        .await?;
+        // The log keeps the newest attempts only: a delivery redelivered again and again must
+        // not grow it without end.
+        sqlx::query::<Any>(
+            "DELETE FROM delivery_attempts WHERE delivery_id = $1 AND id <= \
+               (SELECT id FROM delivery_attempts WHERE delivery_id = $1 \
+                ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        )
+        .bind(delivery.id)
+        .bind(LOG_LENGTH)
         .execute(&mut *tx)
         .await?;
         let (status, next_at, delivered_at) = match next {
@@ -368,27 +386,32 @@ impl Store {
         &self,
         notification_id: i64,
         partner_id: Option<i64>,
+        page: Page,
     ) -> Result<Vec<Delivery>, StoreError> {
         let rows = sqlx::query::<Any>(&format!(
             "SELECT {DELIVERY_COLUMNS} FROM {DELIVERY_FROM} WHERE d.notification_id = $1 \
-             AND ($2 IS NULL OR w.partner_id = $2 OR u.partner_id = $2) ORDER BY d.id"
+             AND ($2 IS NULL OR w.partner_id = $2 OR u.partner_id = $2) AND d.id > $3 \
+             ORDER BY d.id LIMIT $4"
         ))
         .bind(notification_id)
         .bind(partner_id)
+        .bind(page.after)
+        .bind(page.limit)
         .fetch_all(&self.read)
         .await?;
         rows.iter().map(delivery_from_row).collect()
     }
 
-    /// Sends a delivery again, whatever became of it: pending from now, with a fresh day of
-    /// retries and the same id, so that a receiver that already has it can tell.
+    /// Sends a delivery again once it was delivered or failed: pending from now, with a fresh
+    /// day of retries and the same id, so that a receiver that already has it can tell. Refused
+    /// while it is pending (it is being sent already) and for a deleted webhook.
     pub async fn redeliver(&self, id: i64, actor: &Actor) -> Result<Delivery, StoreError> {
         let now = self.now();
         let mut tx = self.write.begin().await?;
         let changed = sqlx::query::<Any>(
             "UPDATE deliveries SET status = 'pending', next_attempt_at = $2, attempts = 0, \
                first_attempt_at = NULL, lease_owner = NULL, lease_until = NULL \
-             WHERE id = $1 AND (webhook_id IS NULL OR webhook_id IN \
+             WHERE id = $1 AND status <> 'pending' AND (webhook_id IS NULL OR webhook_id IN \
                (SELECT id FROM webhooks WHERE deleted_at IS NULL))",
         )
         .bind(id)
@@ -397,7 +420,8 @@ impl Store {
         .await?;
         if changed.rows_affected() == 0 {
             return Err(StoreError::Conflict(format!(
-                "delivery {id} cannot be sent again: its webhook was deleted"
+                "delivery {id} cannot be sent again now: it is still pending, or its webhook was \
+                 deleted"
             )));
         }
         audit::record(
@@ -484,12 +508,12 @@ async fn dispatch_one(
     partner_id: i64,
     email: bool,
 ) -> Result<(), StoreError> {
-    // Webhooks of the app's partner and of staff (partner_id NULL) that asked for this event,
-    // whose owners may still sign in.
+    // Webhooks of the app's partner (whoever of its members registered them) and of staff
+    // members who may still sign in (partner_id NULL), that asked for this event.
     sqlx::query::<Any>(
         "INSERT INTO deliveries (notification_id, channel, webhook_id, status, next_attempt_at, created_at) \
          SELECT $1, 'webhook', w.id, 'pending', $2, $2 FROM webhooks w JOIN users u ON u.id = w.user_id \
-         WHERE w.deleted_at IS NULL AND u.disabled_at IS NULL \
+         WHERE w.deleted_at IS NULL AND (w.partner_id IS NOT NULL OR u.disabled_at IS NULL) \
            AND (w.partner_id IS NULL OR w.partner_id = $3) AND (' ' || w.events || ' ') LIKE $4 \
          ORDER BY w.id",
     )
@@ -544,7 +568,23 @@ fn due_from_row(row: &sqlx::any::AnyRow, now: &str) -> Result<DueDelivery, Store
             name: row.try_get("name")?,
         }
     };
+    let refused = if row
+        .try_get::<Option<String>, _>("recipient_disabled")?
+        .is_some()
+    {
+        Some("the recipient was disabled".to_string())
+    } else if row.try_get::<i64, _>("opted_out")? > 0 {
+        Some("the recipient opted out of this event".to_string())
+    } else if row
+        .try_get::<Option<String>, _>("owner_disabled")?
+        .is_some()
+    {
+        Some("the staff member who registered the webhook was disabled".to_string())
+    } else {
+        None
+    };
     Ok(DueDelivery {
+        refused,
         id: row.try_get("id")?,
         attempts: row.try_get("attempts")?,
         first_attempt_at: row.try_get("first_attempt_at")?,

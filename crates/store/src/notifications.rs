@@ -1,9 +1,10 @@
 //! The outbox: what happened that someone must hear about, written in the transaction of the
 //! change itself.
 //!
-//! Event names are the public ones webhooks will carry: `badge.gained`, `badge.lost`,
-//! `version.consent-required`, `deploy.blocked`. The payload is the JSON body a receiver gets,
-//! with the event's name, the app, when it happened and what it is about.
+//! Event names are the public ones webhooks carry: `badge.gained`, `badge.lost`,
+//! `version.consent-required`, `deploy.blocked`. The payload holds the event's name, the app,
+//! when it happened and what it is about; a webhook receives it in the Standard Webhooks layout
+//! (see `apptrust_service::notify::webhook::body`).
 
 use serde::Serialize;
 use serde_json::Value;

@@ -71,6 +71,14 @@ impl Store {
     ) -> Result<Webhook, StoreError> {
         let now = self.now();
         let mut tx = self.write.begin().await?;
+        // Registrations in one scope take turns, so that two at once cannot both pass the cap
+        // (SQLite has one writer anyway).
+        if self.kind == crate::DatabaseKind::Postgres {
+            sqlx::query::<Any>("SELECT pg_advisory_xact_lock(8101, CAST($1 AS INTEGER))")
+                .bind(owner.partner_id.unwrap_or(0))
+                .execute(&mut *tx)
+                .await?;
+        }
         let live: i64 = sqlx::query_scalar::<Any, i64>(
             "SELECT COUNT(*) FROM webhooks WHERE deleted_at IS NULL \
              AND ((partner_id IS NULL AND $1 IS NULL) OR partner_id = $1)",
@@ -95,7 +103,10 @@ impl Store {
         .bind(secret)
         .bind(&now)
         .fetch_one(&mut *tx)
-        .await?;
+        .await
+        .map_err(crate::error::conflict_if_duplicate(|| {
+            format!("`{url}` is already registered; change its events by deleting it and registering it again")
+        }))?;
         audit::record(
             &mut tx,
             &now,
@@ -123,12 +134,19 @@ impl Store {
     }
 
     /// Live webhooks, oldest first: a partner's (`Some`), or all of them (`None`, for staff).
-    pub async fn webhooks(&self, partner_id: Option<i64>) -> Result<Vec<Webhook>, StoreError> {
+    pub async fn webhooks(
+        &self,
+        partner_id: Option<i64>,
+        page: crate::Page,
+    ) -> Result<Vec<Webhook>, StoreError> {
         let rows = sqlx::query::<Any>(&format!(
             "SELECT {COLUMNS} FROM webhooks w LEFT JOIN partners p ON p.id = w.partner_id \
-             WHERE w.deleted_at IS NULL AND ($1 IS NULL OR w.partner_id = $1) ORDER BY w.id"
+             WHERE w.deleted_at IS NULL AND ($1 IS NULL OR w.partner_id = $1) AND w.id > $2 \
+             ORDER BY w.id LIMIT $3"
         ))
         .bind(partner_id)
+        .bind(page.after)
+        .bind(page.limit)
         .fetch_all(&self.read)
         .await?;
         let now = self.now();

@@ -12,6 +12,12 @@ use serde_json::{Value, json};
 use crate::receivers::{Received, SmtpSink, WebhookReceiver};
 use crate::support::{Db, ELIGIBLE, NOT_ELIGIBLE, TestApp, eventually};
 
+// Several instances share one store only on PostgreSQL; on SQLite it is one process's file.
+#[test]
+fn two_postgres_instances_deliver_each_event_exactly_once() {
+    two_instances_deliver_each_event_exactly_once(Db::Postgres);
+}
+
 crate::on_both_databases!(
     a_lost_badge_reaches_each_subscribed_webhook_and_inbox_exactly_once,
     a_failing_receiver_is_retried_with_growing_gaps_until_it_answers,
@@ -214,6 +220,44 @@ fn a_lost_badge_reaches_each_subscribed_webhook_and_inbox_exactly_once(db: Db) {
         Some(&app.staff_token),
     );
     assert_eq!(all["deliveries"].as_array().unwrap().len(), 3, "{all}");
+    // Nobody else reads or resends acme's delivery; acme does not see staff's.
+    let acme_delivery = log[0]["id"].as_i64().unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/deliveries/{acme_delivery}"), Some(&other))
+            .0,
+        404
+    );
+    assert_eq!(
+        app.post(
+            &format!("/api/v1/deliveries/{acme_delivery}/redeliver"),
+            Some(&other),
+            json!({})
+        )
+        .0,
+        404
+    );
+    let (_, staff_hooks) = app.get("/api/v1/webhooks", Some(&app.staff_token));
+    let staff_webhook = staff_hooks["webhooks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["partner"].is_null())
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let staff_delivery = webhook_deliveries(&app, &app.staff_token, staff_webhook)[0]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        app.get(&format!("/api/v1/deliveries/{staff_delivery}"), Some(&acme))
+            .0,
+        404
+    );
+    assert_eq!(
+        app.get(&format!("/api/v1/webhooks/{staff_webhook}"), Some(&acme))
+            .0,
+        404
+    );
     // The other partner sees neither the log nor the notification.
     assert_eq!(
         app.get(
@@ -265,6 +309,16 @@ fn a_failing_receiver_is_retried_with_growing_gaps_until_it_answers(db: Db) {
         });
         let delivery = &log["delivery"];
         assert_eq!(delivery["status"], "pending");
+        // It is being sent already: a redelivery now would only add a copy.
+        assert_eq!(
+            app.post(
+                &format!("/api/v1/deliveries/{id}/redeliver"),
+                Some(&acme),
+                json!({})
+            )
+            .0,
+            409
+        );
         let attempts = log["attempts"].as_array().unwrap();
         let last = time::OffsetDateTime::parse(
             attempts[failures - 1]["at"].as_str().unwrap(),
@@ -586,6 +640,80 @@ fn webhooks_are_refused_where_they_could_probe_the_network_or_leak(db: Db) {
     assert_eq!(status, 422, "{settings}");
     let (_, settings) = app.get("/api/v1/me/notification-settings", Some(&acme));
     assert_eq!(settings["emailEnabled"], false, "no smtp-url: {settings}");
+
+    // One address once per partner: one receiver never gets one event under two ids.
+    let (status, body) = app.post(
+        "/api/v1/webhooks",
+        Some(&acme),
+        json!({"url": "https://hooks.example.com/apptrust", "events": ["badge.gained"]}),
+    );
+    assert_eq!(status, 409, "{body}");
+    // Another partner may use the same receiver.
+    register(
+        &app,
+        &other,
+        "https://hooks.example.com/apptrust",
+        &["badge.lost"],
+    );
+    // Site admins do not register webhooks.
+    let (status, admin) = app.post(
+        "/api/v1/users",
+        Some(&app.staff_token),
+        json!({"name": "Admin", "email": "admin@site.test", "role": "site-admin", "site": "acme.atlassian.net"}),
+    );
+    assert_eq!(status, 201, "{admin}");
+    let admin = admin["token"].as_str().unwrap();
+    assert_eq!(
+        app.post(
+            "/api/v1/webhooks",
+            Some(admin),
+            json!({"url": "https://a.example/", "events": ["badge.lost"]})
+        )
+        .0,
+        403
+    );
+    assert_eq!(app.get("/api/v1/webhooks", Some(admin)).0, 403);
+}
+
+/// Two instances on one PostgreSQL, one receiver: every event is dispatched once and delivered
+/// once, whichever instance gets to it.
+fn two_instances_deliver_each_event_exactly_once(db: Db) {
+    let receiver = WebhookReceiver::start();
+    let app = spawn(db, None);
+    let (_url, mut second) = app.second_instance();
+    let acme = app.partner("acme");
+    register(&app, &acme, &receiver.url("/both"), &["badge.gained"]);
+    let apps = 24;
+    for n in 0..apps {
+        let key = format!("com.acme.twice{n}");
+        app.app(&acme, &key);
+        let (status, body) = app.deploy(&acme, &key, "production", json!({"manifest": ELIGIBLE}));
+        assert_eq!(status, 201, "{body}");
+    }
+    let received = receiver.wait_for(apps, WAIT);
+    std::thread::sleep(Duration::from_secs(3));
+    let received = if receiver.received().len() > received.len() {
+        receiver.received()
+    } else {
+        received
+    };
+    let _ = second.kill();
+    let _ = second.wait();
+    let mut ids: Vec<&str> = received
+        .iter()
+        .map(|r| r.header("webhook-id").unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(received.len(), apps, "each event once: {ids:?}");
+    assert_eq!(ids.len(), apps);
+    let mut apps_told: Vec<String> = received
+        .iter()
+        .map(|r| r.json()["data"]["app"].as_str().unwrap().to_string())
+        .collect();
+    apps_told.sort_unstable();
+    apps_told.dedup();
+    assert_eq!(apps_told.len(), apps);
 }
 
 fn a_delivery_still_failing_a_day_after_its_first_attempt_is_marked_failed(db: Db) {

@@ -48,10 +48,18 @@ async fn cached<const N: usize, F>(
 where
     F: std::future::Future<Output = Result<[f64; N], apptrust_store::StoreError>>,
 {
+    // One count serves every figure that needs refreshing in this call.
+    let mut fresh: Option<[f64; N]> = None;
     let mut figures = [-1.0; N];
     for (i, cell) in cells.iter().enumerate() {
+        let fresh = &mut fresh;
         figures[i] = cell
-            .get(|| async { count().await.map(|all| all[i]) })
+            .get(|| async {
+                if fresh.is_none() {
+                    *fresh = Some(count().await?);
+                }
+                Ok::<f64, apptrust_store::StoreError>(fresh.map_or(-1.0, |all| all[i]))
+            })
             .await
             .unwrap_or(-1.0);
     }

@@ -131,19 +131,21 @@ pub async fn create(
     ))
 }
 
-/// `GET /api/v1/webhooks`: the partner's webhooks (staff: all).
+/// `GET /api/v1/webhooks`: the partner's webhooks (staff: all), a page at a time.
 pub async fn list(
     State(state): State<AppState>,
     caller: SignedIn,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
     owner(&caller)?;
+    let page = PageQuery::parse(query)?;
     let scope = match caller.user().role {
         Role::Staff => None,
         _ => caller.user().partner_id,
     };
-    Ok(axum::Json(
-        json!({"webhooks": state.store.webhooks(scope).await?}),
-    ))
+    let mut webhooks = state.store.webhooks(scope, probe(page)).await?;
+    let next = next_cursor(&mut webhooks, page, |w| w.id);
+    Ok(axum::Json(json!({"webhooks": webhooks, "next": next})))
 }
 
 /// `GET /api/v1/webhooks/{id}`.
@@ -243,7 +245,9 @@ pub async fn notification_deliveries(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
+    query: Result<Query<PageQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
+    let page = PageQuery::parse(query)?;
     let partner_id = state.store.notification_partner(id).await?;
     caller
         .for_partner(partner_id)
@@ -252,9 +256,12 @@ pub async fn notification_deliveries(
         Role::Staff => None,
         _ => Some(partner_id),
     };
-    Ok(axum::Json(json!({
-        "deliveries": state.store.notification_deliveries(id, scope).await?
-    })))
+    let mut deliveries = state
+        .store
+        .notification_deliveries(id, scope, probe(page))
+        .await?;
+    let next = next_cursor(&mut deliveries, page, |d| d.id);
+    Ok(axum::Json(json!({"deliveries": deliveries, "next": next})))
 }
 
 /// `GET /api/v1/me/notification-settings`: the caller's e-mail address, the events there are,

@@ -15,10 +15,13 @@ pub const LONGEST_GAP: Duration = Duration::hours(2);
 pub const GIVE_UP_AFTER: Duration = Duration::hours(24);
 
 /// The gap before the next attempt, after `failures` failed attempts (1 for the first failure),
-/// or `None` when `elapsed` since the first attempt has reached [`GIVE_UP_AFTER`]. `jitter` is a
-/// random number in `0..1000`.
+/// or `None` when `elapsed` since the first attempt has reached [`GIVE_UP_AFTER`]. The last
+/// attempt falls at `GIVE_UP_AFTER` at the latest, never beyond it. `jitter` is a random number
+/// in `0..1000`.
 pub fn next_gap(failures: u32, elapsed: Duration, jitter: u32) -> Option<Duration> {
-    (elapsed < GIVE_UP_AFTER).then(|| doubling_gap(failures, FIRST_GAP, LONGEST_GAP, jitter))
+    (elapsed < GIVE_UP_AFTER).then(|| {
+        doubling_gap(failures, FIRST_GAP, LONGEST_GAP, jitter).min(GIVE_UP_AFTER - elapsed)
+    })
 }
 
 /// `first * 2^(failures-1)`, at most `longest`, with up to a fifth taken off or added by
@@ -46,6 +49,9 @@ mod tests {
         assert!(gaps.windows(2).all(|w| w[1] >= w[0]));
         assert_eq!(gaps[11], LONGEST_GAP);
         assert_eq!(next_gap(3, Duration::hours(24), 500), None);
+        // The last attempt falls on the deadline, not hours past it.
+        let late = Duration::hours(24) - Duration::minutes(1);
+        assert_eq!(next_gap(30, late, 999), Some(Duration::minutes(1)));
         assert!(next_gap(500, Duration::hours(23), 999).unwrap() <= LONGEST_GAP * 1.2);
     }
 
@@ -63,7 +69,7 @@ mod tests {
             elapsed += gap;
             attempts += 1;
         }
-        assert!(elapsed >= GIVE_UP_AFTER && elapsed < GIVE_UP_AFTER + LONGEST_GAP);
+        assert_eq!(elapsed, GIVE_UP_AFTER);
         assert!((15..30).contains(&attempts), "{attempts} attempts");
     }
 }

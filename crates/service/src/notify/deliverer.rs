@@ -49,6 +49,9 @@ pub struct DeliveryRound {
     pub failed: usize,
 }
 
+/// Time a send may take beyond `delivery-timeout-ms` before it is abandoned.
+const SEND_MARGIN: Duration = Duration::from_secs(2);
+
 /// Told about every round (for metrics).
 pub type DeliveryObserver = Arc<dyn Fn(&DeliveryRound) + Send + Sync>;
 
@@ -123,12 +126,29 @@ impl Deliverer {
         round.attempted = due.len();
         let began_at = self.store.now();
         let mut sends = tokio::task::JoinSet::new();
+        let deadline = self.settings.webhook_timeout + SEND_MARGIN;
         for delivery in due {
             let webhooks = self.webhooks.clone();
             let mailer = self.mailer.clone();
             sends.spawn(async move {
-                let (attempt, permanent) = send(&webhooks, mailer.as_ref(), &delivery).await;
-                (delivery, attempt, permanent)
+                // Every send has a deadline of its own, whatever the transport bounds or not
+                // (name lookups, a relay that stops answering), so that a round ends well within
+                // the lease and no stuck send holds up the others.
+                let sent =
+                    tokio::time::timeout(deadline, send(&webhooks, mailer.as_ref(), &delivery))
+                        .await
+                        .unwrap_or_else(|_| {
+                            let ms = i64::try_from(deadline.as_millis()).unwrap_or(i64::MAX);
+                            (
+                                Attempt {
+                                    status_code: None,
+                                    error: Some(format!("no answer within {ms} ms")),
+                                    duration_ms: ms,
+                                },
+                                false,
+                            )
+                        });
+                (delivery, sent.0, sent.1)
             });
         }
         while let Some(sent) = sends.join_next().await {
@@ -153,9 +173,15 @@ impl Deliverer {
                     "delivery attempt failed"
                 );
             }
-            self.store
+            // One failed write does not drop the other sends' results: each is recorded on its
+            // own, and an unrecorded one is sent again when its lease runs out.
+            if let Err(error) = self
+                .store
                 .finish_delivery_attempt(&delivery, &self.owner, &began_at, &attempt, &next)
-                .await?;
+                .await
+            {
+                tracing::error!(delivery = delivery.id, %error, "recording a delivery attempt failed");
+            }
         }
         if let Some(observer) = &self.observer {
             observer(&round);
@@ -163,9 +189,10 @@ impl Deliverer {
         Ok(round)
     }
 
-    /// Rounds until the task is dropped: at once while there is work, then every `interval`.
-    pub async fn run(self) {
-        loop {
+    /// Rounds until `stop` says so: at once while there is work, then every `interval`. A round
+    /// under way when the stop comes is finished, so that what it sent is recorded.
+    pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        while !*stop.borrow() {
             let busy = match self.round().await {
                 Ok(round) => {
                     round.attempted as i64 >= self.settings.batch
@@ -177,7 +204,10 @@ impl Deliverer {
                 }
             };
             if !busy {
-                tokio::time::sleep(self.settings.interval).await;
+                tokio::select! {
+                    () = tokio::time::sleep(self.settings.interval) => {}
+                    _ = stop.changed() => {}
+                }
             }
         }
     }
@@ -188,7 +218,8 @@ impl Deliverer {
         if attempt.error.is_none() {
             return Next::Delivered;
         }
-        if permanent {
+        // `410 Gone`: the receiver says it will never take this again.
+        if permanent || attempt.status_code == Some(410) {
             return Next::Failed;
         }
         let first = time::OffsetDateTime::parse(
@@ -211,6 +242,14 @@ async fn send(
     mailer: Option<&Mailer>,
     delivery: &DueDelivery,
 ) -> (Attempt, bool) {
+    if let Some(reason) = &delivery.refused {
+        let attempt = Attempt {
+            status_code: None,
+            error: Some(format!("not sent: {reason}")),
+            duration_ms: 0,
+        };
+        return (attempt, true);
+    }
     match &delivery.target {
         Target::Webhook { url, secrets, .. } => {
             let body = webhook::body(delivery.notification_id, &delivery.event, &delivery.payload);

@@ -81,15 +81,17 @@ impl ureq::Resolver for PublicOnly {
         }
         let public: Vec<SocketAddr> = all.iter().copied().filter(|a| is_public(a.ip())).collect();
         if public.is_empty() && !all.is_empty() {
+            // The owner of the webhook reads the delivery log: it says that the address is not
+            // public, never which internal addresses a name has. The server's log says that.
+            tracing::warn!(
+                target_address = netloc,
+                resolved = %all.iter().map(|a| a.ip().to_string()).collect::<Vec<_>>().join(", "),
+                "webhook delivery refused: the name resolves only to private addresses"
+            );
             return Err(std::io::Error::new(
                 std::io::ErrorKind::PermissionDenied,
-                format!(
-                    "{netloc} resolves only to private addresses ({}); refused (--allow-private-webhooks allows them)",
-                    all.iter()
-                        .map(|a| a.ip().to_string())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
+                "the address is not on the public internet; refused (the operator can allow \
+                 private addresses with --allow-private-webhooks)",
             ));
         }
         Ok(public)
@@ -149,6 +151,12 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first == 0x2001 && ip.segments()[1] == 0x0db8)
         // 64:ff9b::/96 and friends translate to IPv4 addresses we cannot see through
         || first == 0x0064
+        // 2001::/32, Teredo: another tunnel to an IPv4 address
+        || (first == 0x2001 && ip.segments()[1] == 0)
+        // 100::/64, discard-only
+        || (first == 0x0100 && ip.segments()[1..4].iter().all(|s| *s == 0))
+        // 3fff::/20, documentation
+        || (first & 0xfff0) == 0x3ff0
         // ::/96, IPv4-compatible (deprecated)
         || ip.segments()[..6].iter().all(|s| *s == 0))
 }
@@ -180,6 +188,9 @@ mod tests {
             "2001:db8::1",
             "64:ff9b::a00:1",
             "::127.0.0.1",
+            "2001:0:4136:e378::1",
+            "100::1",
+            "3fff::1",
         ] {
             assert!(!is_public(text.parse().unwrap()), "{text}");
         }
@@ -203,6 +214,18 @@ mod tests {
             let error = check_url(text, false).unwrap_err();
             assert!(error.contains(needle), "{text}: {error}");
         }
+        // Numeric forms of loopback that URL parsers turn into IPv4 addresses.
+        for text in [
+            "https://2130706433/",
+            "https://0x7f.1/",
+            "https://0177.0.0.1/",
+            "https://127.1/",
+            "https://[::ffff:127.0.0.1]/",
+            "https://[::ffff:7f00:1]/",
+        ] {
+            let error = check_url(text, false).unwrap_err();
+            assert!(error.contains("private"), "{text}: {error}");
+        }
         assert!(check_url("http://127.0.0.1:9000/hook", true).is_ok());
         let long = format!("https://example.com/{}", "a".repeat(MAX_URL_CHARS));
         assert!(check_url(&long, false).unwrap_err().contains("longer"));
@@ -215,8 +238,16 @@ mod tests {
             allow_private: false,
         };
         let error = strict.resolve("127.0.0.1:80").unwrap_err();
-        assert!(error.to_string().contains("private addresses"), "{error}");
-        assert!(strict.resolve("localhost:80").is_err());
+        assert!(
+            error.to_string().contains("not on the public internet"),
+            "{error}"
+        );
+        assert!(!error.to_string().contains("127.0.0.1"), "{error}");
+        let error = strict.resolve("localhost:80").unwrap_err();
+        assert!(
+            error.to_string().contains("not on the public internet"),
+            "{error}"
+        );
         assert_eq!(strict.resolve("93.184.215.14:443").unwrap().len(), 1);
         let relaxed = PublicOnly {
             allow_private: true,

@@ -6,6 +6,8 @@
 -- its retries run out. A crash between any two steps delays a delivery and never loses it.
 
 ALTER TABLE notifications ADD COLUMN dispatched_at TEXT;
+-- What happened before deliveries existed is history, not news: nobody is e-mailed about it.
+UPDATE notifications SET dispatched_at = created_at;
 CREATE INDEX notifications_undispatched ON notifications (id) WHERE dispatched_at IS NULL;
 
 -- An endpoint that receives events. A partner's webhook receives its own apps' events; a staff
@@ -24,6 +26,10 @@ CREATE TABLE webhooks (
     deleted_at             TEXT
 );
 CREATE INDEX webhooks_partner ON webhooks (partner_id) WHERE deleted_at IS NULL;
+-- One address once per partner (and once among staff): otherwise one receiver would get one
+-- event under two delivery ids and could not tell the copies apart.
+CREATE UNIQUE INDEX webhooks_address ON webhooks (COALESCE(partner_id, 0), url)
+    WHERE deleted_at IS NULL;
 
 -- One notification to one endpoint or one person. `status` is pending until an attempt
 -- succeeds (delivered) or the retries run out (failed); a redelivery makes it pending again.
@@ -47,6 +53,7 @@ CREATE TABLE deliveries (
     CHECK ((channel = 'email') = (user_id IS NOT NULL))
 );
 CREATE INDEX deliveries_due ON deliveries (next_attempt_at) WHERE status = 'pending';
+CREATE INDEX deliveries_failed ON deliveries (id) WHERE status = 'failed';
 CREATE INDEX deliveries_webhook ON deliveries (webhook_id, id);
 CREATE INDEX deliveries_notification ON deliveries (notification_id);
 
