@@ -86,7 +86,8 @@ pub struct ServeArgs {
     /// How long public trust documents are served from memory, in ms [default: 1000].
     #[arg(long, env = "APPTRUST_TRUST_CACHE_MS", value_name = "MS")]
     pub trust_cache_ms: Option<u64>,
-    /// How often to look for stale evaluations, in ms [default: 5000].
+    /// Gap between re-evaluation rounds (looking for versions evaluated by an older rules
+    /// engine), in ms [default: 5000].
     #[arg(long, env = "APPTRUST_JOB_INTERVAL_MS", value_name = "MS")]
     pub job_interval_ms: Option<u64>,
     /// Let webhooks reach loopback and private addresses and plain http (tests, local

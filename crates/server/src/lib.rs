@@ -9,7 +9,6 @@ pub mod demo;
 mod error;
 mod extract;
 mod headers;
-mod jobs;
 pub mod logging;
 mod metrics;
 mod routes;

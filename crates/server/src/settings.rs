@@ -34,7 +34,8 @@ pub struct Settings {
     /// How long a public trust document may be served from memory, in milliseconds. Deploys on
     /// the same instance refresh it at once; other instances see a change within this time.
     pub trust_cache_ms: u64,
-    /// How often the background job looks for stale evaluations, in milliseconds.
+    /// The gap between re-evaluation rounds, which look for stored versions evaluated by an
+    /// older rules engine, in milliseconds (rounded up to whole seconds).
     pub job_interval_ms: u64,
     /// How often an idle timer runner looks for due timers, in milliseconds.
     pub timer_interval_ms: u64,

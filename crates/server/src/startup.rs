@@ -135,12 +135,18 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
         store: store.clone(),
     };
     announce(&address, &state, demo.as_ref());
-    let jobs = tokio::spawn(crate::jobs::run(state.clone()));
     // One timer runner per instance; at start it fires what came due while the service was down.
+    // Re-evaluation after a rules-engine change is one of its kinds of work.
+    let mut handlers = apptrust_service::timers::handlers();
+    handlers.insert(
+        apptrust_service::reevaluation::KIND,
+        Arc::new(reevaluation(&state)),
+    );
+    apptrust_service::reevaluation::start(&store).await?;
     let timers = tokio::spawn(
         apptrust_service::timers::Runner::new(
             store.clone(),
-            apptrust_service::timers::handlers(),
+            handlers,
             state.instance.to_string(),
             apptrust_service::timers::RunnerSettings {
                 interval: Duration::from_millis(state.settings.timer_interval_ms.max(10)),
@@ -177,7 +183,6 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     let grace = limits.shutdown_grace;
     let app = crate::routes::router(state);
     crate::connection::serve(listener, app, limits, shutdown_signal()).await;
-    jobs.abort();
     timers.abort();
     let _ = stop_deliveries.send(true);
     if tokio::time::timeout(grace, deliverer).await.is_err() {
@@ -185,6 +190,27 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     }
     store.close().await;
     Ok(())
+}
+
+/// The re-evaluation handler: each batch that moved badges clears the trust cache, and every
+/// re-evaluated version is counted (`apptrust_reevaluations_total`).
+fn reevaluation(state: &AppState) -> apptrust_service::reevaluation::Reevaluation {
+    let (trust_cache, metrics) = (state.trust_cache.clone(), state.metrics.clone());
+    apptrust_service::reevaluation::Reevaluation {
+        store: state.store.clone(),
+        evaluator: state.evaluator.clone(),
+        owner: state.instance.to_string(),
+        interval: Duration::from_millis(state.settings.job_interval_ms.max(10)),
+        observer: Some(Arc::new(
+            move |batch: &apptrust_store::reevaluate::Batch| {
+                if batch.badge_events > 0 {
+                    trust_cache.clear();
+                }
+                let evaluated = u64::try_from(batch.evaluated).unwrap_or(u64::MAX);
+                metrics.add("apptrust_reevaluations_total", "done", evaluated);
+            },
+        )),
+    }
 }
 
 /// Counts what the timer runner does: `apptrust_timers_total{outcome="fired"|"failed"|"late"}`.

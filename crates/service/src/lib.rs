@@ -4,6 +4,7 @@
 
 pub mod duration;
 pub mod notify;
+pub mod reevaluation;
 pub mod timers;
 
 /// The clock lives beside the store, which takes every time from it; use cases take it from there.

@@ -73,6 +73,24 @@ pub async fn schedule_in(
     Ok(inserted.rows_affected() == 1)
 }
 
+/// Makes a timer that is firing due again at `due_at`, in the firing's transaction: a recurring
+/// timer keeps one row instead of leaving a fired row behind at every round.
+pub async fn reschedule_in(
+    connection: &mut AnyConnection,
+    id: i64,
+    due_at: &str,
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>(
+        "UPDATE timers SET fired_at = NULL, due_at = $2, attempts = 0, last_error = NULL \
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(due_at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 /// One timer being fired: a transaction that holds the timer's "fired" mark and the work.
 pub struct Firing {
     tx: sqlx::Transaction<'static, Any>,

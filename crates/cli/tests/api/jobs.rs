@@ -1,4 +1,5 @@
-//! The background re-evaluation job, and several instances sharing one PostgreSQL database.
+//! Re-evaluation after a rules-engine change (a recurring timer), and several instances sharing
+//! one PostgreSQL database.
 
 use serde_json::json;
 
@@ -50,6 +51,13 @@ fn a_new_rules_engine_reevaluates_stored_versions(db: Db) {
         other["badgeEvents"],
         json!([]),
         "an unchanged verdict emits no event"
+    );
+    // The work is one recurring timer: one row, however many rounds ran.
+    assert_eq!(
+        app.db
+            .sql("SELECT COUNT(*) FROM timers WHERE kind = 'reevaluate'")
+            .unwrap(),
+        "1"
     );
     // Old evaluations are kept, not overwritten.
     let kept = app

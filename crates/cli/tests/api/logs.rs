@@ -40,7 +40,9 @@ fn json_log_lines_carry_the_request_id_the_answer_names() {
         other => panic!("expected a 404, got {other:?}"),
     }
     .expect("an X-Request-Id header");
-    let _ = child.kill();
+    // A clean stop, so that every line the server wrote about the request is on stderr (the
+    // access line is written as the answer leaves, which can be after the client has it).
+    stop_gracefully(&mut child);
     let mut stderr = String::new();
     child
         .stderr
@@ -81,4 +83,18 @@ fn an_unknown_log_format_stops_start_up_with_a_message() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
+
+/// SIGTERM, then waits for the server to stop on its own (SIGKILL after 10 s).
+fn stop_gracefully(child: &mut std::process::Child) {
+    let _ = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    for _ in 0..200 {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _ = child.kill();
 }

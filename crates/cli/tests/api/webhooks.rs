@@ -80,6 +80,48 @@ fn signed_by(received: &Received, secret: &str) -> bool {
         .any(|candidate| candidate == expected)
 }
 
+/// The event type of `received` as Standard Webhooks' published Python library reads it after
+/// verifying the signature under `secret` (tools/standard-webhooks; scripts/test installs it),
+/// or why the library refused it.
+fn standard_webhooks_verify(received: &Received, secret: &str) -> Result<String, String> {
+    let python = crate::support::repo_path("tools/standard-webhooks/.venv/bin/python");
+    assert!(
+        python.exists(),
+        "{} is missing: run scripts/test, which installs Standard Webhooks' verifier",
+        python.display()
+    );
+    let headers: serde_json::Map<String, Value> =
+        ["webhook-id", "webhook-timestamp", "webhook-signature"]
+            .iter()
+            .map(|name| ((*name).to_string(), json!(received.header(name).unwrap())))
+            .collect();
+    let request = json!({"secret": secret, "headers": headers, "body": received.text()});
+    let mut child = std::process::Command::new(python)
+        .arg(crate::support::repo_path(
+            "tools/standard-webhooks/verify.py",
+        ))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(
+        child.stdin.as_mut().unwrap(),
+        request.to_string().as_bytes(),
+    )
+    .unwrap();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout).trim().to_string();
+    if output.status.success() {
+        Ok(text)
+    } else {
+        Err(text)
+    }
+}
+
+fn verified_by_standard_webhooks(received: &Received, secret: &str) -> String {
+    standard_webhooks_verify(received, secret).expect("Standard Webhooks refused the delivery")
+}
+
 /// Deploys an eligible manifest, then one that loses the badge, to production.
 fn gain_then_lose(app: &TestApp, token: &str, key: &str) {
     app.app(token, key);
@@ -154,6 +196,13 @@ fn a_lost_badge_reaches_each_subscribed_webhook_and_inbox_exactly_once(db: Db) {
     assert_eq!(delivery.path, "/acme");
     assert!(signed_by(delivery, &partner_secret), "{delivery:?}");
     assert!(!signed_by(delivery, &staff_secret));
+    // As a receiver verifies it: with the specification's own published library, which
+    // refuses it under any other secret.
+    assert_eq!(
+        verified_by_standard_webhooks(delivery, &partner_secret),
+        "badge.lost"
+    );
+    assert!(standard_webhooks_verify(delivery, &staff_secret).is_err());
     let body = delivery.json();
     assert_eq!(body["type"], "badge.lost", "{body}");
     assert_eq!(body["data"]["app"], "com.acme.loses");
@@ -449,6 +498,14 @@ fn secrets_rotate_with_an_overlap_and_deliveries_can_be_sent_again(db: Db) {
     // During the overlap both secrets sign: receivers can switch without missing a delivery.
     assert!(signed_by(&gained[0], &old_secret));
     assert!(signed_by(&gained[0], &new_secret));
+    assert_eq!(
+        verified_by_standard_webhooks(&gained[0], &old_secret),
+        "badge.gained"
+    );
+    assert_eq!(
+        verified_by_standard_webhooks(&gained[0], &new_secret),
+        "badge.gained"
+    );
     assert_eq!(
         gained[0]
             .header("webhook-signature")

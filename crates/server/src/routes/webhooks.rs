@@ -218,8 +218,11 @@ pub async fn delivery(
     caller: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let delivery = delivery_for(&state, &caller, id).await?;
+    delivery_for(&state, &caller, id).await?;
+    // The attempts first, then the delivery: an attempt and what follows it are written
+    // together, so the delivery read second is at least as new as the last attempt shown.
     let attempts = state.store.delivery_attempts(id).await?;
+    let delivery = state.store.delivery(id).await?;
     Ok(axum::Json(
         json!({"delivery": delivery, "attempts": attempts}),
     ))

@@ -20,6 +20,14 @@ pub type HandlerFuture<'a> = Pin<Box<dyn Future<Output = Result<(), String>> + S
 
 /// Does the work of one kind of timer inside its firing.
 pub trait Handler: Send + Sync {
+    /// Work that is safe to repeat, done before the firing's transaction opens, in transactions
+    /// of its own (long work such as re-evaluating stored versions, which on SQLite could not
+    /// write while the firing holds the only writer). It runs again if the firing does not
+    /// commit. An error retries the timer. Nothing by default.
+    fn prepare<'a>(&'a self, _timer: &'a Timer) -> HandlerFuture<'a> {
+        Box::pin(async { Ok(()) })
+    }
+
     /// The work, in `firing`'s transaction. An error rolls it back and the timer is retried.
     fn fire<'a>(&'a self, timer: &'a Timer, firing: &'a mut Firing) -> HandlerFuture<'a>;
 }
@@ -178,6 +186,10 @@ impl Runner {
             self.retry(timer, &error).await?;
             return Ok(Fired::Failed);
         };
+        if let Err(error) = handler.prepare(timer).await {
+            self.retry(timer, &error).await?;
+            return Ok(Fired::Failed);
+        }
         let Some(mut firing) = self.store.begin_firing(timer, &self.owner).await? else {
             return Ok(Fired::Lost);
         };
