@@ -6,6 +6,7 @@ pub mod duration;
 pub mod notify;
 pub mod reevaluation;
 pub mod timers;
+pub mod trust;
 
 /// The clock lives beside the store, which takes every time from it; use cases take it from there.
 pub use apptrust_store::clock::{Clock, SystemClock, TestClock};

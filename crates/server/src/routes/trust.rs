@@ -49,8 +49,11 @@ pub async fn show(
 /// Reads the document from the database and caches it.
 async fn load(state: &AppState, app: &str) -> Result<Option<Bytes>, ApiError> {
     let epoch = state.trust_cache.epoch(app);
-    let document = state.store.trust_document(app).await?;
-    let cached = document.map(|d| Bytes::from(d.to_string()));
+    let document = apptrust_service::trust::document(&state.store, app).await?;
+    let cached = document
+        .map(|d| serde_json::to_vec(&d).map(Bytes::from))
+        .transpose()
+        .map_err(|_| ApiError::internal())?;
     state.trust_cache.put(app, cached.clone(), epoch);
     Ok(cached)
 }

@@ -1,0 +1,172 @@
+//! The public trust document of an app: every program's badge with its status and since when,
+//! the reasons and the version behind it, and the badge history, in the shape of the
+//! specification's read model (a superset of what Marketplace clients already read).
+//!
+//! Badges are one model for every program (`apptrust_store::trust::BadgeRow`); only the way a
+//! program's entry is written differs, because clients read each program's established shape
+//! (`bugBountyParticipant.cloud.status`, `runsOnAtlassian.eligible`).
+
+use apptrust_programs::Program;
+use apptrust_store::trust::{BadgeEventView, BadgeRow};
+use apptrust_store::{Store, StoreError};
+use serde::Serialize;
+
+/// How many badge events the document carries, newest first.
+pub const EVENTS_IN_DOCUMENT: i64 = 50;
+
+/// The status of a program an app has no record in.
+const NOT_A_PARTICIPANT: &str = "NOT_A_PARTICIPANT";
+
+/// The document.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TrustDocument {
+    pub app_key: String,
+    pub name: String,
+    /// The partner's display name.
+    pub partner: String,
+    pub framework: String,
+    pub programs: Programs,
+    /// Newest first, at most [`EVENTS_IN_DOCUMENT`].
+    pub badge_events: Vec<BadgeEventView>,
+}
+
+/// Every program, in the read model's order.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Programs {
+    pub cloud_fortified: Status,
+    pub bug_bounty_participant: BugBounty,
+    pub cloud_security_participant: Status,
+    pub runs_on_atlassian: RunsOnAtlassianEntry,
+}
+
+/// A program read by its status alone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Status {
+    pub status: String,
+}
+
+/// The bug bounty, under `cloud` as Marketplace clients read it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct BugBounty {
+    pub cloud: Status,
+}
+
+/// Runs on Atlassian: whether the app is eligible, and the version and rules behind it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunsOnAtlassianEntry {
+    pub eligible: bool,
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    pub version: Option<String>,
+    pub environment: Option<String>,
+    pub reasons: Vec<String>,
+    /// Who reported the version behind the badge: `platform` when the deployment pipeline
+    /// itself did, `partner` or `staff` otherwise.
+    pub reported_by: Option<String>,
+}
+
+/// The document of the app with this key; `None` when there is no such app.
+pub async fn document(store: &Store, app_key: &str) -> Result<Option<TrustDocument>, StoreError> {
+    let Some(app) = store.public_app(app_key).await? else {
+        return Ok(None);
+    };
+    let badges = store.badges_of(app.id).await?;
+    let badge_events = store.badge_events_of(app.id, EVENTS_IN_DOCUMENT).await?;
+    Ok(Some(TrustDocument {
+        app_key: app_key.to_string(),
+        name: app.name,
+        partner: app.partner,
+        framework: app.framework,
+        programs: programs(&badges),
+        badge_events,
+    }))
+}
+
+/// Each program's entry from the app's badges.
+fn programs(badges: &[BadgeRow]) -> Programs {
+    let badge = |program: Program| badges.iter().find(|b| b.program == program.key());
+    let status = |program: Program| Status {
+        status: badge(program)
+            .map_or(NOT_A_PARTICIPANT, |b| b.status.as_str())
+            .to_string(),
+    };
+    let runs_on_atlassian = match badge(Program::RunsOnAtlassian) {
+        Some(b) => RunsOnAtlassianEntry {
+            eligible: b.status == "APPROVED",
+            status: b.status.clone(),
+            since: Some(b.since.clone()),
+            version: b.version.clone(),
+            environment: b.environment.clone(),
+            reasons: b.reasons.clone(),
+            reported_by: b.reported_by.clone(),
+        },
+        None => RunsOnAtlassianEntry {
+            eligible: false,
+            status: NOT_A_PARTICIPANT.to_string(),
+            since: None,
+            version: None,
+            environment: None,
+            reasons: Vec::new(),
+            reported_by: None,
+        },
+    };
+    Programs {
+        cloud_fortified: status(Program::CloudFortified),
+        bug_bounty_participant: BugBounty {
+            cloud: status(Program::BugBountyParticipant),
+        },
+        cloud_security_participant: status(Program::CloudSecurityParticipant),
+        runs_on_atlassian,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn badge(program: &str, status: &str) -> BadgeRow {
+        BadgeRow {
+            program: program.to_string(),
+            status: status.to_string(),
+            since: "2026-01-02T03:04:05.000Z".to_string(),
+            version: Some("1.0.0".to_string()),
+            environment: Some("production".to_string()),
+            reasons: vec![],
+            reported_by: Some("platform".to_string()),
+        }
+    }
+
+    #[test]
+    fn every_program_has_its_entry_in_the_read_model_shape() {
+        let programs = programs(&[
+            badge("runsOnAtlassian", "APPROVED"),
+            badge("bugBountyParticipant", "APPROVED"),
+        ]);
+        assert_eq!(
+            serde_json::to_value(&programs).unwrap(),
+            json!({
+                "cloudFortified": {"status": "NOT_A_PARTICIPANT"},
+                "bugBountyParticipant": {"cloud": {"status": "APPROVED"}},
+                "cloudSecurityParticipant": {"status": "NOT_A_PARTICIPANT"},
+                "runsOnAtlassian": {"eligible": true, "status": "APPROVED",
+                    "since": "2026-01-02T03:04:05.000Z", "version": "1.0.0",
+                    "environment": "production", "reasons": [], "reportedBy": "platform"},
+            })
+        );
+    }
+
+    #[test]
+    fn an_app_never_deployed_to_production_is_no_participant() {
+        let value = serde_json::to_value(programs(&[])).unwrap();
+        assert_eq!(
+            value["runsOnAtlassian"],
+            json!({"eligible": false, "status": "NOT_A_PARTICIPANT", "version": null,
+                   "environment": null, "reasons": [], "reportedBy": null})
+        );
+    }
+}
