@@ -90,8 +90,48 @@ fn migrator(kind: DatabaseKind) -> Migrator {
 }
 
 pub(crate) async fn run(store: &Store) -> Result<(), StoreError> {
-    migrator(store.kind).run(&store.write).await?;
+    match store.kind {
+        DatabaseKind::Postgres => migrator(store.kind).run(&store.write).await?,
+        DatabaseKind::Sqlite => run_sqlite(store).await?,
+    }
     Ok(())
+}
+
+/// SQLite changes a constraint by rebuilding the table, and its documented procedure for that
+/// turns foreign keys off first: with them on, dropping the old table counts every row that
+/// refers to it as a violation, and the migration cannot commit. The pragma cannot change
+/// inside a transaction and the migrator runs each migration in one, so the migrations run on
+/// a connection that has foreign keys off, followed by the integrity check the procedure asks
+/// for. The connection is closed afterwards, so the pool opens a fresh one with foreign keys on.
+async fn run_sqlite(store: &Store) -> Result<(), StoreError> {
+    let mut connection = store.write.acquire().await?;
+    connection.close_on_drop();
+    sqlx::query("PRAGMA foreign_keys = OFF")
+        .execute(&mut *connection)
+        .await?;
+    let before: Option<i64> = latest_applied(&mut connection).await;
+    migrator(store.kind).run(&mut *connection).await?;
+    if latest_applied(&mut connection).await != before {
+        let broken: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT \"table\" FROM pragma_foreign_key_check")
+                .fetch_all(&mut *connection)
+                .await?;
+        if !broken.is_empty() {
+            return Err(StoreError::Corrupt(format!(
+                "after migrating, rows of {} refer to rows that do not exist",
+                broken.join(", ")
+            )));
+        }
+    }
+    Ok(())
+}
+
+async fn latest_applied(connection: &mut sqlx::AnyConnection) -> Option<i64> {
+    sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+        .fetch_one(connection)
+        .await
+        .ok()
+        .flatten()
 }
 
 pub(crate) async fn is_current(store: &Store) -> Result<bool, StoreError> {
@@ -106,6 +146,83 @@ pub(crate) async fn is_current(store: &Store) -> Result<bool, StoreError> {
 #[cfg(test)]
 mod tests {
     use super::MIGRATIONS;
+
+    /// A database in use at migration 8 (users with tokens, sessions and versions) takes
+    /// migration 9, which rebuilds the users table on SQLite, without losing a row or a
+    /// reference.
+    #[tokio::test]
+    async fn a_populated_sqlite_database_takes_the_users_rebuild() {
+        use crate::{DatabaseUrl, PoolSettings, Store};
+        let dir = std::env::temp_dir().join(format!("apptrust-migrate-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("upgrade.db");
+        let _ = std::fs::remove_file(&path);
+        let url: DatabaseUrl = path.to_string_lossy().parse().unwrap();
+        let store = Store::open(&url, &PoolSettings::default()).await.unwrap();
+        let mut first_eight = super::migrator(store.kind);
+        first_eight.migrations = std::borrow::Cow::Owned(first_eight.migrations[..8].to_vec());
+        first_eight.run(&store.write).await.unwrap();
+        let now = "2026-01-01T00:00:00.000000Z";
+        for statement in [
+            "INSERT INTO partners (id, key, name, created_at) VALUES (1, 'acme', 'Acme', ?1)",
+            "INSERT INTO users (id, name, email, role, partner_id, created_at) \
+             VALUES (1, 'Ann', 'ann@example.com', 'partner', 1, ?1)",
+            "INSERT INTO users (id, name, email, role, created_at) \
+             VALUES (2, 'Sam', 'sam@example.com', 'staff', ?1)",
+            "INSERT INTO api_tokens (id, user_id, token_hash, label, created_at) \
+             VALUES (1, 1, 'h1', 'ci', ?1)",
+            "INSERT INTO sessions (id, user_id, session_hash, csrf_token, created_at, expires_at, \
+             token_id) VALUES (1, 1, 's1', 'c1', ?1, ?1, 1)",
+            "INSERT INTO apps (id, key, name, partner_id, framework, created_at) \
+             VALUES (1, 'com.acme.a', 'A', 1, 'forge', ?1)",
+            "INSERT INTO environments (id, app_id, name, created_at) \
+             VALUES (1, 1, 'production', ?1)",
+            "INSERT INTO versions (id, app_id, environment_id, major, minor, patch, manifest, \
+             manifest_sha256, deployed_by, deployed_at) \
+             VALUES (1, 1, 1, 1, 0, 0, 'app: {}', 'x', 2, ?1)",
+        ] {
+            sqlx::query(statement)
+                .bind(now)
+                .execute(&store.write)
+                .await
+                .unwrap();
+        }
+
+        store.migrate().await.unwrap();
+
+        assert!(store.is_migrated().await.unwrap());
+        let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(users, 2);
+        let reported: String = sqlx::query_scalar("SELECT reported_by FROM versions")
+            .fetch_one(&store.read)
+            .await
+            .unwrap();
+        assert_eq!(
+            reported, "staff",
+            "a staff member's deploy is recorded as such"
+        );
+        sqlx::query(
+            "INSERT INTO users (name, email, role, created_at) \
+             VALUES ('Pipeline', 'ci@example.com', 'platform', ?1)",
+        )
+        .bind(now)
+        .execute(&store.write)
+        .await
+        .unwrap();
+        // Foreign keys are on again for the connections that serve: a token of nobody is refused.
+        let orphan = sqlx::query(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) \
+             VALUES (99, 'h2', 'x', ?1)",
+        )
+        .bind(now)
+        .execute(&store.write)
+        .await;
+        assert!(orphan.is_err(), "{orphan:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     /// The tables, indexes, triggers and columns a migration creates, by name, in order.
     fn created(sql: &str) -> Vec<String> {
