@@ -9,14 +9,16 @@
 //! already evaluated by this engine is not stale any more), then makes the same timer due again
 //! after `job-interval-ms`: the next firing goes on where this one stopped, or finds what
 //! instances of an older version still wrote during a rolling upgrade. An older engine's timer
-//! stops at its next firing.
+//! stops at its next firing; a newer engine's timer, claimed by an instance of an older build
+//! during a rolling upgrade (or after a roll-back), is only made due again, so the newer
+//! instances keep their chain.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use apptrust_rules::ENGINE_VERSION;
 use apptrust_store::evaluator::Evaluator;
-use apptrust_store::reevaluate::{Batch, JOB};
+use apptrust_store::reevaluate::{Batch, JOB, is_older_engine};
 use apptrust_store::timers::{Firing, NewTimer, Timer, reschedule_in};
 use apptrust_store::{Store, StoreError};
 
@@ -47,17 +49,39 @@ pub struct Reevaluation {
     pub observer: Option<BatchObserver>,
 }
 
-/// Starts this engine version's chain, unless an instance of the same version already did.
+/// Starts this engine version's chain, unless an instance of the same version already did; a
+/// chain that an earlier build ended is started again. True when this call started it.
 pub async fn start(store: &Store) -> Result<bool, StoreError> {
-    store
+    let key = format!("reevaluate:{ENGINE_VERSION}");
+    let now = store.now();
+    let scheduled = store
         .schedule_timer(&NewTimer {
             kind: KIND,
-            due_at: store.now(),
+            due_at: now.clone(),
             subject: "rules-engine",
-            idempotency_key: &format!("reevaluate:{ENGINE_VERSION}"),
+            idempotency_key: &key,
             payload: serde_json::json!({"engine": ENGINE_VERSION}),
         })
-        .await
+        .await?;
+    Ok(scheduled || store.rearm_timer(&key, &now).await?)
+}
+
+/// Whose chain a timer belongs to, as this build sees it.
+#[derive(Debug, PartialEq, Eq)]
+enum Chain {
+    Ours,
+    /// An older engine's: its work is this build's now, and it stops.
+    Older,
+    /// A newer engine's (or one this build cannot read): left to the instances that run it.
+    Newer,
+}
+
+fn chain_of(timer: &Timer) -> Chain {
+    match timer.payload["engine"].as_str() {
+        Some(ENGINE_VERSION) => Chain::Ours,
+        Some(engine) if is_older_engine(engine) => Chain::Older,
+        _ => Chain::Newer,
+    }
 }
 
 impl Reevaluation {
@@ -103,7 +127,7 @@ impl Reevaluation {
 impl Handler for Reevaluation {
     fn prepare<'a>(&'a self, timer: &'a Timer) -> HandlerFuture<'a> {
         Box::pin(async move {
-            if timer.payload["engine"] != ENGINE_VERSION {
+            if chain_of(timer) != Chain::Ours {
                 return Ok(());
             }
             self.run().await.map_err(|e| e.to_string())
@@ -112,11 +136,12 @@ impl Handler for Reevaluation {
 
     fn fire<'a>(&'a self, timer: &'a Timer, firing: &'a mut Firing) -> HandlerFuture<'a> {
         Box::pin(async move {
-            if timer.payload["engine"] != ENGINE_VERSION {
-                // An older engine's timer: this build's own timer does the work. Left fired.
+            if chain_of(timer) == Chain::Older {
+                // This build's own timer does the work. Left fired.
                 return Ok(());
             }
             // The same timer comes due again: one row per engine version, however long it runs.
+            // A newer engine's comes due again untouched, for its own instances to claim.
             let due_at = self.store.from_now(
                 i64::try_from(self.interval.as_millis().div_ceil(1000))
                     .unwrap_or(1)
@@ -127,5 +152,29 @@ impl Handler for Reevaluation {
                 .map_err(|e| e.to_string())?;
             Ok(())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn timer(engine: serde_json::Value) -> Timer {
+        Timer {
+            id: 1,
+            kind: KIND.to_string(),
+            due_at: String::new(),
+            subject: "rules-engine".to_string(),
+            payload: serde_json::json!({ "engine": engine }),
+            attempts: 0,
+        }
+    }
+
+    #[test]
+    fn an_older_build_leaves_a_newer_engines_chain_alive() {
+        assert_eq!(chain_of(&timer(ENGINE_VERSION.into())), Chain::Ours);
+        assert_eq!(chain_of(&timer("0.0.1+rules.1".into())), Chain::Older);
+        assert_eq!(chain_of(&timer("999.0.0+rules.1".into())), Chain::Newer);
+        assert_eq!(chain_of(&timer(serde_json::Value::Null)), Chain::Newer);
     }
 }

@@ -59,16 +59,6 @@ struct Stale {
     reported_by: String,
 }
 
-/// Whether any current evaluation comes from an older engine, read in the caller's transaction.
-pub async fn any_stale_in(connection: &mut sqlx::AnyConnection) -> Result<bool, StoreError> {
-    let engines = sqlx::query_scalar::<Any, String>(
-        "SELECT DISTINCT engine_version FROM evaluations WHERE current = 1",
-    )
-    .fetch_all(connection)
-    .await?;
-    Ok(engines.iter().any(|engine| is_older_engine(engine)))
-}
-
 impl Store {
     /// The engine versions older than this build's that current evaluations still carry, with
     /// how many each.

@@ -116,6 +116,26 @@ impl Store {
         schedule_in(&mut connection, &self.now(), timer).await
     }
 
+    /// Makes the timer with this idempotency key due at `due_at` again if it has fired; false
+    /// when there is no such timer or it is still pending. For a recurring timer whose chain an
+    /// earlier build ended.
+    pub async fn rearm_timer(
+        &self,
+        idempotency_key: &str,
+        due_at: &str,
+    ) -> Result<bool, StoreError> {
+        let updated = sqlx::query::<Any>(
+            "UPDATE timers SET fired_at = NULL, due_at = $2, attempts = 0, last_error = NULL, \
+             lease_owner = NULL, lease_until = NULL \
+             WHERE idempotency_key = $1 AND fired_at IS NOT NULL",
+        )
+        .bind(idempotency_key)
+        .bind(due_at)
+        .execute(&self.write)
+        .await?;
+        Ok(updated.rows_affected() == 1)
+    }
+
     /// Claims up to `limit` timers of the given `kinds` that are due and not leased by another
     /// runner, leasing them to `owner` for `lease_seconds`, earliest first. Only kinds the runner
     /// can fire: during a rolling upgrade an older instance leaves a new kind to the newer ones.

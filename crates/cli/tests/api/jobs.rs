@@ -10,7 +10,7 @@ crate::on_both_databases!(a_new_rules_engine_reevaluates_stored_versions);
 /// Pretends the stored evaluations came from an older engine that judged differently, and checks
 /// that the running server re-evaluates them and moves the badge through an event.
 fn a_new_rules_engine_reevaluates_stored_versions(db: Db) {
-    let app = TestApp::spawn(db);
+    let mut app = TestApp::spawn(db);
     let token = app.partner("acme");
     app.app(&token, "com.acme.re");
     app.app(&token, "com.acme.other");
@@ -65,6 +65,34 @@ fn a_new_rules_engine_reevaluates_stored_versions(db: Db) {
         .sql("SELECT COUNT(*) FROM evaluations WHERE current = 0")
         .unwrap();
     assert_eq!(kept, "2");
+
+    // During a rolling upgrade or after a roll-back, builds of other engines share the table:
+    // a newer engine's chain is left alive by this build, and a chain of ours that an older
+    // build ended starts again when this build starts.
+    app.kill();
+    app.db
+        .sql("UPDATE timers SET fired_at = due_at WHERE kind = 'reevaluate'")
+        .unwrap();
+    app.db
+        .sql(
+            "INSERT INTO timers (kind, due_at, subject, idempotency_key, payload, created_at) \
+             VALUES ('reevaluate', '2000-01-01T00:00:00.000000Z', 'rules-engine', \
+             'reevaluate:999.0.0+rules.9', '{\"engine\":\"999.0.0+rules.9\"}', \
+             '2000-01-01T00:00:00.000000Z')",
+        )
+        .unwrap();
+    app.start();
+    eventually("the newer engine's timer was claimed and made due again", || {
+        app.db
+            .sql("SELECT due_at > '2001' FROM timers WHERE idempotency_key = 'reevaluate:999.0.0+rules.9'")
+            .unwrap()
+            .contains(['1', 't'])
+    });
+    let pending = app
+        .db
+        .sql("SELECT COUNT(*) FROM timers WHERE kind = 'reevaluate' AND fired_at IS NULL")
+        .unwrap();
+    assert_eq!(pending, "2", "both chains are alive");
 }
 
 #[test]
