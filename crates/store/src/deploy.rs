@@ -135,11 +135,29 @@ async fn bind_forge_app(
 ) -> Result<(), StoreError> {
     let claimed = apptrust_programs::ForgeAppId::parse(claimed)
         .map_err(|e| StoreError::Invalid(format!("the manifest's app.id: {e}")))?;
-    let bound: Option<String> =
-        sqlx::query_scalar::<Any, Option<String>>("SELECT forge_app_id FROM apps WHERE id = $1")
-            .bind(app.id)
-            .fetch_one(&mut *connection)
-            .await?;
+    let mut bound = bound_forge_app(connection, app.id).await?;
+    if bound.is_none() {
+        let updated = sqlx::query::<Any>(
+            "UPDATE apps SET forge_app_id = $2 WHERE id = $1 AND forge_app_id IS NULL",
+        )
+        .bind(app.id)
+        .bind(claimed.as_str())
+        .execute(&mut *connection)
+        .await
+        .map_err(conflict_if_duplicate(|| {
+            format!(
+                "another app is already bound to Forge app id `{claimed}`; each Forge app is \
+                 one app here"
+            )
+        }))?;
+        if updated.rows_affected() == 1 {
+            return Ok(());
+        }
+        // A first deploy to another environment bound the app between the read and the
+        // update (PostgreSQL re-checks the condition once that deploy commits): compare with
+        // what it bound.
+        bound = bound_forge_app(connection, app.id).await?;
+    }
     match bound {
         Some(bound) if bound == claimed.as_str() => Ok(()),
         Some(bound) => Err(StoreError::Invalid(format!(
@@ -147,23 +165,23 @@ async fn bind_forge_app(
              deploy this app's own manifest",
             app.key
         ))),
-        None => {
-            sqlx::query::<Any>(
-                "UPDATE apps SET forge_app_id = $2 WHERE id = $1 AND forge_app_id IS NULL",
-            )
-            .bind(app.id)
-            .bind(claimed.as_str())
-            .execute(connection)
-            .await
-            .map_err(conflict_if_duplicate(|| {
-                format!(
-                    "another app is already bound to Forge app id `{claimed}`; each Forge app is \
-                     one app here"
-                )
-            }))?;
-            Ok(())
-        }
+        None => Err(StoreError::Internal(format!(
+            "the Forge app id of `{}` could neither be read nor bound",
+            app.key
+        ))),
     }
+}
+
+async fn bound_forge_app(
+    connection: &mut sqlx::AnyConnection,
+    app_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar::<Any, Option<String>>("SELECT forge_app_id FROM apps WHERE id = $1")
+            .bind(app_id)
+            .fetch_one(connection)
+            .await?,
+    )
 }
 
 /// What a deploy did.

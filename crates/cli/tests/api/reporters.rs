@@ -10,6 +10,7 @@ crate::on_both_databases!(
     an_app_is_bound_to_the_forge_app_its_manifests_name,
     the_platform_reports_deploys_and_the_trust_document_says_so,
     when_partner_reports_do_not_count_only_the_platform_moves_badges,
+    first_deploys_racing_to_two_environments_bind_one_forge_app,
 );
 
 fn raw_deploy(app: &TestApp, token: &str, key: &str, manifest: &str) -> (u16, Value) {
@@ -208,4 +209,34 @@ fn when_partner_reports_do_not_count_only_the_platform_moves_badges(db: Db) {
     let badge = status_of();
     assert_eq!(badge["status"], "APPROVED", "{badge}");
     assert_eq!(badge["version"], "1.1.0");
+}
+
+/// Two first deploys of one app to different environments run side by side (different
+/// environment locks); the binding must still be one Forge app, whichever commits first.
+fn first_deploys_racing_to_two_environments_bind_one_forge_app(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    for n in 0..6 {
+        let key = format!("com.acme.race{n}");
+        app.app(&acme, &key);
+        let deploy = |environment: &str, manifest: &str| {
+            app.post(
+                &format!("/api/v1/apps/{key}/environments/{environment}/deployments"),
+                Some(&acme),
+                json!({"manifest": manifest}),
+            )
+        };
+        let own = for_app(ELIGIBLE, &key);
+        let other = NOT_ELIGIBLE.replace(EXAMPLE_APP_IDS[1], &forge_app_id(&format!("{key}-x")));
+        let (first, second) = std::thread::scope(|scope| {
+            let first = scope.spawn(|| deploy("production", &own));
+            let second = scope.spawn(|| deploy("staging", &other));
+            (first.join().unwrap(), second.join().unwrap())
+        });
+        let statuses = [first.0, second.0];
+        assert!(
+            statuses.contains(&201) && statuses.contains(&422),
+            "one binds, the other is refused: {first:?} {second:?}"
+        );
+    }
 }
