@@ -4,9 +4,12 @@
 //! one of its partner's `max-deploys-per-partner` places, and for a large one (160 kB or more, or
 //! of unknown length: real manifests are a few kB) one of its `max-large-deploys-per-partner`
 //! places (refused with `429` when none is free), so that one partner can hold at most a bounded
-//! share of the bodies and of the large lane's queue; then its `Content-Length` from the
-//! `deploy-body-budget-mib` shared by all deploys (waited for, up to
-//! `evaluation-queue-timeout-ms`, then `503`). The ticket is held until the deploy is answered.
+//! share of the bodies and of the large lane's queue. A `platform` account, which reports for
+//! every partner, has `max-deploys-per-platform-account` and
+//! `max-large-deploys-per-platform-account` places instead. Then the deploy reserves its
+//! `Content-Length` from the body budget `deploy-body-budget-mib` shared by all deploys (waited
+//! for, up to `evaluation-queue-timeout-ms`, then `503`). The ticket is held until the deploy is
+//! answered.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +20,7 @@ use axum::http::{StatusCode, header};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use apptrust_store::evaluator::LARGE_MANIFEST_BYTES;
+use apptrust_store::users::Role;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
@@ -35,6 +39,8 @@ pub struct DeployAdmission {
     in_flight: Mutex<HashMap<i64, (usize, usize)>>,
     max_per_partner: usize,
     max_large_per_partner: usize,
+    max_per_platform: usize,
+    max_large_per_platform: usize,
     max_body_bytes: usize,
     queue_timeout: Duration,
 }
@@ -49,6 +55,8 @@ impl DeployAdmission {
             in_flight: Mutex::new(HashMap::new()),
             max_per_partner: settings.max_deploys_per_partner.max(1),
             max_large_per_partner: settings.max_large_deploys_per_partner.max(1),
+            max_per_platform: settings.max_deploys_per_platform_account.max(1),
+            max_large_per_platform: settings.max_large_deploys_per_platform_account.max(1),
             max_body_bytes: settings.max_body_bytes,
             queue_timeout: Duration::from_millis(settings.evaluation_queue_timeout_ms),
         }
@@ -110,22 +118,36 @@ impl DeployTicket {
         };
         // A body without a length (chunked) may be as large as any: it counts as large.
         let large = declared >= LARGE_MANIFEST_BYTES;
-        // Partner members share their partner's places; staff have their own.
+        // Partner members share their partner's places; staff have their own, and so has a
+        // platform account, with limits of its own since it reports for every partner.
         let key = user.partner_id.unwrap_or(-user.id);
+        let (max_all, max_large, whose, setting) = if user.role == Role::Platform {
+            (
+                gate.max_per_platform,
+                gate.max_large_per_platform,
+                "this platform account",
+                "platform-account",
+            )
+        } else {
+            (
+                gate.max_per_partner,
+                gate.max_large_per_partner,
+                "this partner",
+                "partner",
+            )
+        };
         {
             let mut table = gate.table();
             let (all, big) = table.entry(key).or_insert((0, 0));
-            let refusal = if *all >= gate.max_per_partner {
+            let refusal = if *all >= max_all {
                 Some(format!(
-                    "{} deploys of this partner are already in progress \
-                     (`max-deploys-per-partner`); retry when one is answered",
-                    gate.max_per_partner
+                    "{max_all} deploys of {whose} are already in progress \
+                     (`max-deploys-per-{setting}`); retry when one is answered"
                 ))
-            } else if large && *big >= gate.max_large_per_partner {
+            } else if large && *big >= max_large {
                 Some(format!(
-                    "{} large deploys (160 kB or more) of this partner are already in progress \
-                     (`max-large-deploys-per-partner`); retry when one is answered",
-                    gate.max_large_per_partner
+                    "{max_large} large deploys (160 kB or more) of {whose} are already in \
+                     progress (`max-large-deploys-per-{setting}`); retry when one is answered"
                 ))
             } else {
                 None

@@ -65,6 +65,7 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::NotFound(m) => ApiError::not_found(m),
             StoreError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
+            StoreError::Forbidden(m) => ApiError::forbidden(m),
             StoreError::Invalid(m) => ApiError::unprocessable(m),
             StoreError::Busy(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", m),
             StoreError::Database(sqlx::Error::PoolTimedOut) => ApiError::new(

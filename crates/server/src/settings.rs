@@ -49,6 +49,11 @@ pub struct Settings {
     pub max_deploys_per_partner: usize,
     /// Of those, large ones (a body of 160 kB or more, or of unknown length).
     pub max_large_deploys_per_partner: usize,
+    /// Deploys one `platform` account may have in flight at once: it reports for every
+    /// partner's apps, so a partner's share would throttle the whole marketplace.
+    pub max_deploys_per_platform_account: usize,
+    /// Of those, large ones.
+    pub max_large_deploys_per_platform_account: usize,
     /// Memory that deploy bodies being received or waiting may take together, in MiB: each
     /// deploy reserves its `Content-Length` before its body is read.
     pub deploy_body_budget_mib: usize,
@@ -130,6 +135,8 @@ impl Default for Settings {
             evaluation_queue_timeout_ms: 30_000,
             max_deploys_per_partner: 32,
             max_large_deploys_per_partner: 2,
+            max_deploys_per_platform_account: 256,
+            max_large_deploys_per_platform_account: 16,
             deploy_body_budget_mib: 64,
             session_hours: 12,
             secure_cookies: None,

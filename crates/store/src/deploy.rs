@@ -202,6 +202,19 @@ impl Store {
         request: &DeployRequest<'_>,
         evaluator: &Evaluator,
     ) -> Result<DeployOutcome, StoreError> {
+        // When only the platform's reports move badges, production is the platform's to
+        // report: a partner's production report would share its version numbers and could
+        // block the platform's (a partner reporting 999.0.0 first).
+        if request.environment == "production"
+            && !self.counts_for_badges(reporter(request.deployer))
+        {
+            return Err(StoreError::Forbidden(format!(
+                "production versions of `{}` are reported by the deployment platform here \
+                 (count-partner-reported-deploys is off); report to another environment, or let \
+                 the platform report this one",
+                request.app.key
+            )));
+        }
         let fingerprint = request.fingerprint;
         match (
             self.record(request, fingerprint, evaluator).await,
@@ -225,6 +238,7 @@ impl Store {
         fingerprint: &str,
     ) -> Result<Option<DeployOutcome>, StoreError> {
         self.find_replay(
+            request.deployer,
             request.app,
             request.environment,
             key,
@@ -236,11 +250,14 @@ impl Store {
     }
 
     /// The earlier deploy made with this idempotency key, if any; a conflict when the key was used
-    /// for a different manifest, variable values, environment or version. Callers check this
-    /// before evaluating, so that a retry returns the recorded result even if the rules engine
-    /// changed since.
+    /// for a different manifest, variable values, environment or version, or by a reporter of
+    /// another kind (a partner's key never answers for the platform, nor the other way round).
+    /// Callers check this before evaluating, so that a retry returns the recorded result even if
+    /// the rules engine changed since.
+    #[allow(clippy::too_many_arguments)]
     pub async fn find_replay(
         &self,
+        deployer: &User,
         app: &App,
         environment: &str,
         key: &str,
@@ -249,7 +266,7 @@ impl Store {
         requested_version: Option<AppVersion>,
     ) -> Result<Option<DeployOutcome>, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT v.id, v.manifest_sha256, v.variables, e.name FROM versions v \
+            "SELECT v.id, v.manifest_sha256, v.variables, v.reported_by, e.name FROM versions v \
              JOIN environments e ON e.id = v.environment_id \
              WHERE v.app_id = $1 AND v.idempotency_key = $2",
         )
@@ -258,6 +275,19 @@ impl Store {
         .fetch_optional(&self.write)
         .await?;
         let Some(row) = row else { return Ok(None) };
+        let recorded_by = row.try_get::<String, _>("reported_by")?;
+        if recorded_by != reporter(deployer) {
+            let who = match recorded_by.as_str() {
+                "platform" => "the platform",
+                "staff" => "staff",
+                _ => "a partner",
+            };
+            return Err(StoreError::Conflict(format!(
+                "idempotency key `{key}` was already used for a deploy of `{}` that {who} \
+                 reported; use keys of your own",
+                app.key
+            )));
+        }
         let same = row.try_get::<String, _>("manifest_sha256")? == fingerprint
             && row.try_get::<String, _>("name")? == environment
             && Variables::from_stored(row.try_get::<Option<String>, _>("variables")?.as_deref())?

@@ -9,6 +9,9 @@ pub enum StoreError {
     /// The change clashes with existing data (a duplicate key, a version already deployed).
     #[error("{0}")]
     Conflict(String),
+    /// The caller may not do this (a rule of this service's configuration, not of the data).
+    #[error("{0}")]
+    Forbidden(String),
     /// The request is well-formed but not acceptable.
     #[error("{0}")]
     Invalid(String),

@@ -60,6 +60,33 @@ fn large_deploys_are_capped_per_partner() {
     assert_eq!(status, 201, "{body}");
 }
 
+/// The platform reports for every partner: its large deploys are not held to one partner's
+/// share (`max-large-deploys-per-platform-account` instead).
+#[test]
+fn the_platform_account_has_places_of_its_own() {
+    let app = TestApp::spawn_configured(Db::Sqlite, "max-large-deploys-per-partner = 1\n");
+    let acme = app.partner("acme");
+    let platform = crate::reporters::platform_token(&app);
+    for n in 0..3 {
+        app.app(&acme, &format!("com.acme.pipe{n}"));
+    }
+    let manifest = worst_case_manifest(400 * 1024, 1);
+    let statuses: Vec<u16> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..3)
+            .map(|n| {
+                let (app, platform, manifest) = (&app, &platform, &manifest);
+                scope.spawn(move || {
+                    let key = format!("com.acme.pipe{n}");
+                    app.deploy(platform, &key, "production", json!({"manifest": manifest}))
+                        .0
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(statuses, [201, 201, 201]);
+}
+
 /// An eligible manifest padded to about `bytes` with many one-line mappings, the shape that costs
 /// the most memory per byte to read. They sit where Forge's schema accepts them, as declared
 /// variables (`environment.variables: [{key: PAD, default: 'N'}, ...]`), so the version is stored.

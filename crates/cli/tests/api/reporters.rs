@@ -11,6 +11,7 @@ crate::on_both_databases!(
     the_platform_reports_deploys_and_the_trust_document_says_so,
     when_partner_reports_do_not_count_only_the_platform_moves_badges,
     first_deploys_racing_to_two_environments_bind_one_forge_app,
+    idempotency_keys_are_not_shared_between_reporters,
 );
 
 fn raw_deploy(app: &TestApp, token: &str, key: &str, manifest: &str) -> (u16, Value) {
@@ -21,7 +22,7 @@ fn raw_deploy(app: &TestApp, token: &str, key: &str, manifest: &str) -> (u16, Va
     )
 }
 
-fn platform_token(app: &TestApp) -> String {
+pub fn platform_token(app: &TestApp) -> String {
     let (status, body) = app.post(
         "/api/v1/users",
         Some(&app.staff_token),
@@ -172,11 +173,25 @@ fn when_partner_reports_do_not_count_only_the_platform_moves_badges(db: Db) {
         app.get("/api/v1/apps/com.acme.strict/trust", None).1["programs"]["runsOnAtlassian"].clone()
     };
 
-    // The partner's report is recorded and evaluated, and moves nothing.
+    // Production is the platform's to report: a partner's production report is refused
+    // (it would share the platform's version numbers), and other environments are the
+    // partner's, evaluated and moving nothing.
     let (status, body) = app.deploy(
         &acme,
         "com.acme.strict",
         "production",
+        json!({"manifest": ELIGIBLE, "version": "999.0.0"}),
+    );
+    assert_eq!(status, 403, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("count-partner-reported-deploys"),
+        "{message}"
+    );
+    let (status, body) = app.deploy(
+        &acme,
+        "com.acme.strict",
+        "staging",
         json!({"manifest": ELIGIBLE}),
     );
     assert_eq!(status, 201, "{body}");
@@ -197,11 +212,11 @@ fn when_partner_reports_do_not_count_only_the_platform_moves_badges(db: Db) {
     assert_eq!(badge["version"], "1.1.0");
     assert_eq!(badge["reportedBy"], "platform");
 
-    // A partner's report that would lose the badge does not either: the platform has the say.
+    // Whatever the partner reports elsewhere, the platform has the say.
     let (status, body) = app.deploy(
         &acme,
         "com.acme.strict",
-        "production",
+        "staging",
         json!({"manifest": NOT_ELIGIBLE}),
     );
     assert_eq!(status, 201, "{body}");
@@ -239,4 +254,24 @@ fn first_deploys_racing_to_two_environments_bind_one_forge_app(db: Db) {
             "one binds, the other is refused: {first:?} {second:?}"
         );
     }
+}
+
+/// A partner's idempotency key never answers for the platform (nor the other way round): the
+/// platform's report is not a replay of what the partner said.
+fn idempotency_keys_are_not_shared_between_reporters(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let platform = platform_token(&app);
+    app.app(&acme, "com.acme.keys");
+    let body =
+        json!({"manifest": for_app(ELIGIBLE, "com.acme.keys"), "idempotencyKey": "deploy-42"});
+    let url = "/api/v1/apps/com.acme.keys/environments/production/deployments";
+    let (status, first) = app.post(url, Some(&acme), body.clone());
+    assert_eq!(status, 201, "{first}");
+    let (status, again) = app.post(url, Some(&acme), body.clone());
+    assert_eq!(status, 200, "the partner's own retry is a replay: {again}");
+    let (status, refused) = app.post(url, Some(&platform), body);
+    assert_eq!(status, 409, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("a partner reported"), "{message}");
 }

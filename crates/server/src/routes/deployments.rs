@@ -108,7 +108,15 @@ pub async fn create(
     if let Some(key) = &idempotency_key
         && let Some(outcome) = state
             .store
-            .find_replay(&app, &env, key, &fingerprint, &variables, requested_version)
+            .find_replay(
+                caller.user(),
+                &app,
+                &env,
+                key,
+                &fingerprint,
+                &variables,
+                requested_version,
+            )
             .await?
     {
         return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
