@@ -347,7 +347,6 @@ fn start_server(database: &str, extra: &[String]) -> (String, Child) {
     (url, child)
 }
 
-/// Polls `check` until it returns true or ten seconds pass.
 /// The Forge app ids of the three examples.
 pub const EXAMPLE_APP_IDS: [&str; 3] = [
     "ari:cloud:ecosystem::app/00000000-0000-4000-8000-000000000001",
@@ -379,6 +378,7 @@ pub fn for_app(manifest: &str, key: &str) -> String {
         })
 }
 
+/// Polls `check` until it returns true or ten seconds pass.
 pub fn eventually(what: &str, mut check: impl FnMut() -> bool) {
     for _ in 0..200 {
         if check() {
