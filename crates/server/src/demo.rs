@@ -4,8 +4,8 @@
 use apptrust_programs::{AppKey, PartnerKey};
 use std::sync::Arc;
 
+use apptrust_service::deploy::{self, DeployRequest};
 use apptrust_store::apps::NewApp;
-use apptrust_store::deploy::DeployRequest;
 use apptrust_store::evaluator::Evaluator;
 use apptrust_store::tokens::NewToken;
 use apptrust_store::users::{NewUser, Role, User};
@@ -176,7 +176,7 @@ async fn deploy(
     manifest: &str,
 ) -> Result<(), StoreError> {
     let none = Variables::none();
-    let assessed = apptrust_store::deploy::assess(
+    let assessed = deploy::assess(
         evaluator,
         Arc::from(manifest),
         Arc::new(none.clone()),
@@ -194,6 +194,6 @@ async fn deploy(
         assessed: &assessed,
         deployer: developer,
     };
-    store.deploy(&request, evaluator).await?;
+    deploy::deploy(store, &request, evaluator).await?;
     Ok(())
 }

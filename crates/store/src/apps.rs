@@ -253,3 +253,59 @@ impl Store {
         })
     }
 }
+
+/// The Forge app id the app is bound to, read in the caller's transaction.
+pub async fn forge_app_id_in(
+    connection: &mut crate::Connection,
+    app_id: i64,
+) -> Result<Option<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar::<Any, Option<String>>("SELECT forge_app_id FROM apps WHERE id = $1")
+            .bind(app_id)
+            .fetch_one(connection)
+            .await?,
+    )
+}
+
+/// Binds an app that has no Forge app id yet to `forge_app_id`. False when the app was bound
+/// meanwhile (PostgreSQL re-checks the condition once a concurrent binding commits); a conflict
+/// when another app holds that id.
+pub async fn bind_forge_app_in(
+    connection: &mut crate::Connection,
+    app_id: i64,
+    forge_app_id: &str,
+) -> Result<bool, StoreError> {
+    let updated = sqlx::query::<Any>(
+        "UPDATE apps SET forge_app_id = $2 WHERE id = $1 AND forge_app_id IS NULL",
+    )
+    .bind(app_id)
+    .bind(forge_app_id)
+    .execute(connection)
+    .await
+    .map_err(conflict_if_duplicate(|| {
+        format!(
+            "another app is already bound to Forge app id `{forge_app_id}`; each Forge app is one \
+             app here"
+        )
+    }))?;
+    Ok(updated.rows_affected() == 1)
+}
+
+/// Counts a deploy to the app's environment `name` and returns the environment's id; `None`
+/// when the app has no such environment. The row stays locked until the transaction ends (a
+/// row lock on PostgreSQL; SQLite has a single writer anyway), so that deploys to one
+/// environment are numbered one after the other.
+pub async fn count_deploy_in(
+    connection: &mut crate::Connection,
+    app_id: i64,
+    name: &str,
+) -> Result<Option<i64>, StoreError> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "UPDATE environments SET deploy_count = deploy_count + 1 \
+         WHERE app_id = $1 AND name = $2 RETURNING id",
+    )
+    .bind(app_id)
+    .bind(name)
+    .fetch_optional(connection)
+    .await?)
+}

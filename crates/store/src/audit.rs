@@ -18,7 +18,7 @@ pub struct AuditEntry {
 }
 
 /// Appends an entry inside the caller's transaction.
-pub(crate) async fn record(
+pub async fn record(
     connection: &mut AnyConnection,
     at: &str,
     actor: &Actor,

@@ -9,7 +9,7 @@ use crate::StoreError;
 const ROA: &str = "runsOnAtlassian";
 
 /// The badge as stored for an app (the default when it never had a production deploy).
-pub(crate) async fn load_runs_on_atlassian(
+pub async fn load_runs_on_atlassian(
     tx: &mut AnyConnection,
     app_id: i64,
 ) -> Result<RunsOnAtlassian, StoreError> {
@@ -38,7 +38,7 @@ pub(crate) async fn load_runs_on_atlassian(
 }
 
 /// Saves the badge after a deploy or a re-evaluation, and its event when the status changed.
-pub(crate) async fn save_runs_on_atlassian(
+pub async fn save_runs_on_atlassian(
     tx: &mut AnyConnection,
     app_id: i64,
     badge: &RunsOnAtlassian,

@@ -81,3 +81,27 @@ fn finding(f: &Finding) -> serde_json::Value {
     }
     value
 }
+
+/// Stores a new evaluation of a version, marked current; the caller has retired the previous
+/// current one.
+pub async fn insert_in(
+    connection: &mut crate::Connection,
+    version_id: i64,
+    stored: &StoredEvaluation,
+) -> Result<(), crate::StoreError> {
+    sqlx::query::<sqlx::Any>(
+        "INSERT INTO evaluations (version_id, engine_version, verdict, rules, blockers, findings, \
+           findings_omitted, evaluated_at, current) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
+    )
+    .bind(version_id)
+    .bind(&stored.engine_version)
+    .bind(&stored.verdict)
+    .bind(serde_json::to_string(&stored.rules)?)
+    .bind(serde_json::to_string(&stored.blockers)?)
+    .bind(stored.findings.to_string())
+    .bind(stored.findings_omitted)
+    .bind(&stored.evaluated_at)
+    .execute(connection)
+    .await?;
+    Ok(())
+}

@@ -7,11 +7,10 @@
 
 pub mod apps;
 pub mod audit;
-mod badges;
+pub mod badges;
 pub mod clock;
 mod connect;
 pub mod deliveries;
-pub mod deploy;
 mod error;
 pub mod evaluation;
 pub mod evaluator;
@@ -28,6 +27,7 @@ pub mod sessions;
 pub mod timers;
 pub mod tokens;
 pub mod trust;
+mod tx;
 pub mod users;
 pub mod variables;
 pub mod versions;
@@ -35,6 +35,7 @@ pub mod webhooks;
 
 pub use connect::{DatabaseKind, DatabaseUrl, PoolSettings};
 pub use error::StoreError;
+pub use tx::{Connection, EnvironmentTurn, Tx};
 
 use sqlx::AnyPool;
 

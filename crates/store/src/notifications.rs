@@ -38,7 +38,7 @@ pub struct Notification {
 
 /// Writes a notification about app `app_id` in the caller's transaction. `details` are merged
 /// into the payload beside `event`, `app` (the app's key) and `at`.
-pub(crate) async fn record_in(
+pub async fn record_in(
     connection: &mut AnyConnection,
     now: &str,
     event: &str,

@@ -9,10 +9,11 @@ use apptrust_programs::{AppVersion, Cause, Deploy};
 use apptrust_rules::{ENGINE_VERSION, Verdict};
 use sqlx::{Any, Row};
 
-use crate::deploy::{insert_evaluation_row, version_of};
 use crate::evaluation::StoredEvaluation;
+use crate::evaluation::insert_in as insert_evaluation_row;
 use crate::evaluator::Evaluator;
 use crate::variables::Variables;
+use crate::versions::version_of;
 use crate::{Actor, Store, StoreError, audit, badges};
 
 /// The job's lease name.

@@ -1,10 +1,10 @@
 //! Reading versions back: lists, one version with its manifest, evaluation and badge events.
 
+use apptrust_programs::AppVersion;
 use serde::Serialize;
 use sqlx::{Any, Row};
 
 use crate::apps::App;
-use crate::deploy::version_of;
 use crate::evaluation::StoredEvaluation;
 use crate::trust::{BadgeEventView, badge_event};
 use crate::variables::Variables;
@@ -92,7 +92,7 @@ fn version_view(row: &sqlx::any::AnyRow) -> Result<VersionView, StoreError> {
 impl Store {
     /// One version by id as its deploy recorded it: with the evaluation made at deploy time, even
     /// if a newer engine has re-evaluated it since (a replayed deploy must answer the same).
-    pub(crate) async fn version_by_id(&self, id: i64) -> Result<VersionView, StoreError> {
+    pub async fn version_by_id(&self, id: i64) -> Result<VersionView, StoreError> {
         let sql = format!("{VERSION_SELECT} WHERE v.id = $1")
             .replace(CURRENT_EVALUATION, DEPLOY_TIME_EVALUATION);
         let row = sqlx::query::<Any>(&sql)
@@ -193,5 +193,200 @@ mod tests {
     #[test]
     fn the_deploy_time_variant_replaces_the_current_evaluation_join() {
         assert!(super::VERSION_SELECT.contains(super::CURRENT_EVALUATION));
+    }
+}
+
+/// Reads `major`, `minor` and `patch` columns.
+pub(crate) fn version_of(row: &sqlx::any::AnyRow) -> Result<AppVersion, StoreError> {
+    let part = |name: &str| -> Result<u32, StoreError> {
+        let n: i64 = row.try_get(name)?;
+        u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("version part {n}")))
+    };
+    Ok(AppVersion {
+        major: part("major")?,
+        minor: part("minor")?,
+        patch: part("patch")?,
+    })
+}
+
+/// The highest version of an environment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LatestVersion {
+    pub id: i64,
+    pub version: AppVersion,
+}
+
+/// The environment's highest version, read in the caller's transaction.
+pub async fn latest_in(
+    connection: &mut crate::Connection,
+    environment_id: i64,
+) -> Result<Option<LatestVersion>, StoreError> {
+    let row = sqlx::query::<Any>(
+        "SELECT id, major, minor, patch FROM versions WHERE environment_id = $1 \
+         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
+    )
+    .bind(environment_id)
+    .fetch_optional(connection)
+    .await?;
+    row.map(|row| {
+        Ok(LatestVersion {
+            id: row.try_get("id")?,
+            version: version_of(&row)?,
+        })
+    })
+    .transpose()
+}
+
+/// The latest version of an environment as the next deploy is compared with it: its manifest,
+/// the variable values it was deployed with, and its current evaluation's verdict and codes.
+#[derive(Clone, Debug)]
+pub struct ComparedVersion {
+    pub id: i64,
+    pub manifest: String,
+    pub variables: Variables,
+    /// `None` when the version has no readable current evaluation.
+    pub verdict: Option<apptrust_rules::Verdict>,
+    pub rules: Vec<apptrust_rules::Code>,
+    pub blockers: Vec<apptrust_rules::Code>,
+}
+
+/// A version found by the idempotency key its deploy carried.
+#[derive(Clone, Debug)]
+pub struct KeyedVersion {
+    pub id: i64,
+    pub manifest_sha256: String,
+    pub variables: Variables,
+    /// `platform`, `staff` or `partner`.
+    pub reported_by: String,
+    pub environment: String,
+}
+
+/// A version to insert.
+#[derive(Debug)]
+pub struct NewVersion<'a> {
+    pub app_id: i64,
+    pub environment_id: i64,
+    pub version: AppVersion,
+    pub manifest: &'a str,
+    pub manifest_sha256: &'a str,
+    /// The change report against the previous version, as stored.
+    pub change_report: Option<&'a str>,
+    pub idempotency_key: Option<&'a str>,
+    pub deployed_by: i64,
+    pub deployed_at: &'a str,
+    pub variables: &'a Variables,
+    /// `platform`, `staff` or `partner`.
+    pub reported_by: &'a str,
+}
+
+/// Inserts a version and returns its id; a conflict (with `duplicate`'s message) when the
+/// environment has that version already or the app used the idempotency key.
+pub async fn insert_in(
+    connection: &mut crate::Connection,
+    new: &NewVersion<'_>,
+    duplicate: impl FnOnce() -> String,
+) -> Result<i64, StoreError> {
+    sqlx::query_scalar::<Any, i64>(
+        "INSERT INTO versions (app_id, environment_id, major, minor, patch, manifest, \
+           manifest_sha256, change_report, idempotency_key, deployed_by, deployed_at, \
+           variables, reported_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+    )
+    .bind(new.app_id)
+    .bind(new.environment_id)
+    .bind(i64::from(new.version.major))
+    .bind(i64::from(new.version.minor))
+    .bind(i64::from(new.version.patch))
+    .bind(new.manifest)
+    .bind(new.manifest_sha256)
+    .bind(new.change_report)
+    .bind(new.idempotency_key)
+    .bind(new.deployed_by)
+    .bind(new.deployed_at)
+    .bind(new.variables.to_stored()?)
+    .bind(new.reported_by)
+    .fetch_one(connection)
+    .await
+    .map_err(crate::error::conflict_if_duplicate(duplicate))
+}
+
+/// Reads a JSON list of rule names, skipping names this build does not know.
+fn codes(row: &sqlx::any::AnyRow, column: &str) -> Result<Vec<apptrust_rules::Code>, StoreError> {
+    Ok(row
+        .try_get::<Option<String>, _>(column)?
+        .map(|text| serde_json::from_str::<Vec<String>>(&text))
+        .transpose()?
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|name| apptrust_rules::Code::from_name(name))
+        .collect())
+}
+
+impl Store {
+    /// The latest version of the app's environment `environment`, as a deploy compares with it
+    /// (read outside any transaction, before the deploy takes its locks).
+    pub async fn version_to_compare(
+        &self,
+        app_id: i64,
+        environment: &str,
+    ) -> Result<Option<ComparedVersion>, StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT v.id, v.manifest, v.variables, ev.verdict, ev.rules, ev.blockers \
+             FROM versions v \
+             JOIN environments e ON e.id = v.environment_id \
+             LEFT JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1 \
+             WHERE e.app_id = $1 AND e.name = $2 \
+             ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1",
+        )
+        .bind(app_id)
+        .bind(environment)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|row| {
+            Ok(ComparedVersion {
+                id: row.try_get("id")?,
+                manifest: row.try_get("manifest")?,
+                variables: Variables::from_stored(
+                    row.try_get::<Option<String>, _>("variables")?.as_deref(),
+                )?,
+                verdict: row
+                    .try_get::<Option<String>, _>("verdict")?
+                    .as_deref()
+                    .and_then(apptrust_rules::Verdict::parse),
+                rules: codes(&row, "rules")?,
+                blockers: codes(&row, "blockers")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// The app's version whose deploy carried the idempotency key `key`, if any (read from the
+    /// writer, so that a deploy that just committed is seen).
+    pub async fn version_by_idempotency_key(
+        &self,
+        app_id: i64,
+        key: &str,
+    ) -> Result<Option<KeyedVersion>, StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT v.id, v.manifest_sha256, v.variables, v.reported_by, e.name FROM versions v \
+             JOIN environments e ON e.id = v.environment_id \
+             WHERE v.app_id = $1 AND v.idempotency_key = $2",
+        )
+        .bind(app_id)
+        .bind(key)
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(|row| {
+            Ok(KeyedVersion {
+                id: row.try_get("id")?,
+                manifest_sha256: row.try_get("manifest_sha256")?,
+                variables: Variables::from_stored(
+                    row.try_get::<Option<String>, _>("variables")?.as_deref(),
+                )?,
+                reported_by: row.try_get("reported_by")?,
+                environment: row.try_get("name")?,
+            })
+        })
+        .transpose()
     }
 }

@@ -82,12 +82,15 @@ fn a_new_rules_engine_reevaluates_stored_versions(db: Db) {
         )
         .unwrap();
     app.start();
-    eventually("the newer engine's timer was claimed and made due again", || {
-        app.db
+    eventually(
+        "the newer engine's timer was claimed and made due again",
+        || {
+            app.db
             .sql("SELECT due_at > '2001' FROM timers WHERE idempotency_key = 'reevaluate:999.0.0+rules.9'")
             .unwrap()
             .contains(['1', 't'])
-    });
+        },
+    );
     let pending = app
         .db
         .sql("SELECT COUNT(*) FROM timers WHERE kind = 'reevaluate' AND fired_at IS NULL")

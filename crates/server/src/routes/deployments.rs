@@ -5,7 +5,7 @@ use apptrust_programs::AppVersion;
 use std::sync::Arc;
 
 use apptrust_rules::Verdict;
-use apptrust_store::deploy::{DeployOutcome, DeployRequest};
+use apptrust_service::deploy::{self, DeployOutcome, DeployRequest, Replay};
 use apptrust_store::variables::{VariableLimits, Variables};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -106,23 +106,24 @@ pub async fn create(
     let fingerprint = fingerprint_of(&manifest).await?;
     // A retry returns what was recorded, even if the rules engine has changed since.
     if let Some(key) = &idempotency_key
-        && let Some(outcome) = state
-            .store
-            .find_replay(
-                caller.user(),
-                &app,
-                &env,
+        && let Some(outcome) = deploy::find_replay(
+            &state.store,
+            &Replay {
+                deployer: caller.user(),
+                app: &app,
+                environment: &env,
                 key,
-                &fingerprint,
-                &variables,
+                fingerprint: &fingerprint,
+                variables: &variables,
                 requested_version,
-            )
-            .await?
+            },
+        )
+        .await?
     {
         return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
     }
 
-    let assessed = apptrust_store::deploy::assess(
+    let assessed = deploy::assess(
         &state.evaluator,
         manifest.clone(),
         variables.clone(),
@@ -161,9 +162,8 @@ pub async fn create(
         }
         return Err(error);
     }
-    let outcome = state
-        .store
-        .deploy(
+    let outcome = deploy::deploy(
+            &state.store,
             &DeployRequest {
                 app: &app,
                 environment: &env,
