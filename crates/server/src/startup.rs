@@ -202,7 +202,7 @@ fn reevaluation(state: &AppState) -> apptrust_service::reevaluation::Reevaluatio
         owner: state.instance.to_string(),
         interval: Duration::from_millis(state.settings.job_interval_ms.max(10)),
         observer: Some(Arc::new(
-            move |batch: &apptrust_store::reevaluate::Batch| {
+            move |batch: &apptrust_service::reevaluation::Batch| {
                 if batch.badge_events > 0 {
                     trust_cache.clear();
                 }

@@ -50,3 +50,25 @@ impl Store {
         Ok(())
     }
 }
+
+/// Renews `owner`'s lease on job `name` until `until`, in the caller's transaction, so that the
+/// work the transaction commits is done under the lease; false when the lease was lost.
+pub async fn renew_lease_in(
+    connection: &mut crate::Connection,
+    name: &str,
+    owner: &str,
+    until: &str,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let renewed = sqlx::query::<sqlx::Any>(
+        "UPDATE jobs SET lease_until = $3, updated_at = $4 \
+         WHERE name = $1 AND lease_owner = $2 AND lease_until > $4",
+    )
+    .bind(name)
+    .bind(owner)
+    .bind(until)
+    .bind(now)
+    .execute(connection)
+    .await?;
+    Ok(renewed.rows_affected() == 1)
+}

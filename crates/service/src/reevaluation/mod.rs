@@ -18,11 +18,15 @@ use std::time::{Duration, Instant};
 
 use apptrust_rules::ENGINE_VERSION;
 use apptrust_store::evaluator::Evaluator;
-use apptrust_store::reevaluate::{Batch, JOB, is_older_engine};
+use apptrust_store::reevaluate::is_older_engine;
 use apptrust_store::timers::{Firing, NewTimer, Timer, reschedule_in};
 use apptrust_store::{Store, StoreError};
 
 use crate::timers::{Handler, HandlerFuture};
+
+mod batch;
+
+pub use batch::{Batch, JOB, reevaluate_batch};
 
 /// The timer kind.
 pub const KIND: &str = "reevaluate";
@@ -100,10 +104,14 @@ impl Reevaluation {
         let started = Instant::now();
         let mut total = 0;
         while started.elapsed() < BUDGET {
-            let batch = self
-                .store
-                .reevaluate_batch(&self.owner, BATCH, LEASE_SECONDS, &self.evaluator)
-                .await?;
+            let batch = reevaluate_batch(
+                &self.store,
+                &self.owner,
+                BATCH,
+                LEASE_SECONDS,
+                &self.evaluator,
+            )
+            .await?;
             if !batch.lease_held || batch.evaluated == 0 {
                 break;
             }
