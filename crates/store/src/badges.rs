@@ -1,115 +1,108 @@
-//! The stored state of the Runs on Atlassian badge, and recording its changes as events.
+//! Badge rows and badge-event rows, for any program: the current state of each badge of each app
+//! (`badges`) and every change of it (`badge_events`). What a status means and when it moves is
+//! the programs' business (`apptrust_programs`), and moving one is a use case
+//! (`apptrust_service::badges`).
 
-use apptrust_programs::{AppVersion, BadgeEvent, BadgeStatus, Program, RunsOnAtlassian};
-use apptrust_rules::Code;
-use sqlx::{Any, AnyConnection, Row};
+use sqlx::{Any, Row};
 
-use crate::StoreError;
+use crate::{Connection, StoreError};
 
-const ROA: &str = "runsOnAtlassian";
+/// A badge as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredBadge {
+    pub status: String,
+    /// The version the status was computed from, if a version is behind it.
+    pub version: Option<String>,
+    /// The rule names (or requirement names) behind the status.
+    pub reasons: Vec<String>,
+}
 
-/// The badge as stored for an app (the default when it never had a production deploy).
-pub async fn load_runs_on_atlassian(
-    tx: &mut AnyConnection,
+/// The app's badge of `program`, if it has one.
+pub async fn load_in(
+    connection: &mut Connection,
     app_id: i64,
-) -> Result<RunsOnAtlassian, StoreError> {
+    program: &str,
+) -> Result<Option<StoredBadge>, StoreError> {
     let row = sqlx::query::<Any>(
         "SELECT status, version, reasons FROM badges WHERE app_id = $1 AND program = $2",
     )
     .bind(app_id)
-    .bind(ROA)
-    .fetch_optional(&mut *tx)
+    .bind(program)
+    .fetch_optional(connection)
     .await?;
-    let Some(row) = row else {
-        return Ok(RunsOnAtlassian::default());
-    };
-    let status: String = row.try_get("status")?;
-    let version: Option<String> = row.try_get("version")?;
-    let reasons: Vec<String> = serde_json::from_str(&row.try_get::<String, _>("reasons")?)?;
-    Ok(RunsOnAtlassian {
-        status: BadgeStatus::parse(&status)
-            .ok_or_else(|| StoreError::Corrupt(format!("badge status `{status}`")))?,
-        version: version
-            .map(|v| v.parse::<AppVersion>())
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        reasons: reasons.iter().filter_map(|r| Code::from_name(r)).collect(),
+    row.map(|row| {
+        Ok(StoredBadge {
+            status: row.try_get("status")?,
+            version: row.try_get("version")?,
+            reasons: serde_json::from_str(&row.try_get::<String, _>("reasons")?)?,
+        })
     })
+    .transpose()
 }
 
-/// Saves the badge after a deploy or a re-evaluation, and its event when the status changed.
-pub async fn save_runs_on_atlassian(
-    tx: &mut AnyConnection,
+/// Writes the app's badge of `program`. `since` moves only when the status does.
+pub async fn save_in(
+    connection: &mut Connection,
     app_id: i64,
-    badge: &RunsOnAtlassian,
-    previous: BadgeStatus,
-    event: Option<&BadgeEvent>,
-    reference: &str,
+    program: &str,
+    badge: &StoredBadge,
+    environment: Option<&str>,
     now: &str,
 ) -> Result<(), StoreError> {
-    let reasons = serde_json::to_string(&badge.reasons)?;
-    let version = badge.version.map(|v| v.to_string());
-    // `since` moves only when the status does.
     sqlx::query::<Any>(
         "INSERT INTO badges (app_id, program, status, version, environment, reasons, since) \
-         VALUES ($1, $2, $3, $4, 'production', $5, $6) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7) \
          ON CONFLICT (app_id, program) DO UPDATE SET \
            since = CASE WHEN badges.status = excluded.status THEN badges.since ELSE excluded.since END, \
            status = excluded.status, version = excluded.version, reasons = excluded.reasons",
     )
     .bind(app_id)
-    .bind(Program::RunsOnAtlassian.key())
-    .bind(badge.status.as_str())
-    .bind(&version)
-    .bind(&reasons)
+    .bind(program)
+    .bind(&badge.status)
+    .bind(&badge.version)
+    .bind(environment)
+    .bind(serde_json::to_string(&badge.reasons)?)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(connection)
     .await?;
-    if let Some(event) = event {
-        // Everyone who must hear about it is told through the outbox, in this transaction.
-        let announced = match (previous, event.to) {
-            (_, BadgeStatus::Approved) if previous != BadgeStatus::Approved => {
-                Some(crate::notifications::BADGE_GAINED)
-            }
-            (BadgeStatus::Approved, to) if to != BadgeStatus::Approved => {
-                Some(crate::notifications::BADGE_LOST)
-            }
-            _ => None,
-        };
-        if let Some(name) = announced {
-            crate::notifications::record_in(
-                tx,
-                now,
-                name,
-                app_id,
-                reference,
-                serde_json::json!({
-                    "program": event.program,
-                    "from": previous.as_str(),
-                    "to": event.to.as_str(),
-                    "version": event.version.to_string(),
-                    "cause": event.cause.as_str(),
-                    "reasons": event.reasons,
-                }),
-            )
-            .await?;
-        }
-        sqlx::query::<Any>(
-            "INSERT INTO badge_events \
-               (app_id, program, at, from_status, to_status, cause, version, reasons, reference) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        )
-        .bind(app_id)
-        .bind(event.program)
-        .bind(&event.at)
-        .bind(previous.as_str())
-        .bind(event.to.as_str())
-        .bind(event.cause.as_str())
-        .bind(event.version.to_string())
-        .bind(serde_json::to_string(&event.reasons)?)
-        .bind(reference)
-        .execute(&mut *tx)
-        .await?;
-    }
+    Ok(())
+}
+
+/// A change of a badge, to record.
+#[derive(Clone, Debug)]
+pub struct NewBadgeEvent<'a> {
+    pub program: &'a str,
+    pub at: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub cause: &'a str,
+    pub version: &'a str,
+    pub reasons: &'a [String],
+    /// What caused it: `version:<id>`, `reevaluation:<engine>`, ...
+    pub reference: &'a str,
+}
+
+/// Appends a badge event.
+pub async fn insert_event_in(
+    connection: &mut Connection,
+    app_id: i64,
+    event: &NewBadgeEvent<'_>,
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>(
+        "INSERT INTO badge_events \
+           (app_id, program, at, from_status, to_status, cause, version, reasons, reference) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(app_id)
+    .bind(event.program)
+    .bind(event.at)
+    .bind(event.from)
+    .bind(event.to)
+    .bind(event.cause)
+    .bind(event.version)
+    .bind(serde_json::to_string(event.reasons)?)
+    .bind(event.reference)
+    .execute(connection)
+    .await?;
     Ok(())
 }

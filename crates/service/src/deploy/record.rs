@@ -5,7 +5,9 @@
 use apptrust_programs::{AppVersion, Cause, Deploy, ForgeAppId};
 use apptrust_store::apps::{self, App};
 use apptrust_store::versions::{self, NewVersion};
-use apptrust_store::{Connection, Store, StoreError, audit, badges, evaluation, notifications};
+use apptrust_store::{Connection, Store, StoreError, audit, evaluation, notifications};
+
+use crate::badges;
 
 use super::classify::Classified;
 use super::{DeployOutcome, DeployRequest, reporter};

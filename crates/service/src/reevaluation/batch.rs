@@ -11,7 +11,9 @@ use apptrust_rules::{ENGINE_VERSION, Verdict};
 use apptrust_store::evaluation::{self, StoredEvaluation};
 use apptrust_store::evaluator::{Evaluator, LARGE_MANIFEST_BYTES};
 use apptrust_store::reevaluate::{self, StaleVersion};
-use apptrust_store::{Actor, Connection, Store, StoreError, audit, badges, jobs};
+use apptrust_store::{Actor, Connection, Store, StoreError, audit, jobs};
+
+use crate::badges;
 
 /// The job's lease name.
 pub const JOB: &str = "reevaluate";
