@@ -266,3 +266,48 @@ async fn a_timer_whose_lease_ran_out_fires_once_elsewhere() {
     assert_eq!(recorder.fired.lock().unwrap().len(), 1);
     assert_eq!(other.round().await.unwrap().claimed, 0);
 }
+
+/// Panics in the firing of timers whose subject is `panic`.
+struct Panicker;
+
+impl Handler for Panicker {
+    fn fire<'a>(&'a self, timer: &'a Timer, _firing: &'a mut Firing) -> HandlerFuture<'a> {
+        Box::pin(async move {
+            #[allow(clippy::panic)]
+            if timer.subject == "panic" {
+                panic!("a handler bug");
+            }
+            Ok(())
+        })
+    }
+}
+
+/// A handler that panics fails its own timer, which is retried later with the panic on its row;
+/// the other timers of the round fire, and the runner goes on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_panicking_handler_fails_its_timer_and_nothing_else() {
+    let (store, _dir) = sqlite_store().await;
+    for (key, subject) in [("bad", "panic"), ("good", "fine")] {
+        let scheduled = store
+            .schedule_timer(&NewTimer {
+                kind: "test.panic",
+                due_at: store.from_now(-1),
+                subject,
+                idempotency_key: key,
+                payload: serde_json::json!({}),
+            })
+            .await
+            .unwrap();
+        assert!(scheduled);
+    }
+    let mut handlers: Handlers = HashMap::new();
+    handlers.insert("test.panic", Arc::new(Panicker) as Arc<dyn Handler>);
+    let runner = Runner::new(store.clone(), handlers, "one", RunnerSettings::default());
+    let round = runner.round().await.unwrap();
+    assert_eq!((round.claimed, round.fired, round.failed), (2, 1, 1));
+    let counts = store.timer_counts().await.unwrap();
+    assert_eq!((counts.scheduled, counts.failing), (1, 1), "{counts:?}");
+    // The runner is still there for the next round.
+    let round = runner.round().await.unwrap();
+    assert_eq!(round.claimed, 0, "the failed one waits for its retry");
+}

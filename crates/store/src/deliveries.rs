@@ -568,7 +568,12 @@ fn due_from_row(row: &sqlx::any::AnyRow, now: &str) -> Result<DueDelivery, Store
             name: row.try_get("name")?,
         }
     };
-    let refused = if row
+    // A payload that cannot be read (a hand-edited row) fails its own delivery, not the whole
+    // claim: otherwise it would come first in every claim and hold up everything behind it.
+    let payload = serde_json::from_str::<serde_json::Value>(&row.try_get::<String, _>("payload")?);
+    let refused = if payload.is_err() {
+        Some("the notification's stored payload cannot be read".to_string())
+    } else if row
         .try_get::<Option<String>, _>("recipient_disabled")?
         .is_some()
     {
@@ -590,7 +595,7 @@ fn due_from_row(row: &sqlx::any::AnyRow, now: &str) -> Result<DueDelivery, Store
         first_attempt_at: row.try_get("first_attempt_at")?,
         notification_id: row.try_get("notification_id")?,
         event: row.try_get("event")?,
-        payload: serde_json::from_str(&row.try_get::<String, _>("payload")?)?,
+        payload: payload.unwrap_or_default(),
         target,
     })
 }

@@ -25,6 +25,7 @@ crate::on_both_databases!(
     secrets_rotate_with_an_overlap_and_deliveries_can_be_sent_again,
     webhooks_are_refused_where_they_could_probe_the_network_or_leak,
     a_delivery_still_failing_a_day_after_its_first_attempt_is_marked_failed,
+    an_unreadable_notification_fails_alone,
 );
 
 const WAIT: Duration = Duration::from_secs(15);
@@ -806,4 +807,48 @@ fn a_delivery_still_failing_a_day_after_its_first_attempt_is_marked_failed(db: D
     advance(&app, "P7D");
     std::thread::sleep(Duration::from_secs(2));
     assert_eq!(receiver.received().len(), 2);
+}
+
+/// A notification whose stored payload cannot be read (a hand-edited row) fails its own
+/// delivery with a reason, and the deliveries behind it still go out.
+fn an_unreadable_notification_fails_alone(db: Db) {
+    let receiver = WebhookReceiver::start();
+    let app = spawn(db, None);
+    let token = app.partner("acme");
+    let (webhook, _) = register(&app, &token, &receiver.url("/hook"), &["badge.gained"]);
+    app.app(&token, "com.acme.poison");
+    app.db
+        .sql(
+            "INSERT INTO notifications (event, app_id, subject, payload, created_at) \
+             SELECT 'badge.gained', id, 'version:0', '{not json', '2026-01-01T00:00:00.000000Z' \
+             FROM apps WHERE key = 'com.acme.poison'",
+        )
+        .unwrap();
+    let (status, body) = app.deploy(
+        &token,
+        "com.acme.poison",
+        "production",
+        json!({"manifest": ELIGIBLE}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let received = receiver.wait_for(1, WAIT);
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].json()["data"]["app"], "com.acme.poison");
+    eventually("the unreadable one failed with a reason", || {
+        webhook_deliveries(&app, &token, webhook)
+            .iter()
+            .any(|d| d["status"] == "failed")
+    });
+    let (_, failed) = app.get(
+        &format!(
+            "/api/v1/deliveries/{}",
+            webhook_deliveries(&app, &token, webhook)
+                .iter()
+                .find(|d| d["status"] == "failed")
+                .unwrap()["id"]
+        ),
+        Some(&token),
+    );
+    let attempts = failed["attempts"].to_string();
+    assert!(attempts.contains("cannot be read"), "{failed}");
 }

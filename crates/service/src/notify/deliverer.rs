@@ -191,21 +191,30 @@ impl Deliverer {
 
     /// Rounds until `stop` says so: at once while there is work, then every `interval`. A round
     /// under way when the stop comes is finished, so that what it sent is recorded.
+    ///
+    /// Each round runs in a task of its own: a bug that panics fails that round (its claimed
+    /// deliveries are sent again when their leases run out), not the deliverer.
     pub async fn run(self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        let this = Arc::new(self);
         while !*stop.borrow() {
-            let busy = match self.round().await {
-                Ok(round) => {
-                    round.attempted as i64 >= self.settings.batch
-                        || round.dispatched as i64 >= self.settings.dispatch_batch
+            let deliverer = this.clone();
+            let busy = match tokio::spawn(async move { deliverer.round().await }).await {
+                Ok(Ok(round)) => {
+                    round.attempted as i64 >= this.settings.batch
+                        || round.dispatched as i64 >= this.settings.dispatch_batch
+                }
+                Ok(Err(error)) => {
+                    tracing::error!(%error, "delivery round failed");
+                    false
                 }
                 Err(error) => {
-                    tracing::error!(%error, "delivery round failed");
+                    tracing::error!(%error, "delivery round failed unexpectedly");
                     false
                 }
             };
             if !busy {
                 tokio::select! {
-                    () = tokio::time::sleep(self.settings.interval) => {}
+                    () = tokio::time::sleep(this.settings.interval) => {}
                     _ = stop.changed() => {}
                 }
             }

@@ -186,22 +186,39 @@ impl Runner {
             self.retry(timer, &error).await?;
             return Ok(Fired::Failed);
         };
-        if let Err(error) = handler.prepare(timer).await {
+        // Handlers run in tasks of their own, so that one that panics fails its timer (retried
+        // with backoff like any failure, the panic on the row) instead of the whole runner.
+        let (owned, own_timer) = (handler.clone(), timer.clone());
+        let prepared = tokio::spawn(async move { owned.prepare(&own_timer).await })
+            .await
+            .unwrap_or_else(|panic| Err(panicked(&panic)));
+        if let Err(error) = prepared {
             self.retry(timer, &error).await?;
             return Ok(Fired::Failed);
         }
         let Some(mut firing) = self.store.begin_firing(timer, &self.owner).await? else {
             return Ok(Fired::Lost);
         };
-        match handler.fire(timer, &mut firing).await {
-            Ok(()) => {
+        let (owned, own_timer) = (handler.clone(), timer.clone());
+        let fired = tokio::spawn(async move {
+            let result = owned.fire(&own_timer, &mut firing).await;
+            (result, firing)
+        })
+        .await;
+        match fired {
+            Ok((Ok(()), firing)) => {
                 firing.commit().await?;
                 Ok(Fired::Done)
             }
-            Err(error) => {
+            Ok((Err(error), firing)) => {
                 // Dropping the firing rolls back the work and the mark.
                 drop(firing);
                 self.retry(timer, &error).await?;
+                Ok(Fired::Failed)
+            }
+            // The panicked task dropped the firing, which rolled it back.
+            Err(panic) => {
+                self.retry(timer, &panicked(&panic)).await?;
                 Ok(Fired::Failed)
             }
         }
@@ -212,6 +229,12 @@ impl Runner {
         let at = self.store.from_now(gap.whole_seconds().max(1));
         self.store.retry_timer(timer, &self.owner, error, &at).await
     }
+}
+
+/// The error a panicked handler leaves on its timer, logged too.
+fn panicked(error: &tokio::task::JoinError) -> String {
+    tracing::error!(%error, "a timer handler panicked");
+    format!("the handler failed unexpectedly ({error})")
 }
 
 enum Fired {
