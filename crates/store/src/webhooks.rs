@@ -198,17 +198,35 @@ impl Store {
     ) -> Result<Webhook, StoreError> {
         let now = self.now();
         let mut tx = self.write.begin().await?;
+        // A rotation with an overlap while an earlier one's overlap lasts would drop the first
+        // secret early, under receivers that may not have switched yet: refused. A rotation
+        // without overlap (a leaked secret) ends every old secret at once, whenever it comes.
         let rotated = sqlx::query::<Any>(
             "UPDATE webhooks SET previous_secret = secret, previous_secret_until = $3, secret = $2 \
-             WHERE id = $1 AND deleted_at IS NULL",
+             WHERE id = $1 AND deleted_at IS NULL \
+               AND ($3 <= $4 OR previous_secret_until IS NULL OR previous_secret_until <= $4)",
         )
         .bind(id)
         .bind(secret)
         .bind(overlap_until)
+        .bind(&now)
         .execute(&mut *tx)
         .await?;
         if rotated.rows_affected() == 0 {
-            return Err(StoreError::NotFound(format!("no webhook {id}")));
+            let until = sqlx::query_scalar::<Any, Option<String>>(
+                "SELECT previous_secret_until FROM webhooks WHERE id = $1 AND deleted_at IS NULL",
+            )
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            return Err(match until {
+                Some(Some(until)) => StoreError::Conflict(format!(
+                    "webhook {id}'s previous secret still signs until {until}; rotating again \
+                     with an overlap would stop it early. Rotate after that, or with \
+                     `overlapHours: 0` to end every old secret now"
+                )),
+                _ => StoreError::NotFound(format!("no webhook {id}")),
+            });
         }
         audit::record(
             &mut tx,

@@ -483,6 +483,21 @@ fn secrets_rotate_with_an_overlap_and_deliveries_can_be_sent_again(db: Db) {
         rotated["webhook"].get("secret").is_none(),
         "never shown again"
     );
+    // A second rotation with an overlap would stop the first secret early: refused while the
+    // overlap lasts, and nothing changes.
+    let (status, refused) = app.post(
+        &format!("/api/v1/webhooks/{webhook}/rotate-secret"),
+        Some(&acme),
+        json!({"overlapHours": 1}),
+    );
+    assert_eq!(status, 409, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("overlapHours: 0"),
+        "{refused}"
+    );
 
     app.app(&acme, "com.acme.rotates");
     assert_eq!(
