@@ -1,11 +1,11 @@
-//! API errors: every failure leaves as JSON `{"error": {"code", "message"}}` with a status code
+//! API errors: every failure leaves as JSON `{"error": {"code", "message"}}` (`ErrorBody`) with a status code
 //! that says whose fault it was. Internal details are logged, not sent.
 
+use apptrust_api::error::{ErrorBody, ErrorDetail};
 use apptrust_store::StoreError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 
 /// An error answer.
 #[derive(Debug)]
@@ -89,7 +89,14 @@ impl From<apptrust_programs::NameError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let mut body = json!({"error": {"code": self.code, "message": self.message}});
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code.to_string(),
+                message: self.message,
+            },
+        };
+        // An error body is strings only: serializing it cannot fail.
+        let mut body = serde_json::to_value(body).unwrap_or_default();
         if let (Some(serde_json::Value::Object(extra)), Some(map)) =
             (self.extra, body.as_object_mut())
         {

@@ -11,10 +11,12 @@ mod extract;
 mod headers;
 pub mod logging;
 mod metrics;
+pub mod openapi;
 mod routes;
 pub mod settings;
 pub mod startup;
 mod state;
 mod trust_cache;
+mod views;
 
 pub use settings::Settings;

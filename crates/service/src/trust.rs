@@ -4,12 +4,16 @@
 //!
 //! Badges are one model for every program (`apptrust_store::trust::BadgeRow`); only the way a
 //! program's entry is written differs, because clients read each program's established shape
-//! (`bugBountyParticipant.cloud.status`, `runsOnAtlassian.eligible`).
+//! (`bugBountyParticipant.cloud.status`, `runsOnAtlassian.eligible`). The document's types are
+//! the API's own (`apptrust_api::trust`), so that the server serves them as they are and the
+//! OpenAPI document describes them.
 
+use apptrust_api::trust::{
+    BadgeEvent, BugBounty, Programs, RunsOnAtlassianEntry, Status, TrustDocument,
+};
 use apptrust_programs::Program;
 use apptrust_store::trust::{BadgeEventView, BadgeRow};
 use apptrust_store::{Store, StoreError};
-use serde::Serialize;
 
 /// How many badge events the document carries, newest first.
 pub const EVENTS_IN_DOCUMENT: i64 = 50;
@@ -17,65 +21,18 @@ pub const EVENTS_IN_DOCUMENT: i64 = 50;
 /// The status of a program an app has no record in.
 const NOT_A_PARTICIPANT: &str = "NOT_A_PARTICIPANT";
 
-/// The document.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct TrustDocument {
-    pub app_key: String,
-    pub name: String,
-    /// The partner's display name.
-    pub partner: String,
-    pub framework: String,
-    pub programs: Programs,
-    /// Newest first, at most [`EVENTS_IN_DOCUMENT`].
-    pub badge_events: Vec<BadgeEventView>,
-}
-
-/// Every program, in the read model's order.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Programs {
-    pub cloud_fortified: Status,
-    pub bug_bounty_participant: BugBounty,
-    pub cloud_security_participant: Status,
-    pub runs_on_atlassian: RunsOnAtlassianEntry,
-}
-
-/// A program read by its status alone.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Status {
-    pub status: String,
-}
-
-/// The bug bounty, under `cloud` as Marketplace clients read it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct BugBounty {
-    pub cloud: Status,
-}
-
-/// Runs on Atlassian: whether the app is eligible, and the version and rules behind it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct RunsOnAtlassianEntry {
-    pub eligible: bool,
-    pub status: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub since: Option<String>,
-    pub version: Option<String>,
-    pub environment: Option<String>,
-    pub reasons: Vec<String>,
-    /// Who reported the version behind the badge: `platform` when the deployment pipeline
-    /// itself did, `partner` or `staff` otherwise.
-    pub reported_by: Option<String>,
-}
-
 /// The document of the app with this key; `None` when there is no such app.
 pub async fn document(store: &Store, app_key: &str) -> Result<Option<TrustDocument>, StoreError> {
     let Some(app) = store.public_app(app_key).await? else {
         return Ok(None);
     };
     let badges = store.badges_of(app.id).await?;
-    let badge_events = store.badge_events_of(app.id, EVENTS_IN_DOCUMENT).await?;
+    let badge_events = store
+        .badge_events_of(app.id, EVENTS_IN_DOCUMENT)
+        .await?
+        .into_iter()
+        .map(badge_event)
+        .collect();
     Ok(Some(TrustDocument {
         app_key: app_key.to_string(),
         name: app.name,
@@ -84,6 +41,19 @@ pub async fn document(store: &Store, app_key: &str) -> Result<Option<TrustDocume
         programs: programs(&badges),
         badge_events,
     }))
+}
+
+/// A badge event as the API shows it.
+pub fn badge_event(event: BadgeEventView) -> BadgeEvent {
+    BadgeEvent {
+        program: event.program,
+        at: event.at,
+        from: event.from,
+        to: event.to,
+        cause: event.cause,
+        version: event.version,
+        reasons: event.reasons,
+    }
 }
 
 /// Each program's entry from the app's badges.

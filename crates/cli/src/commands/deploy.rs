@@ -1,10 +1,15 @@
 //! `apptrust deploy`: sends a manifest to a server, which evaluates and records it, and prints the
 //! server's verdict. Exit codes follow `check`: 0 eligible, 1 not eligible or blocked, 2 error.
+//!
+//! The request and the answer are the API's own types (`apptrust_api::deploys`), the ones the
+//! server reads and writes, so the client cannot drift from the server it talks to.
 
 use std::io::Read;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use apptrust_api::deploys::{CreateDeployment, DeployFailure, DeployResult};
+use apptrust_api::error::ManifestRefused;
+use apptrust_api::versions::Evaluation;
 
 use crate::args::{DeployArgs, ReportFormat};
 use crate::output::emitln;
@@ -41,13 +46,6 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
         encode(&args.app),
         encode(&args.environment)
     );
-    let mut body = json!({"manifest": manifest});
-    if !variables.is_empty() {
-        body["variables"] = json!(variables);
-    }
-    if let Some(version) = &args.app_version {
-        body["version"] = json!(version);
-    }
     // Every attempt carries the same idempotency key (one is made up when none is given), so
     // that a retry can never record the deploy twice, even when a busy answer came after the
     // server had recorded it.
@@ -61,7 +59,12 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
             format!("apptrust-deploy-{hex}")
         }
     };
-    body["idempotencyKey"] = json!(key);
+    let body = CreateDeployment {
+        manifest,
+        version: args.app_version.clone(),
+        idempotency_key: Some(key),
+        variables,
+    };
     let agent = ureq::AgentBuilder::new()
         .timeout(Duration::from_secs(args.timeout.max(1)))
         .build();
@@ -96,27 +99,63 @@ pub fn run(args: &DeployArgs) -> Result<u8, String> {
         }
         break (status, answer);
     };
-    let answer = answer.map_err(|e| format!("cannot read the server's answer: {e}"))?;
-    let value: Value = serde_json::from_str(&answer)
-        .map_err(|_| format!("the server answered {status} with something other than JSON"))?;
-    let refused = value["error"]["code"] == "manifest-refused";
-    if !(200..300).contains(&status) && !refused {
-        let message = value["error"]["message"].as_str().unwrap_or("no message");
-        return Err(format!(
-            "the server refused the deploy ({status}): {message}"
-        ));
-    }
-    let evaluation = &value["evaluation"];
-    let code = match evaluation["verdict"].as_str() {
-        Some("eligible") => 0,
-        Some("error") => crate::EXIT_ERROR,
+    let text = answer.map_err(|e| format!("cannot read the server's answer: {e}"))?;
+    let answer = Answer::read(status, &text)?;
+    let code = match answer.evaluation().verdict.as_str() {
+        "eligible" => 0,
+        "error" => crate::EXIT_ERROR,
         _ => 1,
     };
     match args.format {
-        ReportFormat::Json => emitln(&answer)?,
-        _ => emitln(&human(args, &value, refused))?,
+        ReportFormat::Json => emitln(&text)?,
+        _ => emitln(&human(args, &answer))?,
     }
     Ok(code)
+}
+
+/// What the server said about the deploy: recorded, or refused for its manifest. Any other
+/// answer is an error of the command.
+enum Answer {
+    Deployed(Box<DeployResult>),
+    Refused(Box<ManifestRefused>),
+}
+
+impl Answer {
+    fn read(status: u16, text: &str) -> Result<Answer, String> {
+        let not_json = || format!("the server answered {status} with something other than JSON");
+        if (200..300).contains(&status) {
+            return serde_json::from_str(text)
+                .map(|deployed| Answer::Deployed(Box::new(deployed)))
+                .map_err(|_| {
+                    if serde_json::from_str::<serde_json::Value>(text).is_ok() {
+                        format!("the server answered {status} with something other than a deploy")
+                    } else {
+                        not_json()
+                    }
+                });
+        }
+        let message = match serde_json::from_str::<DeployFailure>(text) {
+            Ok(DeployFailure::Refused(refused)) if refused.error.code == "manifest-refused" => {
+                return Ok(Answer::Refused(Box::new(refused)));
+            }
+            Ok(DeployFailure::Refused(refused)) => refused.error.message,
+            Ok(DeployFailure::Other(error)) => error.error.message,
+            Err(_) if serde_json::from_str::<serde_json::Value>(text).is_ok() => {
+                "no message".to_string()
+            }
+            Err(_) => return Err(not_json()),
+        };
+        Err(format!(
+            "the server refused the deploy ({status}): {message}"
+        ))
+    }
+
+    fn evaluation(&self) -> &Evaluation {
+        match self {
+            Answer::Deployed(deployed) => &deployed.version.evaluation,
+            Answer::Refused(refused) => &refused.evaluation,
+        }
+    }
 }
 
 fn read_manifest(args: &DeployArgs) -> Result<String, String> {
@@ -149,69 +188,64 @@ fn encode(segment: &str) -> String {
         .collect()
 }
 
-fn human(args: &DeployArgs, value: &Value, refused: bool) -> String {
+fn human(args: &DeployArgs, answer: &Answer) -> String {
     let path = args.manifest.display();
-    let evaluation = &value["evaluation"];
-    let verdict = evaluation["verdict"].as_str().unwrap_or("unknown");
-    let mut out = if refused {
-        format!(
+    let evaluation = answer.evaluation();
+    let verdict = evaluation.verdict.as_str();
+    let mut out = match answer {
+        Answer::Refused(refused) => format!(
             "{path}: not deployed: {verdict}: {}\n",
-            value["error"]["message"].as_str().unwrap_or("")
-        )
-    } else {
-        let replayed = if value["replayed"] == true {
-            " (replayed: already deployed with this key)"
-        } else {
-            ""
-        };
-        format!(
-            "{path}: deployed {} {} to {}: {verdict}{replayed}\n",
-            args.app,
-            value["version"].as_str().unwrap_or("?"),
-            args.environment
-        )
+            refused.error.message
+        ),
+        Answer::Deployed(deployed) => {
+            let replayed = if deployed.replayed {
+                " (replayed: already deployed with this key)"
+            } else {
+                ""
+            };
+            format!(
+                "{path}: deployed {} {} to {}: {verdict}{replayed}\n",
+                args.app, deployed.version.version, args.environment
+            )
+        }
     };
-    for finding in evaluation["findings"].as_array().into_iter().flatten() {
-        let place = match (finding["line"].as_u64(), finding["column"].as_u64()) {
+    for finding in evaluation.findings() {
+        let place = match (finding.line, finding.column) {
             (Some(line), Some(column)) => format!("{path}:{line}:{column}"),
             _ => path.to_string(),
         };
         out.push_str(&format!(
             "{place}: {} {}: {}\n",
-            finding["severity"].as_str().unwrap_or(""),
-            finding["code"].as_str().unwrap_or(""),
-            finding["message"].as_str().unwrap_or("")
+            finding.severity, finding.code, finding.message
         ));
-        if let Some(fix) = finding["fix"].as_str() {
+        if let Some(fix) = &finding.fix {
             out.push_str(&format!("  help: {fix}\n"));
         }
     }
-    if let Some(change) = value.get("change").filter(|c| !c.is_null()) {
-        let kind = if change["major"] == true {
-            "major (needs admin consent)"
-        } else {
-            "minor"
-        };
-        out.push_str(&format!("change from the previous version: {kind}\n"));
-    }
-    for event in value["badgeEvents"].as_array().into_iter().flatten() {
-        let reasons: Vec<&str> = event["reasons"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(Value::as_str)
-            .collect();
-        out.push_str(&format!(
-            "badge {}: {} -> {}{}\n",
-            event["program"].as_str().unwrap_or(""),
-            event["from"].as_str().unwrap_or(""),
-            event["to"].as_str().unwrap_or(""),
-            if reasons.is_empty() {
-                String::new()
+    if let Answer::Deployed(deployed) = answer {
+        let version = &deployed.version;
+        if version.change.as_ref().is_some_and(|c| !c.is_null()) {
+            let major = version.change_report().is_some_and(|c| c.major);
+            let kind = if major {
+                "major (needs admin consent)"
             } else {
-                format!(" ({})", reasons.join(", "))
-            }
-        ));
+                "minor"
+            };
+            out.push_str(&format!("change from the previous version: {kind}\n"));
+        }
+        for event in &version.badge_events {
+            out.push_str(&format!(
+                "badge {}: {} -> {}{}\n",
+                event.program,
+                event.from,
+                event.to,
+                if event.reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", event.reasons.join(", "))
+                }
+            ));
+        }
     }
     out.trim_end().to_string()
 }

@@ -1,37 +1,48 @@
 //! Apps: the public search, creation and the owner's view.
 
+use apptrust_api::apps::{AppWithEnvironments, CreateApp, SearchPage, SearchQuery};
+use apptrust_api::error::ErrorBody;
+use apptrust_api::notifications::NotificationPage;
+use apptrust_api::paging::PageQuery;
 use apptrust_programs::{AppKey, ForgeAppId, Program};
 use apptrust_store::apps::NewApp;
 use apptrust_store::search::AppSearch;
 use apptrust_store::users::Role;
+use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::responses as r;
 use crate::routes::page_limit;
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SearchQuery {
-    badge: Option<String>,
-    partner: Option<String>,
-    framework: Option<String>,
-    q: Option<String>,
-    after: Option<String>,
-    limit: Option<i64>,
-}
+use crate::views;
 
 /// `GET /api/v1/apps`: public search. `badge` filters by any program key.
+#[utoipa::path(
+    get,
+    path = "/apps",
+    operation_id = "searchApps",
+    tag = "apps",
+    summary = "Public app search, ordered and paged by key.",
+    description = "No authentication; credentials are ignored. Unknown query parameters are a 400.",
+    params(
+        SearchQuery,
+    ),
+    responses(
+        (status = 200, description = "A page of apps.", body = SearchPage),
+        (status = 400, response = r::BadRequest),
+        (status = 422, response = r::Unprocessable),
+        (status = "default", response = r::ServerError),
+    ),
+    security(()),
+)]
 pub async fn search(
     State(state): State<AppState>,
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<SearchPage>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let badge = query
         .badge
@@ -76,28 +87,40 @@ pub async fn search(
         after: query.after,
         limit: page_limit(query.limit)?,
     };
-    Ok(axum::Json(state.store.search_apps(&search).await?))
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateApp {
-    key: String,
-    name: String,
-    /// Defaults to the caller's partner for partner members.
-    partner: Option<String>,
-    framework: Option<String>,
-    /// The Forge app id its manifests name; unset: taken from the first deploy.
-    #[serde(rename = "forgeAppId")]
-    forge_app_id: Option<String>,
+    Ok(Json(views::search_page(
+        state.store.search_apps(&search).await?,
+    )))
 }
 
 /// `POST /api/v1/apps`: staff for any partner, partner members for their own.
+#[utoipa::path(
+    post,
+    path = "/apps",
+    operation_id = "createApp",
+    tag = "apps",
+    summary = "Create an app with the standard environments (development, staging, production).",
+    description = "Staff for any partner (and must name it); partner members for their own partner; site admins are refused. Cookie-authenticated callers must send `X-CSRF-Token`.",
+    request_body = CreateApp,
+    responses(
+        (status = 201, description = "The app and its environments.", body = AppWithEnvironments),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, description = "`not-found`: no partner with that key.", body = ErrorBody),
+        (status = 408, response = r::BodyTimeout),
+        (status = 409, description = "`conflict`: an app with that key already exists.", body = ErrorBody),
+        (status = 413, response = r::TooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiJson(body): ApiJson<CreateApp>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<AppWithEnvironments>), ApiError> {
     let user = caller.user();
     let key = AppKey::parse(&body.key)?;
     let partner = match (user.role, body.partner) {
@@ -143,24 +166,40 @@ pub async fn create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"app": app, "environments": environments})),
+        Json(views::app_with_environments(&app, environments)),
     ))
 }
 
 /// `GET /api/v1/apps/{app}`: the app and its environments, for its partner and staff.
+#[utoipa::path(
+    get,
+    path = "/apps/{app}",
+    operation_id = "showApp",
+    tag = "apps",
+    summary = "The app and its environments, for its partner's members and staff.",
+    params(
+        ("app" = String, Path, description = "The app key.", example = "com.example.app"),
+    ),
+    responses(
+        (status = 200, description = "The app.", body = AppWithEnvironments),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(key): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<AppWithEnvironments>, ApiError> {
     let app = caller.app(&state, &key).await?;
     let environments = state
         .store
         .environments(&app, all_environments(&state))
         .await?;
-    Ok(axum::Json(
-        json!({"app": app, "environments": environments}),
-    ))
+    Ok(Json(views::app_with_environments(&app, environments)))
 }
 
 /// Every environment of an app: there are at most `max-environments-per-app`.
@@ -171,21 +210,33 @@ fn all_environments(state: &AppState) -> apptrust_store::Page {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NotificationsQuery {
-    after: Option<i64>,
-    limit: Option<i64>,
-}
-
 /// `GET /api/v1/apps/{app}/notifications`: what the app's owners were told (badge gained or
 /// lost, a version that needs consent, a refused deploy), oldest first.
+#[utoipa::path(
+    get,
+    path = "/apps/{app}/notifications",
+    operation_id = "listNotifications",
+    tag = "apps",
+    summary = "What the app's owners were told, oldest first: `badge.gained`, `badge.lost`, `version.consent-required` (a new major production version), `deploy.blocked` (partner members of the app's partner, or staff).",
+    description = "Each notification is written in the same transaction as the change it announces. The payload holds `event`, `app`, `at`, and per event `program`, `from`, `to`, `version`, `cause`, `reasons` (badges), `environment`, `version`, `previous` (consent), `environment`, `verdict`, `blockers` (refused deploys). A webhook receives it as `{\"type\": event, \"timestamp\": at, \"data\": the rest, with `notification`}` (docs/notifications.md).",
+    params(
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "Notifications.", body = NotificationPage),
+        (status = 400, description = "Unknown or malformed query parameters.", body = ErrorBody),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Another partner's app.", body = ErrorBody),
+        (status = 404, description = "No such app.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn notifications(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(key): Path<String>,
-    query: Result<Query<NotificationsQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+    query: Result<Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<NotificationPage>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let app = caller.app(&state, &key).await?;
     let page = apptrust_store::Page {
@@ -199,7 +250,8 @@ pub async fn notifications(
         .notifications(&app, probe.after, probe.limit)
         .await?;
     let next = crate::routes::next_cursor(&mut notifications, page, |n| n.id);
-    Ok(axum::Json(
-        json!({"notifications": notifications, "next": next}),
-    ))
+    Ok(Json(NotificationPage {
+        notifications: notifications.into_iter().map(views::notification).collect(),
+        next,
+    }))
 }

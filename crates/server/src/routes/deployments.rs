@@ -7,43 +7,61 @@ use std::sync::Arc;
 use apptrust_rules::Verdict;
 use apptrust_service::deploy::{self, DeployOutcome, DeployRequest, Replay};
 use apptrust_store::variables::{VariableLimits, Variables};
-use std::collections::BTreeMap;
 use std::time::Duration;
 
+use apptrust_api::deploys::{CreateDeployment, DeployFailure, DeployResult};
+use apptrust_api::error::ErrorBody;
+use axum::Json;
 use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::admission::{DeployTicket, drain};
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::responses as r;
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct CreateDeployment {
-    /// The `manifest.yml` text.
-    manifest: String,
-    /// `MAJOR.MINOR.PATCH`; numbered from the change classification when absent.
-    version: Option<String>,
-    /// Retrying with the same key returns the first result instead of deploying twice.
-    idempotency_key: Option<String>,
-    /// Values of the manifest's declared `environment.variables`, as the Forge CLI's `--var`.
-    #[serde(default)]
-    variables: BTreeMap<String, String>,
-}
+use crate::views;
 
 /// `POST /api/v1/apps/{app}/environments/{env}/deployments`. The deploy is admitted (see
 /// `admission`) before its body is read.
+#[utoipa::path(
+    post,
+    path = "/apps/{app}/environments/{env}/deployments",
+    operation_id = "deploy",
+    tag = "deployments",
+    summary = "Deploy a manifest: evaluate it, then record the version, its evaluation and any badge change.",
+    description = "For the app's partner members and staff. Cookie-authenticated callers must send `X-CSRF-Token`. A manifest whose verdict is `blocked` or `error` is refused with 422 `manifest-refused` and nothing is recorded; `eligible` and `not-eligible` manifests are recorded and may move the Runs on Atlassian badge (production only). The body may be at most `max-body-bytes` (default 4 MiB). `variables` gives the values of the manifest's declared `environment.variables`, as the Forge CLI's `--var` does; the manifest is evaluated with them, and so is every later use of the version (the comparison with the next one, re-evaluation). They are stored with the version; the audit log and the API show their names, never their values. A deploy waits for an evaluation slot; when the queue does not move within `evaluation-queue-timeout-ms`, or other deploys to the environment keep landing first, it is refused with 503 `busy` and nothing is recorded.\n\nA deploy is admitted before its body is read: its `Content-Length` is reserved from `deploy-body-budget-mib` (waited for up to `evaluation-queue-timeout-ms`, then 503), it takes one of its partner's `max-deploys-per-partner` places, and a large one (160 kB or more, or of unknown length) one of its `max-large-deploys-per-partner` places (429 when none is free). Manifests under 160 kB are evaluated in the `evaluation-slots` lane, larger ones one at a time in a lane of their own.",
+    params(
+        ("app" = String, Path, description = "The app key.", example = "com.example.app"),
+        ("env" = String, Path, description = "The environment name.", example = "production"),
+        ("Idempotency-Key" = Option<String>, Header, description = "Same as the body's `idempotencyKey`; must equal it when both are sent. Must be visible ASCII (else 400).", min_length = 1, max_length = 200),
+    ),
+    request_body = CreateDeployment,
+    responses(
+        (status = 200, description = "The idempotency key matched an earlier identical deploy, returned unchanged (`replayed: true`).", body = DeployResult),
+        (status = 201, description = "Deployed: a new version (`replayed: false`).", body = DeployResult),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, description = "`not-found`: no such app or environment.", body = ErrorBody),
+        (status = 408, response = r::BodyTimeout),
+        (status = 409, description = "`conflict`: the requested version is not newer than the latest, or must start a new major because the change needs admin consent; or the idempotency key was used for a different deploy (another manifest, variable values, environment or version).", body = ErrorBody),
+        (status = 413, response = r::TooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, description = "`invalid` (bad body, version or idempotency key; more than `max-deploy-variables` variables or `max-deploy-variables-bytes` of names and values, a name that cannot be a `${NAME}` placeholder, or values whose placeholders would add more than 2 MiB of text to the manifest) or `manifest-refused` (with the `evaluation`).", body = DeployFailure),
+        (status = 429, description = "The partner already has `max-deploys-per-partner` (default 32) deploys in flight, or `max-large-deploys-per-partner` (default 2) large ones (a body of 160 kB or more, or of unknown length); refused before the body is read (the body is then read and dropped, so that the client reads this answer, unless it sent `Expect: 100-continue`). `Retry-After` is set.", body = ErrorBody),
+        (status = 503, response = r::Busy),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: SignedIn,
     Path((key, env)): Path<(String, String)>,
     request: Request,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<DeployResult>), ApiError> {
     let (parts, body) = request.into_parts();
     let _ticket = match DeployTicket::admit(&caller, &parts, &state).await {
         Ok(ticket) => ticket,
@@ -120,7 +138,7 @@ pub async fn create(
         )
         .await?
     {
-        return Ok((StatusCode::OK, axum::Json(deploy_body(&outcome)?)));
+        return Ok((StatusCode::OK, Json(deploy_body(outcome))));
     }
 
     let assessed = deploy::assess(
@@ -139,7 +157,10 @@ pub async fn create(
             _ => "the manifest could not be read; nothing was recorded",
         });
         error.code = "manifest-refused";
-        error.extra = Some(json!({"evaluation": assessed.stored}));
+        // The body is `ManifestRefused`: the error and, beside it, the evaluation.
+        error.extra = Some(serde_json::json!({
+            "evaluation": views::evaluation(assessed.stored.clone()),
+        }));
         // Nothing was deployed, but the app's owners hear that a deploy was refused. Failing to
         // record that must not hide the refusal from the caller.
         if let Err(failure) = state
@@ -163,37 +184,36 @@ pub async fn create(
         return Err(error);
     }
     let outcome = deploy::deploy(
-            &state.store,
-            &DeployRequest {
-                app: &app,
-                environment: &env,
-                manifest: &manifest,
-                variables: &variables,
-                fingerprint: &fingerprint,
-                requested_version,
-                idempotency_key: idempotency_key.as_deref(),
-                assessed: &assessed,
-                deployer: user,
-            },
-            &state.evaluator,
-        )
-        .await?;
+        &state.store,
+        &DeployRequest {
+            app: &app,
+            environment: &env,
+            manifest: &manifest,
+            variables: &variables,
+            fingerprint: &fingerprint,
+            requested_version,
+            idempotency_key: idempotency_key.as_deref(),
+            assessed: &assessed,
+            deployer: user,
+        },
+        &state.evaluator,
+    )
+    .await?;
     state.trust_cache.forget(&app.key);
     let status = if outcome.replayed {
         StatusCode::OK
     } else {
         StatusCode::CREATED
     };
-    Ok((status, axum::Json(deploy_body(&outcome)?)))
+    Ok((status, Json(deploy_body(outcome))))
 }
 
 /// The version as recorded, plus whether this answer is a replay.
-fn deploy_body(outcome: &DeployOutcome) -> Result<serde_json::Value, ApiError> {
-    let mut body = serde_json::to_value(&outcome.version).map_err(|_| ApiError::internal())?;
-    if let Some(map) = body.as_object_mut() {
-        map.insert("replayed".into(), outcome.replayed.into());
+fn deploy_body(outcome: DeployOutcome) -> DeployResult {
+    DeployResult {
+        version: views::version(outcome.version),
+        replayed: outcome.replayed,
     }
-    Ok(body)
 }
 
 /// The manifest's SHA-256, off the async threads when it is large (a 2 MiB hash takes a few

@@ -1,31 +1,52 @@
 //! Liveness, readiness and metrics.
 
+use apptrust_api::service::{Health, Readiness};
+use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
-use serde_json::json;
 
 use crate::state::AppState;
 
 /// The process is up; also names the build and the rules engine that judges deploys, and says
 /// loudly when the server runs on a test clock (with its time).
-pub async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    let mut body = json!({
-        "status": "ok",
-        "version": env!("CARGO_PKG_VERSION"),
-        "engineVersion": apptrust_rules::ENGINE_VERSION,
-        "testClock": false,
-    });
-    if let Some(clock) = state.store.clock().as_test() {
-        body["testClock"] = true.into();
-        body["now"] =
-            apptrust_store::clock::rfc3339(apptrust_store::clock::Clock::now(clock)).into();
-    }
-    axum::Json(body)
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "service",
+    summary = "Liveness: the process is up.",
+    responses(
+        (status = 200, description = "Up.", body = Health),
+    ),
+    security(()),
+)]
+pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
+    let test_clock = state.store.clock().as_test();
+    Json(Health {
+        status: "ok".to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        engine_version: apptrust_rules::ENGINE_VERSION.to_string(),
+        test_clock: test_clock.is_some(),
+        now: test_clock
+            .map(|clock| apptrust_store::clock::rfc3339(apptrust_store::clock::Clock::now(clock))),
+    })
 }
 
 /// The database answers and is migrated: the instance can take traffic.
-pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "service",
+    summary = "Readiness: the database answers and is migrated.",
+    responses(
+        (status = 200, description = "Ready to take traffic.", body = Readiness),
+        (status = 503, description = "Not ready.", body = Readiness),
+    ),
+    security(()),
+)]
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let ready =
         state.store.ping().await.is_ok() && state.store.is_migrated().await.unwrap_or(false);
     let status = if ready {
@@ -33,11 +54,11 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
-    let body = json!({
-        "status": if ready { "ready" } else { "not-ready" },
-        "database": state.store.kind().as_str(),
-    });
-    (status, axum::Json(body))
+    let body = Readiness {
+        status: if ready { "ready" } else { "not-ready" }.to_string(),
+        database: state.store.kind().as_str().to_string(),
+    };
+    (status, Json(body))
 }
 
 /// Each of `cells`' figures, from its cache or from one fresh `count` (-1 when it fails).
@@ -67,6 +88,18 @@ where
 }
 
 /// Prometheus metrics.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "service",
+    summary = "Prometheus metrics (text exposition format 0.0.4).",
+    description = "`apptrust_stale_evaluations` reads every current evaluation, so it is counted at most once per `metrics-refresh-ms` (default 30 s) whatever the scrape rate; the other figures are current. `apptrust_trust_cache_negatives` counts the unknown app keys remembered (at most `max-trust-negatives`).",
+    responses(
+        (status = 200, description = "Metrics.", body = String, content_type = "text/plain"),
+    ),
+    security(()),
+)]
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     // Counting reads every current evaluation: done at most once per `metrics-refresh-ms`,
     // however often (and by however many scrapers) the route is asked.

@@ -19,103 +19,24 @@ use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::StatusCode;
 use axum::middleware;
-use axum::routing::{delete, get, post};
+use utoipa::OpenApi;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
+
+pub(crate) use apptrust_api::paging::PageQuery;
 
 use crate::error::ApiError;
 use crate::metrics;
+use crate::settings::Settings;
 use crate::state::AppState;
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
     let settings = state.settings.clone();
-    let api = Router::new()
-        .route(
-            "/session",
-            post(session::create)
-                .layer(DefaultBodyLimit::max(settings.max_sign_in_body_bytes))
-                .get(session::show)
-                .delete(session::end),
-        )
-        .route("/me", get(users::me))
-        .route(
-            "/me/tokens",
-            post(users::create_token).get(users::list_tokens),
-        )
-        .route("/me/tokens/{id}", delete(users::revoke_token))
-        .route("/me/sessions", get(users::list_sessions))
-        .route("/me/sessions/{id}", delete(users::end_session))
-        .route(
-            "/me/notification-settings",
-            get(webhooks::settings).put(webhooks::update_settings),
-        )
-        .route("/webhooks", post(webhooks::create).get(webhooks::list))
-        .route(
-            "/webhooks/{id}",
-            get(webhooks::show).delete(webhooks::delete),
-        )
-        .route(
-            "/webhooks/{id}/rotate-secret",
-            post(webhooks::rotate_secret),
-        )
-        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
-        .route("/deliveries/{id}", get(webhooks::delivery))
-        .route("/deliveries/{id}/redeliver", post(webhooks::redeliver))
-        .route(
-            "/notifications/{id}/deliveries",
-            get(webhooks::notification_deliveries),
-        )
-        .route("/users", post(users::create).get(users::list))
-        .route("/users/{id}", get(users::show))
-        .route(
-            "/users/{id}/tokens",
-            get(users::user_tokens)
-                .post(users::issue_user_token)
-                .delete(users::revoke_user_tokens),
-        )
-        .route("/users/{id}/disable", post(users::disable))
-        .route("/users/{id}/enable", post(users::enable))
-        .route("/partners", get(partners::list).post(partners::create))
-        .route("/partners/{partner}", get(partners::show))
-        .route("/apps", get(apps::search).post(apps::create))
-        .route("/apps/{app}", get(apps::show))
-        .route("/apps/{app}/trust", get(trust::show))
-        .route("/apps/{app}/notifications", get(apps::notifications))
-        .route(
-            "/apps/{app}/environments",
-            get(environments::list).post(environments::create),
-        )
-        .route(
-            "/apps/{app}/environments/{env}/versions",
-            get(versions::list),
-        )
-        .route(
-            "/apps/{app}/environments/{env}/versions/{version}",
-            get(versions::show),
-        )
-        .route(
-            "/apps/{app}/environments/{env}/deployments",
-            post(deployments::create)
-                .layer(DefaultBodyLimit::max(settings.max_body_bytes))
-                .get(versions::list),
-        )
-        .route("/audit", get(audit::list));
-    // Without `--test-clock` the route does not exist at all: 404 to everyone, before any
-    // sign-in or body check could tell it apart from a missing route.
-    let api = if settings.test_clock {
-        api.route(
-            "/test/clock",
-            get(test_clock::show).post(test_clock::update),
-        )
-    } else {
-        api
-    };
-    let app = Router::new()
-        .route("/", get(pages::index))
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics))
-        .route("/api/openapi.json", get(openapi::document))
-        .nest("/api/v1", api)
+    // Built now, so that the first reader of the document does not wait for it.
+    std::sync::LazyLock::force(&crate::openapi::DOCUMENT);
+    let (app, _) = operations(&settings, settings.test_clock).split_for_parts();
+    let app = app
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -137,6 +58,71 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(crate::headers::finish))
 }
 
+/// Every route with its operation, the test clock's included: what the OpenAPI document
+/// describes, whatever this server's settings.
+pub(crate) fn documented() -> OpenApiRouter<AppState> {
+    operations(&Settings::default(), true)
+}
+
+/// The routes, each registered through `routes!` with the `#[utoipa::path]` operation of its
+/// handler: a route cannot exist without its documentation (a test also keeps plain `.route`
+/// calls out of this file). Body limits of their own sit on the routes that need them.
+fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(
+            routes!(session::create).layer(DefaultBodyLimit::max(settings.max_sign_in_body_bytes)),
+        )
+        .routes(routes!(session::show, session::end))
+        .routes(routes!(users::me))
+        .routes(routes!(users::create_token, users::list_tokens))
+        .routes(routes!(users::revoke_token))
+        .routes(routes!(users::list_sessions))
+        .routes(routes!(users::end_session))
+        .routes(routes!(webhooks::settings, webhooks::update_settings))
+        .routes(routes!(webhooks::create, webhooks::list))
+        .routes(routes!(webhooks::show, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::delivery))
+        .routes(routes!(webhooks::redeliver))
+        .routes(routes!(webhooks::notification_deliveries))
+        .routes(routes!(users::create, users::list))
+        .routes(routes!(users::show))
+        .routes(routes!(
+            users::user_tokens,
+            users::issue_user_token,
+            users::revoke_user_tokens
+        ))
+        .routes(routes!(users::disable))
+        .routes(routes!(users::enable))
+        .routes(routes!(partners::list, partners::create))
+        .routes(routes!(partners::show))
+        .routes(routes!(apps::search, apps::create))
+        .routes(routes!(apps::show))
+        .routes(routes!(trust::show))
+        .routes(routes!(apps::notifications))
+        .routes(routes!(environments::list, environments::create))
+        .routes(routes!(versions::list))
+        .routes(routes!(versions::show))
+        .routes(routes!(deployments::create).layer(DefaultBodyLimit::max(settings.max_body_bytes)))
+        .routes(routes!(versions::list_deployments))
+        .routes(routes!(audit::list));
+    // Without `--test-clock` the route does not exist at all: 404 to everyone, before any
+    // sign-in or body check could tell it apart from a missing route.
+    let api = if test_clock {
+        api.routes(routes!(test_clock::show, test_clock::update))
+    } else {
+        api
+    };
+    OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
+        .routes(routes!(pages::index))
+        .routes(routes!(health::healthz))
+        .routes(routes!(health::readyz))
+        .routes(routes!(health::metrics))
+        .routes(routes!(openapi::document))
+        .nest("/api/v1", api)
+}
+
 /// Refuses a URI that encodes a NUL (`%00`) anywhere: no key, name or search needs one, and
 /// PostgreSQL cannot take one as text.
 async fn refuse_nul_in_uri(
@@ -156,26 +142,15 @@ async fn refuse_nul_in_uri(
     next.run(request).await
 }
 
-/// `?after=&limit=` of a list ordered by id.
-#[derive(serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-pub(crate) struct PageQuery {
-    after: Option<i64>,
-    limit: Option<i64>,
-}
-
-impl PageQuery {
-    /// Reads the query, with the API's errors.
-    pub(crate) fn parse(
-        query: Result<axum::extract::Query<PageQuery>, axum::extract::rejection::QueryRejection>,
-    ) -> Result<apptrust_store::Page, ApiError> {
-        let axum::extract::Query(query) =
-            query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-        Ok(apptrust_store::Page {
-            after: query.after.unwrap_or(0),
-            limit: page_limit(query.limit)?,
-        })
-    }
+/// Reads `?after=&limit=` of a list ordered by id, with the API's errors.
+pub(crate) fn page(
+    query: Result<axum::extract::Query<PageQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<apptrust_store::Page, ApiError> {
+    let axum::extract::Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    Ok(apptrust_store::Page {
+        after: query.after.unwrap_or(0),
+        limit: page_limit(query.limit)?,
+    })
 }
 
 /// What to ask the store for to serve `page`: one item more than the page holds, which tells
@@ -231,5 +206,19 @@ mod tests {
         assert_eq!(next_cursor(&mut short, page, |n| *n), None);
         let mut empty: Vec<i64> = Vec::new();
         assert_eq!(next_cursor(&mut empty, page, |n| *n), None);
+    }
+
+    #[test]
+    fn every_route_is_registered_with_its_operation() {
+        // `routes!` registers a handler with its `#[utoipa::path]` operation; a plain `.route`
+        // (or a nested service) would serve a route the OpenAPI document does not describe.
+        let source = include_str!("mod.rs");
+        let code = source.split("#[cfg(test)]").next().unwrap_or_default();
+        for plain in [".route(", ".route_service(", ".nest_service(", ".merge("] {
+            assert!(
+                !code.contains(plain),
+                "`{plain}` in routes/mod.rs: register routes with `.routes(routes!(...))`"
+            );
+        }
     }
 }

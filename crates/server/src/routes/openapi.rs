@@ -1,13 +1,24 @@
-//! The OpenAPI 3.1 description of the API, written by hand next to the routes (a test checks that
-//! every route is described).
+//! The OpenAPI 3.1 description of the API, generated from the routes and the API types (see
+//! `crate::openapi`), served as built once.
 
 use axum::http::header;
 use axum::response::IntoResponse;
 
-/// The document.
-pub const DOCUMENT: &str = include_str!("../../openapi.json");
-
 /// `GET /api/openapi.json`.
+#[utoipa::path(
+    get,
+    path = "/api/openapi.json",
+    operation_id = "openapi",
+    tag = "service",
+    summary = "This document.",
+    responses(
+        (status = 200, description = "The OpenAPI document.", body = Object),
+    ),
+    security(()),
+)]
 pub async fn document() -> impl IntoResponse {
-    ([(header::CONTENT_TYPE, "application/json")], DOCUMENT)
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        crate::openapi::DOCUMENT.clone(),
+    )
 }

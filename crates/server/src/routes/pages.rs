@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::response::Html;
 
 use crate::error::ApiError;
+use crate::openapi::responses as r;
 use crate::state::AppState;
 
 fn escape(text: &str) -> String {
@@ -17,6 +18,18 @@ fn escape(text: &str) -> String {
 }
 
 /// `GET /`.
+#[utoipa::path(
+    get,
+    path = "/",
+    operation_id = "indexPage",
+    tag = "service",
+    summary = "The front page: an HTML directory of apps and their badges (at most 200).",
+    responses(
+        (status = 200, description = "HTML.", body = String, content_type = "text/html"),
+        (status = "default", response = r::ServerError),
+    ),
+    security(()),
+)]
 pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
     let page = state
         .store

@@ -1,31 +1,48 @@
 //! Partners.
 
+use apptrust_api::error::ErrorBody;
+use apptrust_api::partners::{CreatePartner, Partner, PartnerList};
 use apptrust_programs::{DisplayName, PartnerKey};
 use apptrust_store::users::Role;
+use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
+use crate::openapi::responses as r;
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreatePartner {
-    key: String,
-    name: String,
-}
+use crate::views;
 
 /// `POST /api/v1/partners` (staff).
+#[utoipa::path(
+    post,
+    path = "/partners",
+    operation_id = "createPartner",
+    tag = "partners",
+    summary = "Create a partner (staff only).",
+    description = "Staff only. Cookie-authenticated callers must send `X-CSRF-Token`.",
+    request_body = CreatePartner,
+    responses(
+        (status = 201, description = "The partner.", body = Partner),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 408, response = r::BodyTimeout),
+        (status = 409, description = "`conflict`: a partner with that key already exists.", body = ErrorBody),
+        (status = 413, response = r::TooLarge),
+        (status = 415, response = r::UnsupportedMediaType),
+        (status = 422, response = r::Unprocessable),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiJson(body): ApiJson<CreatePartner>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<Partner>), ApiError> {
     let staff = caller.staff()?;
     let key = PartnerKey::parse(&body.key)?;
     DisplayName::parse("partner name", &body.name)?;
@@ -33,14 +50,28 @@ pub async fn create(
         .store
         .create_partner(&key, &body.name, &staff.actor())
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(partner)))
+    Ok((StatusCode::CREATED, Json(views::partner(partner))))
 }
 
 /// `GET /api/v1/partners`: staff see all; a partner member sees their own.
+#[utoipa::path(
+    get,
+    path = "/partners",
+    operation_id = "listPartners",
+    tag = "partners",
+    summary = "Partners: staff see all, a partner member sees their own; site admins are refused.",
+    responses(
+        (status = 200, description = "Partners, by key.", body = PartnerList),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: SignedIn,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<PartnerList>, ApiError> {
     let user = caller.user();
     let only = match user.role {
         Role::Staff => None,
@@ -52,19 +83,39 @@ pub async fn list(
         }
     };
     let partners = state.store.partners(only).await?;
-    Ok(axum::Json(json!({"partners": partners})))
+    Ok(Json(PartnerList {
+        partners: partners.into_iter().map(views::partner).collect(),
+    }))
 }
 
 /// `GET /api/v1/partners/{partner}`: staff and the partner's members.
+#[utoipa::path(
+    get,
+    path = "/partners/{partner}",
+    operation_id = "showPartner",
+    tag = "partners",
+    summary = "One partner, for staff and its members.",
+    params(
+        ("partner" = String, Path, description = "The partner key."),
+    ),
+    responses(
+        (status = 200, description = "The partner.", body = Partner),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(key): Path<String>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<Partner>, ApiError> {
     if PartnerKey::parse(&key).is_err() {
         return Err(ApiError::not_found("no partner with this key"));
     }
     let partner = state.store.partner(&key).await?;
     caller.for_partner(partner.id)?;
-    Ok(axum::Json(partner))
+    Ok(Json(views::partner(partner)))
 }

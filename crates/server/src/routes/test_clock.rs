@@ -5,10 +5,10 @@
 //! Without `--test-clock` the routes answer 404, as if they did not exist; the clock never goes
 //! back.
 
+use apptrust_api::error::ErrorBody;
+use apptrust_api::test_clock::{ClockTime, MoveClock};
+use axum::Json;
 use axum::extract::State;
-use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
 use time::OffsetDateTime;
 
 use crate::auth::SignedIn;
@@ -16,16 +16,6 @@ use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use apptrust_store::clock::{ClockError, LATEST_YEAR, TestClock, rfc3339};
-
-/// A move of the test clock: exactly one of the two.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct MoveClock {
-    /// The time to move to (RFC 3339, not before the clock's time).
-    now: Option<String>,
-    /// How far to move forward (ISO 8601 duration: `P3DT4H`, `PT90M`, `P2W`).
-    advance: Option<String>,
-}
 
 fn test_clock(state: &AppState) -> Result<&TestClock, ApiError> {
     state
@@ -35,26 +25,59 @@ fn test_clock(state: &AppState) -> Result<&TestClock, ApiError> {
         .ok_or_else(|| ApiError::not_found("no such route (the server runs on the real clock)"))
 }
 
-fn answer(at: OffsetDateTime) -> impl IntoResponse {
-    axum::Json(json!({"now": rfc3339(at), "testClock": true}))
+fn answer(at: OffsetDateTime) -> Json<ClockTime> {
+    Json(ClockTime {
+        now: rfc3339(at),
+        test_clock: true,
+    })
 }
 
 /// `GET /api/v1/test/clock`: the test clock's time.
+#[utoipa::path(
+    get,
+    path = "/test/clock",
+    operation_id = "getTestClock",
+    tag = "test",
+    summary = "The test clock's time (staff only; only with `apptrust serve --test-clock`, else 404).",
+    responses(
+        (status = 200, description = "The test clock's time.", body = ClockTime),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not staff.", body = ErrorBody),
+        (status = 404, description = "The server runs on the real clock.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: SignedIn,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<ClockTime>, ApiError> {
     let clock = test_clock(&state)?;
     caller.staff()?;
     Ok(answer(apptrust_store::clock::Clock::now(clock)))
 }
 
 /// `POST /api/v1/test/clock`: sets or advances the test clock; answers its new time.
+#[utoipa::path(
+    post,
+    path = "/test/clock",
+    operation_id = "moveTestClock",
+    tag = "test",
+    summary = "Sets (`now`, RFC 3339) or advances (`advance`, ISO 8601 duration such as `P3DT4H`) the test clock; it never goes back (staff only; only with `--test-clock`).",
+    request_body = MoveClock,
+    responses(
+        (status = 200, description = "The test clock's time.", body = ClockTime),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not staff.", body = ErrorBody),
+        (status = 404, description = "The server runs on the real clock.", body = ErrorBody),
+        (status = 422, description = "Neither or both given, a malformed time or duration, or a move backwards.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn update(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiJson(body): ApiJson<MoveClock>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<ClockTime>, ApiError> {
     let clock = test_clock(&state)?;
     let staff = caller.staff()?;
     // The target first, then the audit entry, then the move: a move is never unaudited.

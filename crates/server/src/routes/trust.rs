@@ -5,13 +5,32 @@ use axum::extract::{Path, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 
+use apptrust_api::trust::TrustDocument;
 use apptrust_programs::AppKey;
 
 use crate::error::ApiError;
+use crate::openapi::responses as r;
 use crate::state::AppState;
 use crate::trust_cache::Lookup;
 
 /// `GET /api/v1/apps/{app}/trust`.
+#[utoipa::path(
+    get,
+    path = "/apps/{app}/trust",
+    operation_id = "trustDocument",
+    tag = "apps",
+    summary = "The public trust document: which badges the app carries and why.",
+    description = "No authentication; credentials are ignored. May be served from a short-lived in-memory copy (`trust-cache-ms`).",
+    params(
+        ("app" = String, Path, description = "The app key.", example = "com.example.app"),
+    ),
+    responses(
+        (status = 200, description = "The trust document.", body = TrustDocument),
+        (status = 404, response = r::NotFound),
+        (status = "default", response = r::ServerError),
+    ),
+    security(()),
+)]
 pub async fn show(
     State(state): State<AppState>,
     Path(app): Path<String>,

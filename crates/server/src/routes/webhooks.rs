@@ -3,45 +3,31 @@
 //! A partner member registers webhooks for the partner's apps; staff register webhooks for every
 //! app. Another partner's webhooks and deliveries answer 404, as if they did not exist.
 
+use apptrust_api::error::ErrorBody;
+use apptrust_api::notifications::{NotificationSettings, UpdateNotificationSettings};
+use apptrust_api::webhooks::{
+    CreateWebhook, DeliveryPage, DeliveryResponse, DeliveryWithAttempts, RotateSecret, WebhookPage,
+    WebhookResponse, WebhookWithSecret,
+};
 use apptrust_service::notify::{destination, signature};
 use apptrust_store::deliveries::Delivery;
 use apptrust_store::notifications::EVENTS;
 use apptrust_store::users::Role;
 use apptrust_store::webhooks::Webhook;
+use axum::Json;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
-use serde::Deserialize;
-use serde_json::json;
 
 use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::routes::{PageQuery, next_cursor, probe};
 use crate::state::AppState;
+use crate::views;
 
 /// The longest overlap of a rotated secret, in hours (a week).
 const MAX_OVERLAP_HOURS: i64 = 168;
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct CreateWebhook {
-    url: String,
-    events: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct Rotate {
-    overlap_hours: Option<i64>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-pub struct NotificationSettings {
-    email_opt_out: Vec<String>,
-}
 
 /// The events named, each known and named once, in the documented order.
 fn known_events(
@@ -105,11 +91,28 @@ async fn delivery_for(state: &AppState, caller: &SignedIn, id: i64) -> Result<De
 
 /// `POST /api/v1/webhooks`: registers an endpoint for events; the answer holds the signing
 /// secret, shown this once.
+#[utoipa::path(
+    post,
+    path = "/webhooks",
+    operation_id = "createWebhook",
+    tag = "notifications",
+    summary = "Registers an endpoint for events (partners: their apps' events; staff: every app's). The answer holds the signing secret (`whsec_...`), shown only this once.",
+    request_body = CreateWebhook,
+    responses(
+        (status = 201, description = "Registered.", body = WebhookWithSecret),
+        (status = 400, description = "Malformed request.", body = ErrorBody),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role.", body = ErrorBody),
+        (status = 409, description = "This address is already registered for the partner (or among staff).", body = ErrorBody),
+        (status = 422, description = "The request is well-formed but not acceptable (the message says why).", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn create(
     State(state): State<AppState>,
     caller: SignedIn,
     ApiJson(body): ApiJson<CreateWebhook>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<WebhookWithSecret>), ApiError> {
     owner(&caller)?;
     let url = destination::check_url(&body.url, state.settings.allow_private_webhooks)
         .map_err(ApiError::unprocessable)?;
@@ -127,43 +130,101 @@ pub async fn create(
         .await?;
     Ok((
         StatusCode::CREATED,
-        axum::Json(json!({"webhook": webhook, "secret": secret})),
+        Json(WebhookWithSecret {
+            webhook: views::webhook(webhook),
+            secret,
+        }),
     ))
 }
 
 /// `GET /api/v1/webhooks`: the partner's webhooks (staff: all), a page at a time.
+#[utoipa::path(
+    get,
+    path = "/webhooks",
+    operation_id = "listWebhooks",
+    tag = "notifications",
+    summary = "The partner's live webhooks (staff: all), a page at a time.",
+    params(
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "Webhooks.", body = WebhookPage),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn list(
     State(state): State<AppState>,
     caller: SignedIn,
     query: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<WebhookPage>, ApiError> {
     owner(&caller)?;
-    let page = PageQuery::parse(query)?;
+    let page = crate::routes::page(query)?;
     let scope = match caller.user().role {
         Role::Staff => None,
         _ => caller.user().partner_id,
     };
     let mut webhooks = state.store.webhooks(scope, probe(page)).await?;
     let next = next_cursor(&mut webhooks, page, |w| w.id);
-    Ok(axum::Json(json!({"webhooks": webhooks, "next": next})))
+    Ok(Json(WebhookPage {
+        webhooks: webhooks.into_iter().map(views::webhook).collect(),
+        next,
+    }))
 }
 
 /// `GET /api/v1/webhooks/{id}`.
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}",
+    operation_id = "showWebhook",
+    tag = "notifications",
+    summary = "One webhook.",
+    params(
+        ("id" = i64, Path, description = "The webhook's id."),
+    ),
+    responses(
+        (status = 200, description = "The webhook.", body = WebhookResponse),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn show(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<WebhookResponse>, ApiError> {
     let webhook = webhook_for(&state, &caller, id).await?;
-    Ok(axum::Json(json!({"webhook": webhook})))
+    Ok(Json(WebhookResponse {
+        webhook: views::webhook(webhook),
+    }))
 }
 
 /// `DELETE /api/v1/webhooks/{id}`: no more deliveries; pending ones fail, the log stays.
+#[utoipa::path(
+    delete,
+    path = "/webhooks/{id}",
+    operation_id = "deleteWebhook",
+    tag = "notifications",
+    summary = "Deletes a webhook: its pending deliveries fail; its log stays readable by delivery id.",
+    params(
+        ("id" = i64, Path, description = "The webhook's id."),
+    ),
+    responses(
+        (status = 204, description = "Deleted."),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn delete(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<StatusCode, ApiError> {
     webhook_for(&state, &caller, id).await?;
     state
         .store
@@ -175,12 +236,32 @@ pub async fn delete(
 /// `POST /api/v1/webhooks/{id}/rotate-secret` (`{"overlapHours": 24}`): a new secret, shown
 /// this once; the old one keeps signing beside it for the overlap (default 24 hours, at most a
 /// week, 0 to stop at once).
+#[utoipa::path(
+    post,
+    path = "/webhooks/{id}/rotate-secret",
+    operation_id = "rotateWebhookSecret",
+    tag = "notifications",
+    summary = "A new signing secret, shown this once; the previous one keeps signing beside it for `overlapHours` (default 24, at most 168, 0 to stop at once).",
+    params(
+        ("id" = i64, Path, description = "The webhook's id."),
+    ),
+    request_body = RotateSecret,
+    responses(
+        (status = 200, description = "Rotated.", body = WebhookWithSecret),
+        (status = 400, description = "Malformed request.", body = ErrorBody),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+        (status = 422, description = "The request is well-formed but not acceptable (the message says why).", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
-    ApiJson(body): ApiJson<Rotate>,
-) -> Result<impl IntoResponse, ApiError> {
+    ApiJson(body): ApiJson<RotateSecret>,
+) -> Result<Json<WebhookWithSecret>, ApiError> {
     webhook_for(&state, &caller, id).await?;
     let hours = body.overlap_hours.unwrap_or(24);
     if !(0..=MAX_OVERLAP_HOURS).contains(&hours) {
@@ -194,63 +275,141 @@ pub async fn rotate_secret(
         .store
         .rotate_webhook_secret(id, &secret, &until, &caller.user().actor())
         .await?;
-    Ok(axum::Json(json!({"webhook": webhook, "secret": secret})))
+    Ok(Json(WebhookWithSecret {
+        webhook: views::webhook(webhook),
+        secret,
+    }))
 }
 
 /// `GET /api/v1/webhooks/{id}/deliveries`: the webhook's delivery log, oldest first.
+#[utoipa::path(
+    get,
+    path = "/webhooks/{id}/deliveries",
+    operation_id = "listWebhookDeliveries",
+    tag = "notifications",
+    summary = "The webhook's delivery log, oldest first.",
+    params(
+        ("id" = i64, Path, description = "The webhook's id."),
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "Deliveries.", body = DeliveryPage),
+        (status = 400, description = "Malformed request.", body = ErrorBody),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 403, description = "Not allowed for this role.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
     query: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let page = PageQuery::parse(query)?;
+) -> Result<Json<DeliveryPage>, ApiError> {
+    let page = crate::routes::page(query)?;
     webhook_for(&state, &caller, id).await?;
     let mut deliveries = state.store.webhook_deliveries(id, probe(page)).await?;
     let next = next_cursor(&mut deliveries, page, |d| d.id);
-    Ok(axum::Json(json!({"deliveries": deliveries, "next": next})))
+    Ok(Json(DeliveryPage {
+        deliveries: deliveries.into_iter().map(views::delivery).collect(),
+        next,
+    }))
 }
 
 /// `GET /api/v1/deliveries/{id}`: one delivery with every attempt (time, response code or
 /// error, duration).
+#[utoipa::path(
+    get,
+    path = "/deliveries/{id}",
+    operation_id = "showDelivery",
+    tag = "notifications",
+    summary = "One delivery with its attempts (time, response code or error, duration), the newest 100.",
+    params(
+        ("id" = i64, Path, description = "The delivery's id."),
+    ),
+    responses(
+        (status = 200, description = "The delivery.", body = DeliveryWithAttempts),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn delivery(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<DeliveryWithAttempts>, ApiError> {
     delivery_for(&state, &caller, id).await?;
     // The attempts first, then the delivery: an attempt and what follows it are written
     // together, so the delivery read second is at least as new as the last attempt shown.
     let attempts = state.store.delivery_attempts(id).await?;
     let delivery = state.store.delivery(id).await?;
-    Ok(axum::Json(
-        json!({"delivery": delivery, "attempts": attempts}),
-    ))
+    Ok(Json(DeliveryWithAttempts {
+        delivery: views::delivery(delivery),
+        attempts: attempts.into_iter().map(views::attempt).collect(),
+    }))
 }
 
 /// `POST /api/v1/deliveries/{id}/redeliver`: sends it again, with the same `webhook-id`.
+#[utoipa::path(
+    post,
+    path = "/deliveries/{id}/redeliver",
+    operation_id = "redeliver",
+    tag = "notifications",
+    summary = "Sends a delivery again (whatever became of it) with the same webhook-id and a fresh day of retries.",
+    params(
+        ("id" = i64, Path, description = "The delivery's id."),
+    ),
+    responses(
+        (status = 202, description = "Pending again.", body = DeliveryResponse),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+        (status = 409, description = "Still pending, or its webhook was deleted.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn redeliver(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<(StatusCode, Json<DeliveryResponse>), ApiError> {
     delivery_for(&state, &caller, id).await?;
     let delivery = state.store.redeliver(id, &caller.user().actor()).await?;
     Ok((
         StatusCode::ACCEPTED,
-        axum::Json(json!({"delivery": delivery})),
+        Json(DeliveryResponse {
+            delivery: views::delivery(delivery),
+        }),
     ))
 }
 
 /// `GET /api/v1/notifications/{id}/deliveries`: where one notification went, as far as the
 /// caller may see (a partner: its own webhooks and members; staff: everything).
+#[utoipa::path(
+    get,
+    path = "/notifications/{id}/deliveries",
+    operation_id = "listNotificationDeliveries",
+    tag = "notifications",
+    summary = "Where one notification went, as far as the caller may see (a partner: its webhooks and members; staff: all).",
+    params(
+        ("id" = i64, Path, description = "The notification's id."),
+        PageQuery,
+    ),
+    responses(
+        (status = 200, description = "Deliveries.", body = DeliveryPage),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn notification_deliveries(
     State(state): State<AppState>,
     caller: SignedIn,
     Path(id): Path<i64>,
     query: Result<Query<PageQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, ApiError> {
-    let page = PageQuery::parse(query)?;
+) -> Result<Json<DeliveryPage>, ApiError> {
+    let page = crate::routes::page(query)?;
     let partner_id = state.store.notification_partner(id).await?;
     caller
         .for_partner(partner_id)
@@ -264,40 +423,74 @@ pub async fn notification_deliveries(
         .notification_deliveries(id, scope, probe(page))
         .await?;
     let next = next_cursor(&mut deliveries, page, |d| d.id);
-    Ok(axum::Json(json!({"deliveries": deliveries, "next": next})))
+    Ok(Json(DeliveryPage {
+        deliveries: deliveries.into_iter().map(views::delivery).collect(),
+        next,
+    }))
 }
 
 /// `GET /api/v1/me/notification-settings`: the caller's e-mail address, the events there are,
 /// and those they do not want e-mail about.
+#[utoipa::path(
+    get,
+    path = "/me/notification-settings",
+    operation_id = "showNotificationSettings",
+    tag = "notifications",
+    summary = "The caller's e-mail address, the events there are, and those they get no e-mail about.",
+    responses(
+        (status = 200, description = "Settings.", body = NotificationSettings),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
 pub async fn settings(
     State(state): State<AppState>,
     caller: SignedIn,
-) -> Result<impl IntoResponse, ApiError> {
+) -> Result<Json<NotificationSettings>, ApiError> {
     let opt_out = state.store.email_opt_outs(caller.user().id).await?;
-    Ok(axum::Json(settings_body(&state, &caller, &opt_out)))
+    Ok(Json(settings_body(&state, &caller, opt_out)))
 }
 
 /// `PUT /api/v1/me/notification-settings` (`{"emailOptOut": ["deploy.blocked"]}`): replaces the
 /// events the caller does not want e-mail about.
+#[utoipa::path(
+    put,
+    path = "/me/notification-settings",
+    operation_id = "updateNotificationSettings",
+    tag = "notifications",
+    summary = "Replaces the events the caller gets no e-mail about.",
+    request_body = UpdateNotificationSettings,
+    responses(
+        (status = 200, description = "Settings.", body = NotificationSettings),
+        (status = 400, description = "Malformed request.", body = ErrorBody),
+        (status = 401, description = "Not signed in.", body = ErrorBody),
+        (status = 422, description = "The request is well-formed but not acceptable (the message says why).", body = ErrorBody),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
 pub async fn update_settings(
     State(state): State<AppState>,
     caller: SignedIn,
-    ApiJson(body): ApiJson<NotificationSettings>,
-) -> Result<impl IntoResponse, ApiError> {
+    ApiJson(body): ApiJson<UpdateNotificationSettings>,
+) -> Result<Json<NotificationSettings>, ApiError> {
     let events = known_events(&body.email_opt_out, "emailOptOut", true)?;
     let user = caller.user();
     let opt_out = state
         .store
         .set_email_opt_outs(user.id, &events, &user.actor())
         .await?;
-    Ok(axum::Json(settings_body(&state, &caller, &opt_out)))
+    Ok(Json(settings_body(&state, &caller, opt_out)))
 }
 
-fn settings_body(state: &AppState, caller: &SignedIn, opt_out: &[String]) -> serde_json::Value {
-    json!({
-        "email": caller.user().email,
-        "emailEnabled": state.settings.smtp_url.is_some(),
-        "events": EVENTS,
-        "emailOptOut": opt_out,
-    })
+fn settings_body(
+    state: &AppState,
+    caller: &SignedIn,
+    opt_out: Vec<String>,
+) -> NotificationSettings {
+    NotificationSettings {
+        email: caller.user().email.clone(),
+        email_enabled: state.settings.smtp_url.is_some(),
+        events: EVENTS.iter().map(|e| (*e).to_string()).collect(),
+        email_opt_out: opt_out,
+    }
 }

@@ -1,0 +1,33 @@
+//! Partners: the companies that publish apps.
+
+use serde::{Deserialize, Serialize};
+
+/// A partner.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Partner {
+    #[cfg_attr(feature = "openapi", schema(examples("acme")))]
+    pub key: String,
+    pub name: String,
+    #[cfg_attr(feature = "openapi", schema(format = DateTime, examples("2025-01-31T09:30:00.000Z")))]
+    pub created_at: String,
+}
+
+/// `POST /api/v1/partners` (staff).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CreatePartner {
+    #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9][a-z0-9-]{0,63}$"))]
+    pub key: String,
+    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
+    pub name: String,
+}
+
+/// `GET /api/v1/partners`: every partner for staff, their own for a partner member.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PartnerList {
+    pub partners: Vec<Partner>,
+}
