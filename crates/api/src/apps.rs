@@ -63,6 +63,33 @@ pub struct CreateApp {
     pub forge_app_id: Option<String>,
 }
 
+/// `PUT /api/v1/apps/{app}/forge-app-id` (staff): correct the Forge app an app is bound to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SetForgeAppId {
+    /// The Forge app id to bind, or `null` to unbind (the next deploy binds again). Required:
+    /// leaving it out is refused rather than read as `null`.
+    #[serde(default, deserialize_with = "present")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(
+            value_type = Option<String>,
+            required = true,
+            pattern = "^ari:cloud:ecosystem::app/[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+        )
+    )]
+    pub forge_app_id: Option<Option<String>>,
+}
+
+/// Tells a field given as `null` (`Some(None)`) from a missing one (`None`).
+fn present<'de, D>(deserializer: D) -> Result<Option<Option<String>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    Ok(Some(Option::deserialize(deserializer)?))
+}
+
 /// An app with every one of its environments.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -12,6 +12,7 @@ crate::on_both_databases!(
     when_partner_reports_do_not_count_only_the_platform_moves_badges,
     first_deploys_racing_to_two_environments_bind_one_forge_app,
     idempotency_keys_are_not_shared_between_reporters,
+    staff_correct_a_wrong_binding,
 );
 
 fn raw_deploy(app: &TestApp, token: &str, key: &str, manifest: &str) -> (u16, Value) {
@@ -274,4 +275,85 @@ fn idempotency_keys_are_not_shared_between_reporters(db: Db) {
     assert_eq!(status, 409, "{refused}");
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(message.contains("a partner reported"), "{message}");
+}
+
+/// Someone deployed another app's manifest first and bound the app to the wrong Forge app:
+/// staff correct it (or unbind it, so that the next deploy binds again), and the audit log says
+/// who bound what, from the first deploy on.
+fn staff_correct_a_wrong_binding(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    app.app(&acme, "com.acme.wrong");
+    app.app(&acme, "com.acme.holder");
+    let url = "/api/v1/apps/com.acme.wrong/forge-app-id";
+    // The wrong manifest first: the app is bound to EXAMPLE_APP_IDS[1].
+    let (status, body) = raw_deploy(&app, &acme, "com.acme.wrong", NOT_ELIGIBLE);
+    assert_eq!(status, 201, "{body}");
+    let (_, audit) = app.get("/api/v1/audit?limit=200", Some(&app.staff_token));
+    let bound = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "app.forge-app-id")
+        .unwrap_or_else(|| panic!("the first binding is audited: {audit}"));
+    assert_eq!(bound["detail"]["to"], EXAMPLE_APP_IDS[1], "{bound}");
+
+    // Partners cannot rebind, even their own app; a missing field is not read as null.
+    let own = forge_app_id("com.acme.wrong");
+    let set = |token: &str, body: Value| app.request("PUT", url, Some(token), Some(body));
+    assert_eq!(set(&acme, json!({"forgeAppId": own})).0, 403);
+    assert_eq!(set(&app.staff_token, json!({})).0, 422);
+    assert_eq!(set(&app.staff_token, json!({"forgeAppId": "nope"})).0, 422);
+    // Another app's id is refused.
+    let (status, body) = raw_deploy(
+        &app,
+        &acme,
+        "com.acme.holder",
+        &for_app(ELIGIBLE, "com.acme.holder"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, body) = set(
+        &app.staff_token,
+        json!({"forgeAppId": forge_app_id("com.acme.holder")}),
+    );
+    assert_eq!(status, 409, "{body}");
+
+    // Staff bind the right one: the app's own manifests are taken, the wrong one refused.
+    let (status, body) = set(&app.staff_token, json!({"forgeAppId": own}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["app"]["forgeAppId"], own);
+    let (status, _) = raw_deploy(&app, &acme, "com.acme.wrong", NOT_ELIGIBLE);
+    assert_eq!(status, 422);
+    let (status, body) = raw_deploy(
+        &app,
+        &acme,
+        "com.acme.wrong",
+        &for_app(ELIGIBLE, "com.acme.wrong"),
+    );
+    assert_eq!(status, 201, "{body}");
+
+    // Unbound, the next deploy binds again.
+    let (status, body) = set(&app.staff_token, json!({"forgeAppId": null}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["app"]["forgeAppId"], Value::Null);
+    let (status, body) = raw_deploy(
+        &app,
+        &acme,
+        "com.acme.wrong",
+        &for_app(ELIGIBLE, "com.acme.wrong"),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (_, shown) = app.get("/api/v1/apps/com.acme.wrong", Some(&acme));
+    assert_eq!(shown["app"]["forgeAppId"], own);
+    let (_, audit) = app.get("/api/v1/audit?limit=200", Some(&app.staff_token));
+    let changes = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "app.forge-app-id" && e["subject"] == "app:com.acme.wrong")
+        .count();
+    assert_eq!(
+        changes, 4,
+        "first binding, correction, unbinding, binding again: {audit}"
+    );
 }

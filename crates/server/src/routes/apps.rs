@@ -1,6 +1,6 @@
 //! Apps: the public search, creation and the owner's view.
 
-use apptrust_api::apps::{AppWithEnvironments, CreateApp, SearchPage, SearchQuery};
+use apptrust_api::apps::{AppWithEnvironments, CreateApp, SearchPage, SearchQuery, SetForgeAppId};
 use apptrust_api::error::ErrorBody;
 use apptrust_api::notifications::NotificationPage;
 use apptrust_api::paging::PageQuery;
@@ -195,6 +195,59 @@ pub async fn show(
     Path(key): Path<String>,
 ) -> Result<Json<AppWithEnvironments>, ApiError> {
     let app = caller.app(&state, &key).await?;
+    let environments = state
+        .store
+        .environments(&app, all_environments(&state))
+        .await?;
+    Ok(Json(views::app_with_environments(&app, environments)))
+}
+
+/// `PUT /api/v1/apps/{app}/forge-app-id`: staff correct the Forge app an app is bound to.
+#[utoipa::path(
+    put,
+    path = "/apps/{app}/forge-app-id",
+    operation_id = "setForgeAppId",
+    tag = "apps",
+    summary = "Correct the Forge app an app is bound to (staff).",
+    description = "An app is bound to the Forge app id its first deploy's manifest names (or the one given at creation), and deploys naming another are refused. When that binding is wrong (someone deployed another app's manifest first), staff bind the right id, or unbind with `null` so that the next deploy binds again. Audited as `app.forge-app-id` with the old and the new id. Badges already earned stay as they are: re-check the app's production version after a correction.",
+    params(
+        ("app" = String, Path, description = "The app key.", example = "com.example.app"),
+    ),
+    request_body = SetForgeAppId,
+    responses(
+        (status = 200, description = "The app, bound as asked.", body = AppWithEnvironments),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 409, description = "Another app is bound to that Forge app id.", body = ErrorBody),
+        (status = 422, response = r::Unprocessable),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
+pub async fn set_forge_app_id(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<SetForgeAppId>,
+) -> Result<Json<AppWithEnvironments>, ApiError> {
+    let staff = caller.staff()?;
+    let Some(wanted) = body.forge_app_id else {
+        return Err(ApiError::unprocessable(
+            "`forgeAppId` is required: a Forge app id, or null to unbind",
+        ));
+    };
+    let id = wanted
+        .as_deref()
+        .map(ForgeAppId::parse)
+        .transpose()
+        .map_err(|e| ApiError::unprocessable(e.to_string()))?;
+    let app = caller.app(&state, &key).await?;
+    let app = state
+        .store
+        .set_forge_app_id(&app, id.as_ref().map(ForgeAppId::as_str), &staff.actor())
+        .await?;
+    state.trust_cache.forget(&app.key);
     let environments = state
         .store
         .environments(&app, all_environments(&state))

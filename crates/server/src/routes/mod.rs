@@ -99,6 +99,7 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(partners::show))
         .routes(routes!(apps::search, apps::create))
         .routes(routes!(apps::show))
+        .routes(routes!(apps::set_forge_app_id))
         .routes(routes!(trust::show))
         .routes(routes!(apps::notifications))
         .routes(routes!(environments::list, environments::create))

@@ -51,7 +51,7 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<CreatedUser>), ApiError> {
     let staff = caller.staff()?;
     let role = Role::parse(&body.role).ok_or_else(|| {
-        ApiError::unprocessable("`role` must be `partner`, `staff` or `site-admin`")
+        ApiError::unprocessable("`role` must be `partner`, `staff`, `site-admin` or `platform`")
     })?;
     let new = NewUser {
         name: body.name,

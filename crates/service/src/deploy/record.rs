@@ -44,7 +44,7 @@ pub(super) async fn record_if_latest(
         .as_ref()
         .and_then(|side| side.facts.app_id())
     {
-        bind_forge_app(tx.connection(), app, claimed).await?;
+        bind_forge_app(tx.connection(), request, claimed, &now).await?;
     }
     let previous_version = previous.as_ref().map(|p| p.version);
     // A change that cannot be classified is treated as needing consent: the safe side.
@@ -153,16 +153,32 @@ pub(super) async fn record_if_latest(
 /// Ties the app to the Forge app its manifest names: the first deploy binds an unbound app;
 /// afterwards a manifest naming another Forge app is refused, so that a clean manifest of some
 /// other app cannot stand in for what this app ships. One Forge app id belongs to one app.
+/// A first binding is audited, naming the deploy's reporter.
 async fn bind_forge_app(
     connection: &mut Connection,
-    app: &App,
+    request: &DeployRequest<'_>,
     claimed: &str,
+    now: &str,
 ) -> Result<(), StoreError> {
+    let app: &App = request.app;
     let claimed = ForgeAppId::parse(claimed)
         .map_err(|e| StoreError::Invalid(format!("the manifest's app.id: {e}")))?;
     let mut bound = apps::forge_app_id_in(connection, app.id).await?;
     if bound.is_none() {
         if apps::bind_forge_app_in(connection, app.id, claimed.as_str()).await? {
+            audit::record(
+                connection,
+                now,
+                &request.deployer.actor(),
+                "app.forge-app-id",
+                &format!("app:{}", app.key),
+                serde_json::json!({
+                    "from": null,
+                    "to": claimed.as_str(),
+                    "by": format!("first deploy to {}", request.environment),
+                }),
+            )
+            .await?;
             return Ok(());
         }
         // A first deploy to another environment bound the app between the read and the
