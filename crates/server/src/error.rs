@@ -81,6 +81,17 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<apptrust_service::search::SearchError> for ApiError {
+    fn from(error: apptrust_service::search::SearchError) -> Self {
+        use apptrust_service::search::SearchError;
+        match error {
+            SearchError::Malformed(m) => ApiError::bad_request(m),
+            SearchError::Invalid(m) => ApiError::unprocessable(m),
+            SearchError::Store(e) => e.into(),
+        }
+    }
+}
+
 impl From<apptrust_programs::NameError> for ApiError {
     fn from(error: apptrust_programs::NameError) -> Self {
         ApiError::unprocessable(error.to_string())

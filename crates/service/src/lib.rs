@@ -7,6 +7,7 @@ pub mod deploy;
 pub mod duration;
 pub mod notify;
 pub mod reevaluation;
+pub mod search;
 pub mod timers;
 pub mod trust;
 

@@ -4,9 +4,8 @@ use apptrust_api::apps::{AppWithEnvironments, CreateApp, SearchPage, SearchQuery
 use apptrust_api::error::ErrorBody;
 use apptrust_api::notifications::NotificationPage;
 use apptrust_api::paging::PageQuery;
-use apptrust_programs::{AppKey, ForgeAppId, Program};
+use apptrust_programs::{AppKey, ForgeAppId};
 use apptrust_store::apps::NewApp;
-use apptrust_store::search::AppSearch;
 use apptrust_store::users::Role;
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -44,52 +43,15 @@ pub async fn search(
     query: Result<Query<SearchQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Json<SearchPage>, ApiError> {
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
-    let badge = query
-        .badge
-        .as_deref()
-        .map(|b| {
-            Program::from_key(b).ok_or_else(|| {
-                let keys: Vec<_> = Program::ALL.iter().map(|p| p.key()).collect();
-                ApiError::unprocessable(format!(
-                    "unknown badge `{b}`; use one of {}",
-                    keys.join(", ")
-                ))
-            })
-        })
-        .transpose()?;
-    if query
-        .framework
-        .as_deref()
-        .is_some_and(|f| !["forge", "connect"].contains(&f))
-    {
-        return Err(ApiError::unprocessable(
-            "`framework` must be `forge` or `connect`",
-        ));
-    }
-    let max = state.settings.max_search_chars;
-    if let Some(q) = &query.q
-        && q.chars().count() > max
-    {
-        return Err(ApiError::bad_request(format!(
-            "`q` is longer than {max} characters (`max-search-chars`)"
-        )));
-    }
-    for (name, value) in [("partner", &query.partner), ("after", &query.after)] {
-        if value.as_ref().is_some_and(|v| v.len() > 500) {
-            return Err(ApiError::bad_request(format!("`{name}` is too long")));
-        }
-    }
-    let search = AppSearch {
-        badge,
-        partner: query.partner,
-        framework: query.framework,
-        text: query.q.filter(|q| !q.is_empty()),
-        after: query.after,
-        limit: page_limit(query.limit)?,
-    };
-    Ok(Json(views::search_page(
-        state.store.search_apps(&search).await?,
-    )))
+    let limit = page_limit(query.limit)?;
+    let page = apptrust_service::search::search_apps(
+        &state.store,
+        query,
+        limit,
+        state.settings.max_search_chars,
+    )
+    .await?;
+    Ok(Json(views::search_page(page)))
 }
 
 /// `POST /api/v1/apps`: staff for any partner, partner members for their own.

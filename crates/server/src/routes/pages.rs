@@ -1,7 +1,7 @@
 //! The front page: a public directory of apps and their badges, so that a newcomer who opens the
 //! server in a browser sees it working at once.
 
-use apptrust_store::search::AppSearch;
+use apptrust_api::apps::SearchQuery;
 use axum::extract::State;
 use axum::response::Html;
 
@@ -31,13 +31,13 @@ fn escape(text: &str) -> String {
     security(()),
 )]
 pub async fn index(State(state): State<AppState>) -> Result<Html<String>, ApiError> {
-    let page = state
-        .store
-        .search_apps(&AppSearch {
-            limit: 200,
-            ..AppSearch::default()
-        })
-        .await?;
+    let page = apptrust_service::search::search_apps(
+        &state.store,
+        SearchQuery::default(),
+        200,
+        state.settings.max_search_chars,
+    )
+    .await?;
     let mut rows = String::new();
     for app in &page.apps {
         let badges = if app.badges.is_empty() {
