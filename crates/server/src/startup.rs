@@ -143,6 +143,10 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
         Arc::new(reevaluation(&state)),
     );
     apptrust_service::reevaluation::start(&store).await?;
+    let keep_alive = tokio::spawn(apptrust_service::reevaluation::keep_alive(
+        store.clone(),
+        Duration::from_millis(state.settings.job_interval_ms.max(1000)),
+    ));
     let timers = tokio::spawn(
         apptrust_service::timers::Runner::new(
             store.clone(),
@@ -184,6 +188,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     let app = crate::routes::router(state);
     crate::connection::serve(listener, app, limits, shutdown_signal()).await;
     timers.abort();
+    keep_alive.abort();
     let _ = stop_deliveries.send(true);
     if tokio::time::timeout(grace, deliverer).await.is_err() {
         tracing::warn!("the deliverer did not finish its round within the shutdown grace");

@@ -96,6 +96,19 @@ fn a_new_rules_engine_reevaluates_stored_versions(db: Db) {
         .sql("SELECT COUNT(*) FROM timers WHERE kind = 'reevaluate' AND fired_at IS NULL")
         .unwrap();
     assert_eq!(pending, "2", "both chains are alive");
+    // Ended again by an older build while this one runs: started again within a few seconds.
+    app.db
+        .sql(
+            "UPDATE timers SET fired_at = due_at WHERE kind = 'reevaluate' \
+             AND idempotency_key <> 'reevaluate:999.0.0+rules.9'",
+        )
+        .unwrap();
+    eventually("this engine's chain is started again", || {
+        app.db
+            .sql("SELECT COUNT(*) FROM timers WHERE kind = 'reevaluate' AND fired_at IS NULL")
+            .unwrap()
+            == "2"
+    });
 }
 
 #[test]

@@ -4,7 +4,9 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Db, ELIGIBLE, EXAMPLE_APP_IDS, NOT_ELIGIBLE, TestApp, for_app, forge_app_id};
+use crate::support::{
+    BLOCKED, Db, ELIGIBLE, EXAMPLE_APP_IDS, NOT_ELIGIBLE, TestApp, for_app, forge_app_id,
+};
 
 crate::on_both_databases!(
     an_app_is_bound_to_the_forge_app_its_manifests_name,
@@ -189,6 +191,16 @@ fn when_partner_reports_do_not_count_only_the_platform_moves_badges(db: Db) {
         message.contains("count-partner-reported-deploys"),
         "{message}"
     );
+    // Refused before it is evaluated: a blocked manifest is not reported as a refused deploy.
+    let (status, body) = app.deploy(
+        &acme,
+        "com.acme.strict",
+        "production",
+        json!({"manifest": BLOCKED}),
+    );
+    assert_eq!(status, 403, "{body}");
+    let (_, notifications) = app.get("/api/v1/apps/com.acme.strict/notifications", Some(&acme));
+    assert_eq!(notifications["notifications"], json!([]), "{notifications}");
     let (status, body) = app.deploy(
         &acme,
         "com.acme.strict",
@@ -258,23 +270,40 @@ fn first_deploys_racing_to_two_environments_bind_one_forge_app(db: Db) {
 }
 
 /// A partner's idempotency key never answers for the platform (nor the other way round): the
-/// platform's report is not a replay of what the partner said.
+/// platform's keys live apart, so a partner who guesses the pipeline's keys can neither replay
+/// nor block its reports; partners and staff, who always shared keys, are told apart.
 fn idempotency_keys_are_not_shared_between_reporters(db: Db) {
     let app = TestApp::spawn(db);
     let acme = app.partner("acme");
     let platform = platform_token(&app);
     app.app(&acme, "com.acme.keys");
-    let body =
-        json!({"manifest": for_app(ELIGIBLE, "com.acme.keys"), "idempotencyKey": "deploy-42"});
+    let manifest = for_app(ELIGIBLE, "com.acme.keys");
+    let body = json!({"manifest": manifest, "idempotencyKey": "deploy-42"});
     let url = "/api/v1/apps/com.acme.keys/environments/production/deployments";
     let (status, first) = app.post(url, Some(&acme), body.clone());
     assert_eq!(status, 201, "{first}");
     let (status, again) = app.post(url, Some(&acme), body.clone());
     assert_eq!(status, 200, "the partner's own retry is a replay: {again}");
-    let (status, refused) = app.post(url, Some(&platform), body);
+    // The platform's report with the same key is its own deploy, and its retry its own replay.
+    let (status, reported) = app.post(url, Some(&platform), body.clone());
+    assert_eq!(status, 201, "{reported}");
+    assert_eq!(reported["reportedBy"], "platform");
+    assert_eq!(reported["version"], "1.1.0");
+    let (status, again) = app.post(url, Some(&platform), body.clone());
+    assert_eq!(status, 200, "{again}");
+    assert_eq!(again["version"], "1.1.0");
+    // Staff share the partners' keys, and are told apart.
+    let (status, refused) = app.post(url, Some(&app.staff_token), body);
     assert_eq!(status, 409, "{refused}");
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(message.contains("a partner reported"), "{message}");
+    // A key with a control character is refused (the platform's keys are scoped with one).
+    let (status, body) = app.post(
+        url,
+        Some(&acme),
+        json!({"manifest": manifest, "idempotencyKey": "platform\u{1f}deploy-42"}),
+    );
+    assert_eq!(status, 422, "{body}");
 }
 
 /// Someone deployed another app's manifest first and bound the app to the wrong Forge app:

@@ -103,13 +103,8 @@ pub async fn create(
         }
         (a, b) => a.or(b),
     };
-    if idempotency_key
-        .as_ref()
-        .is_some_and(|k| k.is_empty() || k.len() > 200)
-    {
-        return Err(ApiError::unprocessable(
-            "an idempotency key must be 1 to 200 characters",
-        ));
+    if let Some(key) = &idempotency_key {
+        deploy::check_idempotency_key(key)?;
     }
     let variables = Arc::new(Variables::new(
         body.variables,
@@ -120,6 +115,7 @@ pub async fn create(
     )?);
     // Checked before the evaluation so that a typo in the URL costs nothing.
     state.store.require_environment(&app, &env).await?;
+    deploy::may_report(&state.store, user, &app, &env)?;
     let manifest: Arc<str> = Arc::from(body.manifest);
     let fingerprint = fingerprint_of(&manifest).await?;
     // A retry returns what was recorded, even if the rules engine has changed since.

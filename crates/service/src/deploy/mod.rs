@@ -63,23 +63,60 @@ pub fn reporter(deployer: &User) -> &'static str {
     }
 }
 
+/// The separator between a reporter kind and its key in a stored idempotency key: a control
+/// character, which keys may not contain (see [`check_idempotency_key`]).
+const KEY_SCOPE: char = '\u{1f}';
+
+/// Refuses an idempotency key that is empty, longer than 200 characters, or holds a control
+/// character.
+pub fn check_idempotency_key(key: &str) -> Result<(), StoreError> {
+    if key.is_empty() || key.chars().count() > 200 || key.chars().any(char::is_control) {
+        return Err(StoreError::Invalid(
+            "an idempotency key must be 1 to 200 characters, none of them control characters"
+                .to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// The idempotency key as stored. The platform's keys live apart from partners' and staff's
+/// (which keep the plain form they always had), so that a partner who guesses the pipeline's
+/// keys cannot make the platform's reports look like replays or conflicts.
+pub fn stored_key<'k>(deployer: &User, key: &'k str) -> std::borrow::Cow<'k, str> {
+    match deployer.role {
+        Role::Platform => format!("platform{KEY_SCOPE}{key}").into(),
+        _ => key.into(),
+    }
+}
+
+/// Whether `deployer` may report to `environment`. When only the platform's reports move badges,
+/// production is the platform's to report: a partner's production report would share its
+/// version numbers and could block the platform's (a partner reporting 999.0.0 first). Callers
+/// check this before evaluating, so that a refused report costs nothing.
+pub fn may_report(
+    store: &Store,
+    deployer: &User,
+    app: &App,
+    environment: &str,
+) -> Result<(), StoreError> {
+    if environment == "production" && !store.counts_for_badges(reporter(deployer)) {
+        return Err(StoreError::Forbidden(format!(
+            "production versions of `{}` are reported by the deployment platform here \
+             (count-partner-reported-deploys is off); report to another environment, or let the \
+             platform report this one",
+            app.key
+        )));
+    }
+    Ok(())
+}
+
 /// Records a deploy, or returns the earlier one made with the same idempotency key.
 pub async fn deploy(
     store: &Store,
     request: &DeployRequest<'_>,
     evaluator: &Evaluator,
 ) -> Result<DeployOutcome, StoreError> {
-    // When only the platform's reports move badges, production is the platform's to report: a
-    // partner's production report would share its version numbers and could block the
-    // platform's (a partner reporting 999.0.0 first).
-    if request.environment == "production" && !store.counts_for_badges(reporter(request.deployer)) {
-        return Err(StoreError::Forbidden(format!(
-            "production versions of `{}` are reported by the deployment platform here \
-             (count-partner-reported-deploys is off); report to another environment, or let the \
-             platform report this one",
-            request.app.key
-        )));
-    }
+    may_report(store, request.deployer, request.app, request.environment)?;
     match (
         record(store, request, evaluator).await,
         request.idempotency_key,
@@ -126,7 +163,8 @@ pub async fn find_replay(
     replay: &Replay<'_>,
 ) -> Result<Option<DeployOutcome>, StoreError> {
     let (app, key) = (replay.app, replay.key);
-    let Some(recorded) = store.version_by_idempotency_key(app.id, key).await? else {
+    let stored = stored_key(replay.deployer, key);
+    let Some(recorded) = store.version_by_idempotency_key(app.id, &stored).await? else {
         return Ok(None);
     };
     if recorded.reported_by != reporter(replay.deployer) {

@@ -52,6 +52,9 @@ pub(super) async fn record_if_latest(
     let version = AppVersion::choose(previous_version, needs_consent, request.requested_version)
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let change_json = report.map(|r| r.json);
+    let stored_key = request
+        .idempotency_key
+        .map(|key| super::stored_key(request.deployer, key));
     let version_id = versions::insert_in(
         tx.connection(),
         &NewVersion {
@@ -61,7 +64,7 @@ pub(super) async fn record_if_latest(
             manifest: request.manifest,
             manifest_sha256: request.fingerprint,
             change_report: change_json.as_deref(),
-            idempotency_key: request.idempotency_key,
+            idempotency_key: stored_key.as_deref(),
             deployed_by: request.deployer.id,
             deployed_at: &now,
             variables: request.variables,

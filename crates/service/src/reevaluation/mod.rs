@@ -70,13 +70,31 @@ pub async fn start(store: &Store) -> Result<bool, StoreError> {
     Ok(scheduled || store.rearm_timer(&key, &now).await?)
 }
 
+/// Starts this engine's chain again whenever it is found ended, every `interval`, until the
+/// task is dropped: an instance of an older build (during a rolling upgrade, or one that does
+/// not know this rule yet) may end it after every instance of this build has started.
+pub async fn keep_alive(store: Store, interval: Duration) {
+    loop {
+        tokio::time::sleep(interval).await;
+        match start(&store).await {
+            Ok(true) => tracing::info!(
+                engine = ENGINE_VERSION,
+                "the re-evaluation timer had been ended by another build; started it again"
+            ),
+            Ok(false) => {}
+            Err(error) => tracing::warn!(%error, "could not check the re-evaluation timer"),
+        }
+    }
+}
+
 /// Whose chain a timer belongs to, as this build sees it.
 #[derive(Debug, PartialEq, Eq)]
 enum Chain {
     Ours,
     /// An older engine's: its work is this build's now, and it stops.
     Older,
-    /// A newer engine's (or one this build cannot read): left to the instances that run it.
+    /// A newer engine's (or a timer whose payload names no engine): left to the instances that
+    /// run it.
     Newer,
 }
 
