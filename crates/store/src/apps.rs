@@ -266,7 +266,7 @@ impl Store {
     ) -> Result<App, StoreError> {
         let now = self.now();
         let mut tx = self.write.begin().await?;
-        let before = forge_app_id_in(&mut tx, app.id).await?;
+        let before = lock_forge_app_id_in(&mut tx, app.id).await?;
         sqlx::query::<Any>("UPDATE apps SET forge_app_id = $2 WHERE id = $1")
             .bind(app.id)
             .bind(forge_app_id)
@@ -293,17 +293,20 @@ impl Store {
     }
 }
 
-/// The Forge app id the app is bound to, read in the caller's transaction.
-pub async fn forge_app_id_in(
+/// The Forge app id the app is bound to, read in the caller's transaction with the app's row
+/// locked until it ends (an update that changes nothing: the same statement locks on both
+/// databases), so that a deploy checking its manifest against the binding and staff changing
+/// the binding take turns.
+pub async fn lock_forge_app_id_in(
     connection: &mut crate::Connection,
     app_id: i64,
 ) -> Result<Option<String>, StoreError> {
-    Ok(
-        sqlx::query_scalar::<Any, Option<String>>("SELECT forge_app_id FROM apps WHERE id = $1")
-            .bind(app_id)
-            .fetch_one(connection)
-            .await?,
+    Ok(sqlx::query_scalar::<Any, Option<String>>(
+        "UPDATE apps SET forge_app_id = forge_app_id WHERE id = $1 RETURNING forge_app_id",
     )
+    .bind(app_id)
+    .fetch_one(connection)
+    .await?)
 }
 
 /// Binds an app that has no Forge app id yet to `forge_app_id`. False when the app was bound

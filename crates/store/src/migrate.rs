@@ -111,17 +111,32 @@ async fn run_sqlite(store: &Store) -> Result<(), StoreError> {
         .await?;
     let before: Option<i64> = latest_applied(&mut connection).await;
     migrator(store.kind).run(&mut *connection).await?;
-    if latest_applied(&mut connection).await != before {
+    // The check runs after new migrations, and at every start after one that failed, until it
+    // passes: the migrations have committed, so a failure must not be forgotten.
+    let failed_before = sqlx::query_scalar::<_, i64>(
+        "SELECT COUNT(*) FROM sqlite_master WHERE name = 'apptrust_integrity_failed'",
+    )
+    .fetch_one(&mut *connection)
+    .await?
+        > 0;
+    if failed_before || latest_applied(&mut connection).await != before {
         let broken: Vec<String> =
             sqlx::query_scalar("SELECT DISTINCT \"table\" FROM pragma_foreign_key_check")
                 .fetch_all(&mut *connection)
                 .await?;
         if !broken.is_empty() {
+            sqlx::query("CREATE TABLE IF NOT EXISTS apptrust_integrity_failed (at TEXT)")
+                .execute(&mut *connection)
+                .await?;
             return Err(StoreError::Corrupt(format!(
-                "after migrating, rows of {} refer to rows that do not exist",
+                "after migrating, rows of {} refer to rows that do not exist (`PRAGMA \
+                 foreign_key_check` lists them); repair them, and the next start checks again",
                 broken.join(", ")
             )));
         }
+        sqlx::query("DROP TABLE IF EXISTS apptrust_integrity_failed")
+            .execute(&mut *connection)
+            .await?;
     }
     Ok(())
 }
@@ -221,6 +236,51 @@ mod tests {
         .execute(&store.write)
         .await;
         assert!(orphan.is_err(), "{orphan:?}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A database whose rows refer to missing rows after migrating refuses to start, and keeps
+    /// refusing at every start (the migrations have committed) until it is repaired.
+    #[tokio::test]
+    async fn a_failed_integrity_check_is_repeated_until_repaired() {
+        use crate::{DatabaseUrl, PoolSettings, Store};
+        let dir = std::env::temp_dir().join(format!("apptrust-integrity-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("broken.db");
+        let _ = std::fs::remove_file(&path);
+        let url: DatabaseUrl = path.to_string_lossy().parse().unwrap();
+        let store = Store::open(&url, &PoolSettings::default()).await.unwrap();
+        let mut first_eight = super::migrator(store.kind);
+        first_eight.migrations = std::borrow::Cow::Owned(first_eight.migrations[..8].to_vec());
+        first_eight.run(&store.write).await.unwrap();
+        // A token of a user who does not exist, written with foreign keys off.
+        let mut connection = store.write.acquire().await.unwrap();
+        connection.close_on_drop();
+        sqlx::query("PRAGMA foreign_keys = OFF")
+            .execute(&mut *connection)
+            .await
+            .unwrap();
+        sqlx::query(
+            "INSERT INTO api_tokens (user_id, token_hash, label, created_at) \
+             VALUES (42, 'h', 'x', '2026-01-01T00:00:00.000000Z')",
+        )
+        .execute(&mut *connection)
+        .await
+        .unwrap();
+        drop(connection);
+
+        for _ in 0..2 {
+            let refused = store.migrate().await;
+            assert!(
+                matches!(&refused, Err(crate::StoreError::Corrupt(m)) if m.contains("api_tokens")),
+                "{refused:?}"
+            );
+        }
+        sqlx::query("DELETE FROM api_tokens WHERE user_id = 42")
+            .execute(&store.write)
+            .await
+            .unwrap();
+        store.migrate().await.unwrap();
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -145,7 +145,10 @@ impl Store {
                     id: row.try_get("id")?,
                     event: row.try_get("event")?,
                     subject: row.try_get("subject")?,
-                    payload: serde_json::from_str(&row.try_get::<String, _>("payload")?)?,
+                    // A hand-edited, unreadable payload shows as null rather than failing the
+                    // whole page (its deliveries fail on their own, saying why).
+                    payload: serde_json::from_str(&row.try_get::<String, _>("payload")?)
+                        .unwrap_or(serde_json::Value::Null),
                     created_at: row.try_get("created_at")?,
                 })
             })

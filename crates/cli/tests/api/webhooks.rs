@@ -866,4 +866,12 @@ fn an_unreadable_notification_fails_alone(db: Db) {
     );
     let attempts = failed["attempts"].to_string();
     assert!(attempts.contains("cannot be read"), "{failed}");
+    // The app's notifications still list, the unreadable one with a null payload.
+    let (status, listed) = app.get("/api/v1/apps/com.acme.poison/notifications", Some(&token));
+    assert_eq!(status, 200, "{listed}");
+    assert_eq!(
+        listed["notifications"][0]["payload"],
+        Value::Null,
+        "{listed}"
+    );
 }

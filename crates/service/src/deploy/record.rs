@@ -166,7 +166,7 @@ async fn bind_forge_app(
     let app: &App = request.app;
     let claimed = ForgeAppId::parse(claimed)
         .map_err(|e| StoreError::Invalid(format!("the manifest's app.id: {e}")))?;
-    let mut bound = apps::forge_app_id_in(connection, app.id).await?;
+    let mut bound = apps::lock_forge_app_id_in(connection, app.id).await?;
     if bound.is_none() {
         if apps::bind_forge_app_in(connection, app.id, claimed.as_str()).await? {
             audit::record(
@@ -186,7 +186,7 @@ async fn bind_forge_app(
         }
         // A first deploy to another environment bound the app between the read and the
         // update: compare with what it bound.
-        bound = apps::forge_app_id_in(connection, app.id).await?;
+        bound = apps::lock_forge_app_id_in(connection, app.id).await?;
     }
     match bound {
         Some(bound) if bound == claimed.as_str() => Ok(()),
