@@ -15,7 +15,7 @@ pub struct App {
     /// The partner's key.
     pub partner: String,
     /// `forge` or `connect`.
-    #[cfg_attr(feature = "openapi", schema(examples("forge", "connect")))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Framework))]
     pub framework: String,
     /// The Forge app id every deploy's manifest must name (`app.id`); null until given at
     /// creation or taken from the first deploy. One Forge app id belongs to one app.
@@ -49,7 +49,7 @@ pub struct CreateApp {
     pub partner: Option<String>,
     /// `forge` (the default) or `connect`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[cfg_attr(feature = "openapi", schema(examples("forge", "connect")))]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::closed_sets::Framework>))]
     pub framework: Option<String>,
     /// The app's Forge app id; omitted: taken from its first deploy. A duplicate is refused with
     /// 409.
@@ -121,6 +121,7 @@ pub struct SearchQuery {
     /// Only this partner's apps (partner key).
     pub partner: Option<String>,
     /// `forge` or `connect`.
+    #[cfg_attr(feature = "openapi", param(value_type = Option<crate::closed_sets::Framework>))]
     pub framework: Option<String>,
     /// Only apps whose key or name contains this text, case-insensitively. Longer than
     /// `max-search-chars` (default 200) is a 400.
@@ -141,6 +142,7 @@ pub struct AppSummary {
     /// The partner's key.
     pub partner: String,
     /// `forge` or `connect`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Framework))]
     pub framework: String,
     /// Programs whose badge is APPROVED.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<ProgramKey>))]

@@ -56,11 +56,45 @@ pub struct DeployResult {
 /// What a refused deploy answers with: the manifest refused, with its evaluation
 /// (`manifest-refused`), or any other error.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum DeployFailure {
     Refused(ManifestRefused),
     Other(ErrorBody),
+}
+
+// Written by hand: a derived schema would say `oneOf`, which a `manifest-refused` body breaks
+// since it also matches the plain error body (`anyOf` is what holds).
+#[cfg(feature = "openapi")]
+impl utoipa::PartialSchema for DeployFailure {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{AnyOfBuilder, Schema};
+        use utoipa::openapi::{Ref, RefOr};
+        RefOr::T(Schema::AnyOf(
+            AnyOfBuilder::new()
+                .item(Ref::from_schema_name("ManifestRefused"))
+                .item(Ref::from_schema_name("ErrorBody"))
+                .description(Some(
+                    "`manifest-refused` with the evaluation, or any other error body.",
+                ))
+                .build(),
+        ))
+    }
+}
+
+#[cfg(feature = "openapi")]
+impl utoipa::ToSchema for DeployFailure {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        use utoipa::PartialSchema;
+        schemas.push(("ManifestRefused".to_string(), ManifestRefused::schema()));
+        schemas.push(("ErrorBody".to_string(), ErrorBody::schema()));
+        ManifestRefused::schemas(schemas);
+        ErrorBody::schemas(schemas);
+    }
 }
 
 #[cfg(test)]

@@ -14,6 +14,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod closed_sets;
 pub mod deploys;
 pub mod environments;
 pub mod error;

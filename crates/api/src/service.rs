@@ -26,9 +26,9 @@ pub struct Health {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Readiness {
     /// `ready` or `not-ready`.
-    #[cfg_attr(feature = "openapi", schema(examples("ready", "not-ready")))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::ReadinessStatus))]
     pub status: String,
     /// `sqlite` or `postgres`.
-    #[cfg_attr(feature = "openapi", schema(examples("sqlite", "postgres")))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Database))]
     pub database: String,
 }

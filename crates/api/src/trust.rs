@@ -31,6 +31,7 @@ pub struct BadgeEvent {
         feature = "openapi",
         schema(examples("auto-evaluation", "reevaluation"))
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Cause))]
     pub cause: String,
     /// The version the event came from.
     #[cfg_attr(feature = "openapi", schema(required = true))]
@@ -49,6 +50,7 @@ pub struct TrustDocument {
     /// The partner's display name (not its key).
     pub partner: String,
     /// `forge` or `connect`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Framework))]
     pub framework: String,
     pub programs: Programs,
     /// Newest first, at most 50.
@@ -108,5 +110,6 @@ pub struct RunsOnAtlassianEntry {
         feature = "openapi",
         schema(required = true, examples("platform", "staff", "partner"))
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::closed_sets::ReportedBy>))]
     pub reported_by: Option<String>,
 }

@@ -44,11 +44,17 @@ pub struct Evaluation {
 }
 
 impl Evaluation {
-    /// The findings, read as `Finding`s; none when left out or not of that shape.
+    /// The findings, read as `Finding`s, each on its own (one of another shape is skipped,
+    /// not the list); none when left out.
     pub fn findings(&self) -> Vec<Finding> {
         self.findings
             .as_ref()
-            .and_then(|f| serde_json::from_value(f.clone()).ok())
+            .and_then(serde_json::Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|f| serde_json::from_value(f.clone()).ok())
+                    .collect()
+            })
             .unwrap_or_default()
     }
 }
@@ -56,13 +62,15 @@ impl Evaluation {
 /// A finding: a rule, blocker or advisory that fired, with its place and a fix.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct Finding {
     #[cfg_attr(feature = "openapi", schema(examples("HAS_REMOTES")))]
     pub code: String,
     /// `rule`, `blocker`, `advisory` or `error`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::FindingKind))]
     pub kind: String,
     /// `error` or `warning`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Severity))]
     pub severity: String,
     pub message: String,
     /// A concrete edit that resolves it, where one exists.
@@ -85,7 +93,7 @@ pub struct Finding {
 /// The change classification against the previous version of the environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default, rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub struct ChangeReport {
     /// True when any change needs admin consent (a new major version).
     pub major: bool,
@@ -104,6 +112,7 @@ pub struct ChangeReport {
     pub rules_before: Vec<String>,
     pub rules_after: Vec<String>,
     /// `gained`, `lost` or `unchanged`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Eligibility))]
     pub eligibility: String,
     /// Deploy blockers of the previous version (reports stored before 2026-12-02 lack it).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -116,9 +125,9 @@ pub struct ChangeReport {
 /// One change between two versions of a manifest.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(default)]
 pub struct Change {
     /// `major` or `minor`.
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Impact))]
     pub impact: String,
     /// `egress`, `webtrigger`, `providers`, `remotes`, `scopes`, `llm` or `other`.
     #[cfg_attr(feature = "openapi", schema(examples("egress", "remotes", "scopes")))]
@@ -128,6 +137,7 @@ pub struct Change {
     /// Which manifest `line` is in: `new` for what was added or changed, `old` for what was
     /// removed (reports stored before 2026-12-02 lack it).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<crate::closed_sets::ManifestSide>))]
     pub file: Option<String>,
 }
 
@@ -154,7 +164,7 @@ pub struct Version {
     pub deployed_by: String,
     /// Who reported the deploy: the deployment pipeline's `platform` account, `staff`, or a
     /// `partner` member.
-    #[cfg_attr(feature = "openapi", schema(examples("platform", "staff", "partner")))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::ReportedBy))]
     pub reported_by: String,
     pub manifest_sha256: String,
     /// The names of the variables the version was deployed with (their values are never shown).

@@ -90,7 +90,7 @@ pub struct Delivery {
     #[cfg_attr(feature = "openapi", schema(value_type = Event))]
     pub event: String,
     /// `webhook` or `email`.
-    #[cfg_attr(feature = "openapi", schema(examples("webhook", "email")))]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::Channel))]
     pub channel: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub webhook: Option<i64>,
@@ -102,6 +102,7 @@ pub struct Delivery {
         feature = "openapi",
         schema(examples("pending", "delivered", "failed"))
     )]
+    #[cfg_attr(feature = "openapi", schema(value_type = crate::closed_sets::DeliveryStatus))]
     pub status: String,
     /// Attempts since it was created or last redelivered.
     pub attempts: i64,

@@ -225,7 +225,13 @@ fn human(args: &DeployArgs, answer: &Answer) -> String {
     if let Answer::Deployed(deployed) = answer {
         let version = &deployed.version;
         if version.change.as_ref().is_some_and(|c| !c.is_null()) {
-            let major = version.change_report().is_some_and(|c| c.major);
+            // Read on its own, so that a report of another shape still says major or minor.
+            let major = version
+                .change
+                .as_ref()
+                .and_then(|c| c.get("major"))
+                .and_then(serde_json::Value::as_bool)
+                .unwrap_or(false);
             let kind = if major {
                 "major (needs admin consent)"
             } else {

@@ -252,6 +252,7 @@ pub async fn delete(
         (status = 401, description = "Not signed in.", body = ErrorBody),
         (status = 403, description = "Not allowed for this role.", body = ErrorBody),
         (status = 404, description = "No such thing, or it belongs to another partner.", body = ErrorBody),
+        (status = 409, description = "`conflict`: an earlier rotation's overlap still lasts, and this one asks for an overlap too (it would stop the first secret early). Rotate after the overlap, or with `overlapHours: 0` to end every old secret now.", body = ErrorBody),
         (status = 422, description = "The request is well-formed but not acceptable (the message says why).", body = ErrorBody),
     ),
     security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
