@@ -2,6 +2,7 @@
 //! (`apptrust-store`): each operation the service performs takes a transaction, a [`Clock`] and its
 //! input. Timers, the job runner and notification delivery live here too.
 
+pub mod apps;
 pub mod badges;
 pub mod deploy;
 pub mod duration;

@@ -254,43 +254,24 @@ impl Store {
     }
 }
 
-impl Store {
-    /// Binds the app to another Forge app id, or unbinds it (`None`: its next deploy binds it
-    /// again), for staff correcting a wrong binding; audited with the old and the new id. A
-    /// conflict when another app holds the id.
-    pub async fn set_forge_app_id(
-        &self,
-        app: &App,
-        forge_app_id: Option<&str>,
-        actor: &Actor,
-    ) -> Result<App, StoreError> {
-        let now = self.now();
-        let mut tx = self.write.begin().await?;
-        let before = lock_forge_app_id_in(&mut tx, app.id).await?;
-        sqlx::query::<Any>("UPDATE apps SET forge_app_id = $2 WHERE id = $1")
-            .bind(app.id)
-            .bind(forge_app_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(conflict_if_duplicate(|| {
-                format!(
-                    "another app is already bound to Forge app id `{}`; each Forge app is one \
-                     app here",
-                    forge_app_id.unwrap_or_default()
-                )
-            }))?;
-        audit::record(
-            &mut tx,
-            &now,
-            actor,
-            "app.forge-app-id",
-            &format!("app:{}", app.key),
-            serde_json::json!({"from": before, "to": forge_app_id}),
-        )
-        .await?;
-        tx.commit().await?;
-        self.app(&app.key).await
-    }
+/// Sets (or, with `None`, clears) the app's Forge app id; a conflict when another app holds it.
+pub async fn set_forge_app_id_in(
+    connection: &mut crate::Connection,
+    app_id: i64,
+    forge_app_id: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query::<Any>("UPDATE apps SET forge_app_id = $2 WHERE id = $1")
+        .bind(app_id)
+        .bind(forge_app_id)
+        .execute(connection)
+        .await
+        .map_err(conflict_if_duplicate(|| {
+            format!(
+                "another app is already bound to Forge app id `{}`; each Forge app is one app here",
+                forge_app_id.unwrap_or_default()
+            )
+        }))?;
+    Ok(())
 }
 
 /// The Forge app id the app is bound to, read in the caller's transaction with the app's row

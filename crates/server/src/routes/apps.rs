@@ -205,10 +205,13 @@ pub async fn set_forge_app_id(
         .transpose()
         .map_err(|e| ApiError::unprocessable(e.to_string()))?;
     let app = caller.app(&state, &key).await?;
-    let app = state
-        .store
-        .set_forge_app_id(&app, id.as_ref().map(ForgeAppId::as_str), &staff.actor())
-        .await?;
+    let app = apptrust_service::apps::set_forge_app_id(
+        &state.store,
+        &app,
+        id.as_ref().map(ForgeAppId::as_str),
+        &staff.actor(),
+    )
+    .await?;
     state.trust_cache.forget(&app.key);
     let environments = state
         .store
