@@ -73,7 +73,7 @@ start_instance() { # database [extra serve flags]; sets $started_url and records
     grep -q "listening on" "$log" 2>/dev/null && break
     sleep 0.1
   done
-  started_url=$(head -1 "$log" | awk '{print $NF}')
+  started_url=$(grep -m1 "listening on" "$log" | awk '{print $NF}')
 }
 
 # Lets the seeding's aftermath finish before measuring. On PostgreSQL that means analysing the

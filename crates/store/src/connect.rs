@@ -225,8 +225,18 @@ pub(crate) async fn open(url: &DatabaseUrl, settings: &PoolSettings) -> Result<S
                     )));
                 }
             }
+            // Notices ("relation ... already exists, skipping" at every start) are not news:
+            // the server sends warnings and errors only.
             let pool = options()
                 .min_connections(settings.max_connections.min(8))
+                .after_connect(|connection, _| {
+                    Box::pin(async move {
+                        connection
+                            .execute("SET client_min_messages = warning")
+                            .await?;
+                        Ok(())
+                    })
+                })
                 .connect(&url.url)
                 .await?;
             Ok(Store {
