@@ -9,7 +9,8 @@
 # Needs: wrk and python3 (Debian: apt-get install -y wrk python3), PostgreSQL's server binaries
 # for the PostgreSQL half (started by scripts/with-postgres). Environment: BENCH_DURATION (wrk
 # duration, default 15s), BENCH_READ_CONNECTIONS (default 64), BENCH_DEPLOY_CONNECTIONS (default
-# 32), BENCH_APPS (seeded apps, default 100), BENCH_OUT (default target/bench/service).
+# 32), BENCH_APPS (seeded apps, default 100), BENCH_OUT (default target/bench/service),
+# BENCH_BIN (a binary to measure instead of building this checkout's: to compare two builds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,11 +27,11 @@ DURATION=${BENCH_DURATION:-15s}
 READ_CONNECTIONS=${BENCH_READ_CONNECTIONS:-64}
 DEPLOY_CONNECTIONS=${BENCH_DEPLOY_CONNECTIONS:-32}
 OUT=${BENCH_OUT:-$ROOT/target/bench/service}
-BIN=$ROOT/target/release/apptrust
+BIN=${BENCH_BIN:-$ROOT/target/release/apptrust}
 mkdir -p "$OUT"
 
 if [ -z "${INSIDE_PG:-}" ]; then
-  cargo build --release --locked -p apptrust
+  [ -n "${BENCH_BIN:-}" ] || cargo build --release --locked -p apptrust
   for c in "${cases[@]}"; do
     case $c in
       sqlite) "$0" --inside-postgres sqlite ;;

@@ -281,9 +281,11 @@ async fn sqlite_pool(options: AnyPoolOptions, url: &str) -> Result<AnyPool, Stor
         .after_connect(|connection, _| {
             Box::pin(async move {
                 connection
+                    // The busy timeout first, so that the other pragmas wait for a lock
+                    // another connection holds instead of failing with "database is locked".
                     .execute(
-                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                        "PRAGMA busy_timeout = 10000; PRAGMA journal_mode = WAL; \
+                         PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;",
                     )
                     .await?;
                 Ok(())
