@@ -1,9 +1,12 @@
 //! The trust-program domain, kept pure: no I/O and no clock reads (callers pass time in), so that
 //! every rule about versions and badges is tested without a database or a server.
 //!
-//! So far: app version numbering from the rules engine's change classification, and the Runs on
-//! Atlassian badge, which follows the latest production version.
+//! So far: app version numbering from the rules engine's change classification, the Runs on
+//! Atlassian badge, which follows the latest production version, and the catalog of programs and
+//! their requirement sets, read from data files (`programs/` in the repository).
 
+pub mod builtin;
+pub mod catalog;
 pub mod names;
 pub mod program;
 pub mod runs_on_atlassian;
