@@ -44,6 +44,25 @@ pub enum Command {
     Admin(AdminCommand),
     /// Deploy a manifest to an apptrust server and print its verdict (for CI pipelines).
     Deploy(DeployArgs),
+    /// Trust programs and their requirement sets, as data.
+    #[command(subcommand)]
+    Programs(ProgramsCommand),
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ProgramsCommand {
+    /// Check a programs folder (as `programs/` in the repository): every problem with its file
+    /// and line, exit 1 when there is one; otherwise what it holds.
+    Check(ProgramsCheckArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct ProgramsCheckArgs {
+    /// The folder: one sub-folder per program, with `program.toml` and `requirements/*.toml`.
+    pub dir: PathBuf,
+    /// Print the loaded programs as JSON instead of a summary.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[cfg(feature = "service")]

@@ -8,6 +8,7 @@ pub mod diff;
 pub mod explain;
 #[cfg(feature = "service")]
 pub mod migrate;
+pub mod programs;
 pub mod rules;
 #[cfg(feature = "service")]
 pub mod serve;

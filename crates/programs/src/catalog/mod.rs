@@ -4,8 +4,11 @@
 //! way to a new one), so they are files, loaded and checked at start and by
 //! `apptrust programs check`. Pure: the caller reads the files; time is an input.
 
+mod folder;
 mod raw;
 mod validate;
+
+pub use folder::read_folder;
 
 #[cfg(test)]
 mod tests;
