@@ -21,6 +21,7 @@ pub mod error;
 pub mod notifications;
 pub mod paging;
 pub mod partners;
+pub mod programs;
 pub mod service;
 pub mod session;
 pub mod test_clock;

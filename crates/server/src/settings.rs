@@ -103,6 +103,9 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     /// The sender of notification e-mail.
     pub mail_from: String,
+    /// A programs folder to load instead of the programs built into the binary (the layout of
+    /// `programs/` in the repository). Checked at start: a problem stops start-up.
+    pub programs_dir: Option<String>,
     /// How often an idle deliverer looks for notifications to send, in milliseconds.
     pub delivery_interval_ms: u64,
     /// How long one webhook request or one SMTP exchange may take, in milliseconds.
@@ -158,6 +161,7 @@ impl Default for Settings {
             allow_private_webhooks: false,
             smtp_url: None,
             mail_from: "apptrust <apptrust@localhost>".to_string(),
+            programs_dir: None,
             delivery_interval_ms: 1000,
             delivery_timeout_ms: 10_000,
             max_webhooks_per_owner: 20,

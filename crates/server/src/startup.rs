@@ -64,6 +64,26 @@ fn serve_limits(settings: &Settings) -> ServeLimits {
     }
 }
 
+/// The trust programs: those built into the binary, or the `programs-dir` folder. Every problem
+/// stops start-up, each with its file and line.
+fn load_programs(settings: &Settings) -> Result<apptrust_programs::catalog::Catalog, String> {
+    use apptrust_programs::catalog::{Catalog, read_folder};
+    let (files, source) = match &settings.programs_dir {
+        Some(dir) => (read_folder(std::path::Path::new(dir))?, format!("{dir}/")),
+        None => (
+            apptrust_programs::builtin::files(),
+            "built-in programs/".to_string(),
+        ),
+    };
+    Catalog::load(&files).map_err(|problems| {
+        let lines: Vec<String> = problems
+            .iter()
+            .map(|p| format!("  {source}{}:{}: {}", p.file, p.line, p.problem))
+            .collect();
+        format!("the trust programs have problems:\n{}", lines.join("\n"))
+    })
+}
+
 /// Runs the service until it is asked to stop.
 pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     // The demo runs on a developer's machine, where the webhook receiver to try is local too.
@@ -92,6 +112,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
         ),
         None => None,
     };
+    let programs = Arc::new(load_programs(&settings).map_err(ServeError::Settings)?);
     let evaluator = evaluator(&settings);
     let demo = if settings.demo {
         Some(crate::demo::seed(&store, &evaluator).await?)
@@ -113,6 +134,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     crate::logging::set_instance(&instance);
     let limits = serve_limits(&settings);
     let state = AppState {
+        programs,
         trust_cache: Arc::new(TrustCache::new(
             Duration::from_millis(settings.trust_cache_ms),
             settings.max_trust_negatives,

@@ -13,6 +13,8 @@ use crate::trust_cache::TrustCache;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// The trust programs and their requirement sets, loaded at start.
+    pub programs: Arc<apptrust_programs::catalog::Catalog>,
     pub settings: Arc<Settings>,
     pub trust_cache: Arc<TrustCache>,
     pub metrics: Arc<Metrics>,

@@ -15,6 +15,7 @@ mod jobs;
 mod logs;
 mod notifications;
 mod operations;
+mod programs;
 mod reads;
 mod receivers;
 mod reporters;

@@ -33,6 +33,7 @@ use crate::auth::SESSION_COOKIE;
         (name = "session"),
         (name = "users"),
         (name = "partners"),
+        (name = "programs", description = "The trust programs and their requirement sets, as data (docs/programs.md)."),
         (name = "apps"),
         (name = "environments"),
         (name = "versions"),

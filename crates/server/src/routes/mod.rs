@@ -8,6 +8,7 @@ mod health;
 mod openapi;
 mod pages;
 mod partners;
+mod programs;
 mod session;
 mod test_clock;
 mod trust;
@@ -98,6 +99,8 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(partners::list, partners::create))
         .routes(routes!(partners::show))
         .routes(routes!(apps::search, apps::create))
+        .routes(routes!(programs::list))
+        .routes(routes!(programs::show))
         .routes(routes!(apps::show))
         .routes(routes!(apps::set_forge_app_id))
         .routes(routes!(trust::show))

@@ -1,0 +1,104 @@
+//! The trust programs as the API shows them: public, with their requirement sets, where each set
+//! stands on the service's clock; and a programs folder with a problem stops start-up.
+
+use std::process::Command;
+
+use serde_json::json;
+
+use crate::support::{Db, TempDir, TestApp, binary, repo_path};
+
+#[test]
+fn programs_and_their_requirement_sets_are_public_and_move_with_the_clock() {
+    let app = TestApp::spawn_with(Db::Sqlite, &["--test-clock"]);
+    let set_clock = |now: &str| {
+        let (status, body) = app.post(
+            "/api/v1/test/clock",
+            Some(&app.staff_token),
+            json!({"now": now}),
+        );
+        assert_eq!(status, 200, "{body}");
+    };
+    set_clock("2026-12-03T09:00:00Z");
+    let (status, list) = app.get("/api/v1/programs", None);
+    assert_eq!(status, 200, "{list}");
+    let programs = list["programs"].as_array().unwrap();
+    assert_eq!(programs.len(), 4, "{list}");
+    let cf = programs
+        .iter()
+        .find(|p| p["key"] == "cloud-fortified")
+        .unwrap();
+    assert_eq!(cf["badge"], "cloudFortified");
+    assert_eq!(cf["grant"], "approval");
+    assert_eq!(cf["requirementSetInForce"], "2026-01");
+
+    let (status, detail) = app.get("/api/v1/programs/cloud-fortified", None);
+    assert_eq!(status, 200, "{detail}");
+    let sets = detail["requirementSets"].as_array().unwrap();
+    assert_eq!(sets[0]["phase"], "effective");
+    assert_eq!(sets[1]["phase"], "in-discussion");
+    assert_eq!(sets[1]["dropped"][0]["id"], "reliability.testing");
+    let availability = sets[0]["requirements"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "reliability.availability")
+        .unwrap();
+    assert_eq!(availability["criterion"]["threshold"], 99.9);
+    assert_eq!(availability["criterion"]["windowDays"], 28);
+    assert_eq!(availability["verification"], "staff-configures-and-tests");
+
+    // Three months on, the second set is in force and the first superseded.
+    set_clock("2027-03-01T09:00:00Z");
+    let (_, detail) = app.get("/api/v1/programs/cloudFortified", None);
+    assert_eq!(detail["program"]["requirementSetInForce"], "2027-01");
+    assert_eq!(detail["requirementSets"][0]["phase"], "superseded");
+    assert_eq!(detail["requirementSets"][1]["phase"], "in-grace");
+
+    let (status, body) = app.get("/api/v1/programs/architected", None);
+    assert_eq!(status, 404, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("cloud-fortified"),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_programs_folder_with_a_problem_stops_start_up() {
+    let dir = TempDir::new("programs");
+    let programs = dir.0.join("programs/cloud-fortified/requirements");
+    std::fs::create_dir_all(&programs).unwrap();
+    let source = repo_path("programs/cloud-fortified");
+    std::fs::copy(
+        source.join("program.toml"),
+        dir.0.join("programs/cloud-fortified/program.toml"),
+    )
+    .unwrap();
+    let text = std::fs::read_to_string(source.join("requirements/2026-01.toml"))
+        .unwrap()
+        .replace("effective = \"2026-01-01\"", "effective = \"2026-02-30\"");
+    std::fs::write(programs.join("2026-01.toml"), text).unwrap();
+    let config = dir.0.join("apptrust.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "programs-dir = \"{}\"\ndatabase = \"{}\"\nlisten = \"127.0.0.1:0\"\n",
+            dir.0.join("programs").display(),
+            dir.0.join("db.sqlite").display()
+        ),
+    )
+    .unwrap();
+    let output = Command::new(binary())
+        .args(["serve"])
+        .env("APPTRUST_CONFIG", &config)
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("cloud-fortified/requirements/2026-01.toml:8: `effective` is not a day"),
+        "{stderr}"
+    );
+}
