@@ -7,6 +7,7 @@
 
 pub mod builtin;
 pub mod catalog;
+pub mod fortified;
 pub mod names;
 pub mod program;
 pub mod runs_on_atlassian;
