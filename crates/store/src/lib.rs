@@ -24,6 +24,7 @@ pub mod reevaluate;
 pub mod search;
 pub mod secrets;
 pub mod sessions;
+pub mod submissions;
 pub mod timers;
 pub mod tokens;
 pub mod trust;

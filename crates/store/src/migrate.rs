@@ -62,6 +62,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_reporters.sql"),
         include_str!("../migrations/postgres/0009_reporters.sql"),
     ),
+    (
+        10,
+        "submissions",
+        include_str!("../migrations/sqlite/0010_submissions.sql"),
+        include_str!("../migrations/postgres/0010_submissions.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -12,13 +12,13 @@
 //! | `failed` | partner | `staff-review` (new evidence) |
 //! | `passed`, `waived` | nobody | a waiver's expiry reopens the check (`not-started`) |
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Ball, DAY, MoveError, Side, spelled};
 use crate::catalog::{Requirement, Verification};
 
 /// Where a check stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckState {
     NotStarted,
@@ -58,7 +58,7 @@ impl CheckState {
 }
 
 /// What can be done to a check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum CheckAction {
     RequestEvidence,
@@ -116,7 +116,7 @@ impl CheckAction {
 }
 
 /// A waiver: why, who granted it, and when it runs out.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Waiver {
     pub reason: String,
@@ -126,7 +126,7 @@ pub struct Waiver {
 }
 
 /// One requirement's check.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Check {
     pub requirement: String,

@@ -14,10 +14,10 @@ mod tests;
 pub use check::{Check, CheckAction, CheckState, Waiver};
 pub use submission::{Submission, SubmissionAction, SubmissionState, Transition, Waiting};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Who holds the ball: whose move it is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Ball {
     Staff,
@@ -29,7 +29,7 @@ pub enum Ball {
 }
 
 /// Who acts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Side {
     Partner,

@@ -15,14 +15,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::check::{Check, CheckAction, CheckState, Waiver};
 use super::{Ball, CLARIFICATION_DAYS, DAY, MoveError, Side, spelled};
 use crate::catalog::RequirementSet;
 
 /// Where a submission stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubmissionState {
     Submitted,
@@ -59,7 +59,7 @@ impl SubmissionState {
 }
 
 /// What can be done to a submission.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum SubmissionAction {
     Triage,
@@ -113,7 +113,7 @@ impl SubmissionAction {
 }
 
 /// One recorded move: of the submission, or of one of its checks (`requirement`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Transition {
     pub at: i64,
@@ -129,7 +129,7 @@ pub struct Transition {
 }
 
 /// Time spent waiting on each side, in seconds.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waiting {
     pub partner: i64,
     pub staff: i64,
@@ -137,7 +137,7 @@ pub struct Waiting {
 }
 
 /// A submission and its checks.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Submission {
     pub state: SubmissionState,
