@@ -24,6 +24,7 @@ pub mod partners;
 pub mod programs;
 pub mod service;
 pub mod session;
+pub mod submissions;
 pub mod test_clock;
 pub mod tokens;
 pub mod trust;

@@ -232,13 +232,13 @@ impl Check {
         }
         match action {
             CheckAction::SoakEnded if self.soak_until.is_some_and(|until| at < until) => {
-                return Err(MoveError::Invalid(format!(
+                return Err(MoveError::Blocked(format!(
                     "the soak of `{}` has not run yet",
                     self.requirement
                 )));
             }
             CheckAction::WaiverExpired if self.waiver.as_ref().is_some_and(|w| at < w.expires) => {
-                return Err(MoveError::Invalid(format!(
+                return Err(MoveError::Blocked(format!(
                     "the waiver of `{}` has not run out yet",
                     self.requirement
                 )));

@@ -62,6 +62,10 @@ pub enum MoveError {
     /// The move exists but is another side's.
     #[error("`{action}` is for {side} to do")]
     NotYours { action: String, side: String },
+    /// The move exists in this state but cannot be made yet (open checks, a soak or a deadline
+    /// that has not run, a decided submission).
+    #[error("{0}")]
+    Blocked(String),
     /// The move exists but something it needs is missing or wrong.
     #[error("{0}")]
     Invalid(String),

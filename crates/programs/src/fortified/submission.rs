@@ -240,7 +240,7 @@ impl Submission {
                     .filter(|c| !c.state.is_closed())
                     .map(|c| c.requirement.as_str())
                     .collect();
-                problem = MoveError::Invalid(format!(
+                problem = MoveError::Blocked(format!(
                     "cannot approve while checks are open: {}",
                     open.join(", ")
                 ));
@@ -275,7 +275,7 @@ impl Submission {
                 self.due = Some(due);
             }
             SubmissionAction::ClarificationTimeout if self.due.is_some_and(|d| at < d) => {
-                return Err(MoveError::Invalid(
+                return Err(MoveError::Blocked(
                     "the clarification is not overdue yet".to_string(),
                 ));
             }
@@ -301,7 +301,7 @@ impl Submission {
         waiver_expires: Option<i64>,
     ) -> Result<CheckState, MoveError> {
         if self.state.is_terminal() {
-            return Err(MoveError::Invalid(format!(
+            return Err(MoveError::Blocked(format!(
                 "the submission is `{}`: its checks no longer move",
                 spelled(&self.state)
             )));

@@ -34,6 +34,7 @@ use crate::auth::SESSION_COOKIE;
         (name = "users"),
         (name = "partners"),
         (name = "programs", description = "The trust programs and their requirement sets, as data (docs/programs.md)."),
+        (name = "submissions", description = "Submissions to approval programs: moves, checks and queues (docs/programs.md)."),
         (name = "apps"),
         (name = "environments"),
         (name = "versions"),

@@ -10,6 +10,7 @@ mod pages;
 mod partners;
 mod programs;
 mod session;
+mod submissions;
 mod test_clock;
 mod trust;
 mod users;
@@ -99,6 +100,11 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(partners::list, partners::create))
         .routes(routes!(partners::show))
         .routes(routes!(apps::search, apps::create))
+        .routes(routes!(submissions::open))
+        .routes(routes!(submissions::list))
+        .routes(routes!(submissions::show))
+        .routes(routes!(submissions::act))
+        .routes(routes!(submissions::act_on_check))
         .routes(routes!(programs::list))
         .routes(routes!(programs::show))
         .routes(routes!(apps::show))

@@ -1,0 +1,176 @@
+//! Submissions to Cloud Fortified through the API, on both databases: a partner opens one, staff
+//! and the partner move it and its checks, each side sees its queue, and every refused move says
+//! why (409 with what is possible now, 403 for another side's move).
+
+use serde_json::{Value, json};
+
+use crate::support::{Db, TestApp};
+
+crate::on_both_databases!(a_submission_goes_from_submitted_to_approved);
+
+fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
+    app.post(
+        &format!("/api/v1/submissions/{id}/actions"),
+        Some(token),
+        body,
+    )
+}
+
+fn check(app: &TestApp, token: &str, id: i64, requirement: &str, body: Value) -> (u16, Value) {
+    app.post(
+        &format!("/api/v1/submissions/{id}/checks/{requirement}/actions"),
+        Some(token),
+        body,
+    )
+}
+
+fn a_submission_goes_from_submitted_to_approved(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let other = app.partner("other");
+    let staff = app.staff_token.clone();
+    app.app(&acme, "com.acme.fortified");
+
+    let url = "/api/v1/apps/com.acme.fortified/submissions";
+    assert_eq!(
+        app.post(url, None, json!({"program": "cloud-fortified"})).0,
+        401
+    );
+    assert_eq!(
+        app.post(url, Some(&other), json!({"program": "cloud-fortified"}))
+            .0,
+        403
+    );
+    assert_eq!(
+        app.post(url, Some(&staff), json!({"program": "cloud-fortified"}))
+            .0,
+        403
+    );
+    let (status, body) = app.post(url, Some(&acme), json!({"program": "runs-on-atlassian"}));
+    assert_eq!(status, 422, "not granted through submissions: {body}");
+    let (status, opened) = app.post(url, Some(&acme), json!({"program": "cloud-fortified"}));
+    assert_eq!(status, 201, "{opened}");
+    assert_eq!(opened["state"], "submitted");
+    assert_eq!(opened["ball"], "staff");
+    assert_eq!(opened["requirementSet"], "cloud-fortified/2026-01");
+    assert_eq!(opened["checks"].as_array().unwrap().len(), 12);
+    let id = opened["id"].as_i64().unwrap();
+    let (status, body) = app.post(url, Some(&acme), json!({"program": "cloudFortified"}));
+    assert_eq!(status, 409, "one open submission per program: {body}");
+
+    // Who sees what: staff's queue has it; another partner sees nothing of it.
+    let (_, queue) = app.get("/api/v1/submissions?ball=staff", Some(&staff));
+    assert_eq!(queue["submissions"][0]["id"], id, "{queue}");
+    let (_, theirs) = app.get("/api/v1/submissions", Some(&other));
+    assert_eq!(theirs["submissions"], json!([]));
+    assert_eq!(
+        app.get(&format!("/api/v1/submissions/{id}"), Some(&other))
+            .0,
+        404
+    );
+
+    // Another side's move is 403; a move not possible now is 409 with what is.
+    let (status, body) = act(&app, &acme, id, json!({"action": "triage"}));
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = act(&app, &staff, id, json!({"action": "approve"}));
+    assert_eq!(status, 409, "{body}");
+    assert_eq!(body["allowed"], json!(["triage", "withdraw"]), "{body}");
+    assert_eq!(act(&app, &staff, id, json!({"action": "triage"})).0, 200);
+    let (status, body) = act(&app, &staff, id, json!({"action": "request-info"}));
+    assert_eq!(status, 422, "a question is needed: {body}");
+    let (status, asked) = act(
+        &app,
+        &staff,
+        id,
+        json!({"action": "request-info", "reason": "Which bug bounty covers the app?"}),
+    );
+    assert_eq!(status, 200, "{asked}");
+    assert_eq!(asked["ball"], "partner");
+    assert!(asked["due"].is_string(), "{asked}");
+    let (_, mine) = app.get("/api/v1/submissions?ball=partner", Some(&acme));
+    assert_eq!(mine["submissions"][0]["id"], id, "{mine}");
+    let (status, body) = act(
+        &app,
+        &acme,
+        id,
+        json!({"action": "reply", "reason": "Ours, since May."}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        act(&app, &staff, id, json!({"action": "start-review"})).0,
+        200
+    );
+
+    // Approval waits for every check.
+    let (status, body) = act(&app, &staff, id, json!({"action": "approve"}));
+    assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("checks are open"),
+        "{body}"
+    );
+    // A check that soaks cannot pass before its soak; the partner cannot pass checks.
+    let (status, body) = check(
+        &app,
+        &staff,
+        id,
+        "security.bug-bounty",
+        json!({"action": "pass"}),
+    );
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = check(
+        &app,
+        &acme,
+        id,
+        "security.contact",
+        json!({"action": "pass"}),
+    );
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = check(&app, &staff, id, "security.nope", json!({"action": "pass"}));
+    assert_eq!(status, 404, "{body}");
+    let requirements: Vec<(String, Value)> = opened["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["requirement"].as_str().unwrap().to_string(),
+                c["allowedActions"].clone(),
+            )
+        })
+        .collect();
+    for (requirement, allowed) in requirements {
+        let body = if allowed.as_array().unwrap().contains(&json!("pass")) {
+            json!({"action": "pass"})
+        } else {
+            json!({"action": "waive", "reason": "Covered by an earlier audit", "expires": "2099-01-01T00:00:00Z"})
+        };
+        let (status, after) = check(&app, &staff, id, &requirement, body);
+        assert_eq!(status, 200, "{requirement}: {after}");
+    }
+    let (status, approved) = act(&app, &staff, id, json!({"action": "approve"}));
+    assert_eq!(status, 200, "{approved}");
+    assert_eq!(approved["state"], "approved");
+    assert_eq!(approved["ball"], "nobody");
+    assert_eq!(approved["allowedActions"], json!([]));
+    let history = approved["history"].as_array().unwrap();
+    assert_eq!(history[0]["action"], "submit");
+    assert!(
+        history
+            .iter()
+            .any(|h| h["action"] == "reply" && h["side"] == "partner")
+    );
+    let waiting = &approved["waiting"];
+    assert!(waiting["partner"].as_i64().unwrap() >= 0 && waiting["staff"].as_i64().unwrap() >= 0);
+    let (status, body) = act(
+        &app,
+        &acme,
+        id,
+        json!({"action": "withdraw", "reason": "x"}),
+    );
+    assert_eq!(status, 409, "decided: {body}");
+    let (_, audit) = app.get("/api/v1/audit?limit=200", Some(&staff));
+    assert!(audit.to_string().contains("submission.move"), "{audit}");
+}

@@ -1,0 +1,253 @@
+//! Submissions to approval programs (Cloud Fortified): opening one, and the moves of the
+//! submission and of its checks. The rules are the domain model's
+//! (`apptrust_programs::fortified`); here each move is read, applied and written back in one
+//! transaction with its audit entry, and a move that lost a race with another edit is made
+//! again on the new state (or refused, if it no longer applies).
+
+use apptrust_programs::catalog::{Catalog, Grant, ProgramStatus};
+use apptrust_programs::fortified::{CheckAction, MoveError, Side, Submission, SubmissionAction};
+use apptrust_store::apps::App;
+use apptrust_store::submissions::{self, SubmissionRow, SubmissionWrite};
+use apptrust_store::{Actor, Store, StoreError, audit, clock};
+use time::OffsetDateTime;
+
+/// How often a move is made again after losing a race with another edit.
+const ATTEMPTS: usize = 5;
+
+/// Why a submission use case refused.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmissionError {
+    /// The domain refused the move.
+    #[error(transparent)]
+    Move(#[from] MoveError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A submission as read: the stored row and the aggregate.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub row: SubmissionRow,
+    pub submission: Submission,
+}
+
+/// Seconds since the epoch of a stored or RFC 3339 time.
+pub fn seconds(text: &str) -> Option<i64> {
+    OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(OffsetDateTime::unix_timestamp)
+}
+
+/// A time in seconds, as the API shows times.
+pub fn shown(seconds: i64) -> String {
+    OffsetDateTime::from_unix_timestamp(seconds)
+        .map(clock::stored)
+        .unwrap_or_default()
+}
+
+fn now_seconds(store: &Store) -> i64 {
+    store.clock().now().unix_timestamp()
+}
+
+fn spelled<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Opens a submission of `app` to the approval program `program` (its key or badge key),
+/// against the requirement set in force today.
+pub async fn open(
+    store: &Store,
+    catalog: &Catalog,
+    app: &App,
+    program: &str,
+    actor: &Actor,
+) -> Result<Loaded, SubmissionError> {
+    let invalid = |m: String| SubmissionError::Store(StoreError::Invalid(m));
+    let Some(definition) = catalog.program(program) else {
+        return Err(invalid(format!("no program `{program}`")));
+    };
+    if definition.grant != Grant::Approval {
+        return Err(invalid(format!(
+            "`{}` is not granted through submissions",
+            definition.key
+        )));
+    }
+    if definition.status != ProgramStatus::Active {
+        return Err(invalid(format!(
+            "`{}` takes no new submissions (it is {})",
+            definition.key,
+            spelled(&definition.status)
+        )));
+    }
+    let now = store.now();
+    let today: String = now.chars().take(10).collect();
+    let Some(set) = definition.set_in_force(&today) else {
+        return Err(invalid(format!(
+            "`{}` has no requirement set in force yet",
+            definition.key
+        )));
+    };
+    let submission = Submission::open(set, &actor.label, now_seconds(store));
+    let document = serde_json::to_string(&submission).map_err(StoreError::from)?;
+    let mut tx = store.begin().await?;
+    let due = submission.due.map(shown);
+    let write = write_of(&submission, &due, &document, &now);
+    let id =
+        submissions::insert_in(tx.connection(), app.id, &definition.key, &set.id, &write).await?;
+    audit::record(
+        tx.connection(),
+        &now,
+        actor,
+        "submission.open",
+        &format!("submission:{id}"),
+        serde_json::json!({"app": app.key, "program": definition.key, "requirementSet": set.id}),
+    )
+    .await?;
+    tx.commit().await?;
+    load(store, id).await
+}
+
+/// Reads a submission.
+pub async fn load(store: &Store, id: i64) -> Result<Loaded, SubmissionError> {
+    let row = store
+        .submission(id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no submission {id}")))?;
+    let submission: Submission = serde_json::from_str(&row.document)
+        .map_err(|e| StoreError::Corrupt(format!("submission {id}: {e}")))?;
+    Ok(Loaded { row, submission })
+}
+
+/// What a move is: of the submission, or of one of its checks.
+#[derive(Clone, Debug)]
+pub enum Move {
+    Submission {
+        action: SubmissionAction,
+        /// Seconds.
+        due: Option<i64>,
+    },
+    Check {
+        requirement: String,
+        action: CheckAction,
+        /// Seconds; a waiver's expiry.
+        expires: Option<i64>,
+    },
+}
+
+/// Makes a move on submission `id` for `actor` on `side`, with its reason.
+pub async fn act(
+    store: &Store,
+    id: i64,
+    the_move: &Move,
+    side: Side,
+    actor: &Actor,
+    reason: Option<&str>,
+) -> Result<Loaded, SubmissionError> {
+    for _ in 0..ATTEMPTS {
+        let Loaded {
+            row,
+            mut submission,
+        } = load(store, id).await?;
+        let at = now_seconds(store);
+        let (name, requirement) = match the_move {
+            Move::Submission { action, due } => {
+                submission.apply(*action, side, &actor.label, at, reason, *due)?;
+                (action.name(), None)
+            }
+            Move::Check {
+                requirement,
+                action,
+                expires,
+            } => {
+                submission.apply_check(
+                    requirement,
+                    *action,
+                    side,
+                    &actor.label,
+                    at,
+                    reason,
+                    *expires,
+                )?;
+                (action.name(), Some(requirement.clone()))
+            }
+        };
+        let now = store.now();
+        let document = serde_json::to_string(&submission).map_err(StoreError::from)?;
+        let mut tx = store.begin().await?;
+        let due = submission.due.map(shown);
+        if !submissions::update_in(
+            tx.connection(),
+            id,
+            row.revision,
+            &write_of(&submission, &due, &document, &now),
+        )
+        .await?
+        {
+            // Another edit landed first: read again and make the move on what it left.
+            continue;
+        }
+        audit::record(
+            tx.connection(),
+            &now,
+            actor,
+            "submission.move",
+            &format!("submission:{id}"),
+            serde_json::json!({
+                "action": name,
+                "requirement": requirement,
+                "state": spelled(&submission.state),
+                "reason": reason,
+            }),
+        )
+        .await?;
+        tx.commit().await?;
+        return load(store, id).await;
+    }
+    Err(StoreError::Busy(format!(
+        "submission {id} kept changing under this move; retry"
+    ))
+    .into())
+}
+
+fn write_of<'a>(
+    submission: &'a Submission,
+    due: &'a Option<String>,
+    document: &'a str,
+    now: &'a str,
+) -> SubmissionWrite<'a> {
+    SubmissionWrite {
+        state: state_name(submission),
+        ball: ball_name(submission),
+        due_at: due.as_deref(),
+        document,
+        now,
+    }
+}
+
+fn state_name(submission: &Submission) -> &'static str {
+    use apptrust_programs::fortified::SubmissionState as S;
+    match submission.state {
+        S::Submitted => "submitted",
+        S::Triage => "triage",
+        S::WaitingForPartner => "waiting-for-partner",
+        S::WaitingForStaff => "waiting-for-staff",
+        S::InReview => "in-review",
+        S::Soaking => "soaking",
+        S::Approved => "approved",
+        S::Rejected => "rejected",
+        S::Withdrawn => "withdrawn",
+    }
+}
+
+fn ball_name(submission: &Submission) -> &'static str {
+    use apptrust_programs::fortified::Ball;
+    match submission.ball {
+        Ball::Staff => "staff",
+        Ball::Partner => "partner",
+        Ball::Timer => "timer",
+        Ball::Nobody => "nobody",
+    }
+}
