@@ -4,7 +4,7 @@
 //! transaction with its audit entry, and a move that lost a race with another edit is made
 //! again on the new state (or refused, if it no longer applies).
 
-use apptrust_programs::catalog::{Catalog, Grant, ProgramStatus};
+use apptrust_programs::catalog::{Catalog, Framework, Grant, ProgramStatus};
 use apptrust_programs::fortified::{CheckAction, MoveError, Side, Submission, SubmissionAction};
 use apptrust_store::apps::App;
 use apptrust_store::submissions::{self, SubmissionRow, SubmissionWrite};
@@ -90,7 +90,12 @@ pub async fn open(
             definition.key
         )));
     };
-    let submission = Submission::open(set, &actor.label, now_seconds(store));
+    let framework = if app.framework == "connect" {
+        Framework::Connect
+    } else {
+        Framework::Forge
+    };
+    let submission = Submission::open(set, framework, &actor.label, now_seconds(store));
     let document = serde_json::to_string(&submission).map_err(StoreError::from)?;
     let mut tx = store.begin().await?;
     let due = submission.due.map(shown);

@@ -10,15 +10,6 @@ use crate::support::{Db, TempDir, TestApp, binary, repo_path};
 #[test]
 fn programs_and_their_requirement_sets_are_public_and_move_with_the_clock() {
     let app = TestApp::spawn_with(Db::Sqlite, &["--test-clock"]);
-    let set_clock = |now: &str| {
-        let (status, body) = app.post(
-            "/api/v1/test/clock",
-            Some(&app.staff_token),
-            json!({"now": now}),
-        );
-        assert_eq!(status, 200, "{body}");
-    };
-    set_clock("2026-12-03T09:00:00Z");
     let (status, list) = app.get("/api/v1/programs", None);
     assert_eq!(status, 200, "{list}");
     let programs = list["programs"].as_array().unwrap();
@@ -29,13 +20,19 @@ fn programs_and_their_requirement_sets_are_public_and_move_with_the_clock() {
         .unwrap();
     assert_eq!(cf["badge"], "cloudFortified");
     assert_eq!(cf["grant"], "approval");
-    assert_eq!(cf["requirementSetInForce"], "2026-01");
 
     let (status, detail) = app.get("/api/v1/programs/cloud-fortified", None);
     assert_eq!(status, 200, "{detail}");
     let sets = detail["requirementSets"].as_array().unwrap();
-    assert_eq!(sets[0]["phase"], "effective");
-    assert_eq!(sets[1]["phase"], "in-discussion");
+    // Whatever today is, the set in force is one whose phase says so.
+    let in_force = sets
+        .iter()
+        .find(|s| s["version"] == cf["requirementSetInForce"])
+        .unwrap();
+    assert!(
+        ["effective", "in-grace"].contains(&in_force["phase"].as_str().unwrap()),
+        "{detail}"
+    );
     assert_eq!(sets[1]["dropped"][0]["id"], "reliability.testing");
     let availability = sets[0]["requirements"]
         .as_array()
@@ -47,12 +44,18 @@ fn programs_and_their_requirement_sets_are_public_and_move_with_the_clock() {
     assert_eq!(availability["criterion"]["windowDays"], 28);
     assert_eq!(availability["verification"], "staff-configures-and-tests");
 
-    // Three months on, the second set is in force and the first superseded.
-    set_clock("2027-03-01T09:00:00Z");
+    // Years on (the test clock only moves forward), the second set is in force and the first
+    // superseded.
+    let (status, body) = app.post(
+        "/api/v1/test/clock",
+        Some(&app.staff_token),
+        json!({"now": "2126-01-01T00:00:00Z"}),
+    );
+    assert_eq!(status, 200, "{body}");
     let (_, detail) = app.get("/api/v1/programs/cloudFortified", None);
     assert_eq!(detail["program"]["requirementSetInForce"], "2027-01");
     assert_eq!(detail["requirementSets"][0]["phase"], "superseded");
-    assert_eq!(detail["requirementSets"][1]["phase"], "in-grace");
+    assert_eq!(detail["requirementSets"][1]["phase"], "effective");
 
     let (status, body) = app.get("/api/v1/programs/architected", None);
     assert_eq!(status, 404, "{body}");
@@ -101,4 +104,63 @@ fn a_programs_folder_with_a_problem_stops_start_up() {
         stderr.contains("cloud-fortified/requirements/2026-01.toml:8: `effective` is not a day"),
         "{stderr}"
     );
+}
+
+/// A set is public from its announcement on: one announced in a century is not shown yet.
+#[test]
+fn a_set_is_not_shown_before_its_announcement() {
+    let dir = TempDir::new("unpublished");
+    let root = dir.0.join("programs");
+    for (path, text) in repository_programs() {
+        let target = root.join(&path);
+        std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+        std::fs::write(target, text).unwrap();
+    }
+    std::fs::write(
+        root.join("cloud-fortified/requirements/2120-01.toml"),
+        "version = \"2120-01\"\nannounced = \"2119-06-01\"\neffective = \"2120-01-01\"\n\
+         grace_until = \"2120-06-30\"\n[[drop]]\nid = \"security.contact\"\nreason = \"later\"\n",
+    )
+    .unwrap();
+    let app = TestApp::spawn_configured(
+        Db::Sqlite,
+        &format!("programs-dir = \"{}\"\n", root.display()),
+    );
+    let (status, detail) = app.get("/api/v1/programs/cloud-fortified", None);
+    assert_eq!(status, 200, "{detail}");
+    let versions: Vec<&str> = detail["requirementSets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["version"].as_str().unwrap())
+        .collect();
+    assert_eq!(versions, ["2026-01", "2027-01"], "{detail}");
+}
+
+/// The repository's programs folder, as (path, text).
+fn repository_programs() -> Vec<(String, String)> {
+    let root = repo_path("programs");
+    let mut files = Vec::new();
+    for program in std::fs::read_dir(&root).unwrap() {
+        let program = program.unwrap().path();
+        if !program.is_dir() {
+            continue;
+        }
+        let name = program.file_name().unwrap().to_string_lossy().into_owned();
+        files.push((
+            format!("{name}/program.toml"),
+            std::fs::read_to_string(program.join("program.toml")).unwrap(),
+        ));
+        if let Ok(sets) = std::fs::read_dir(program.join("requirements")) {
+            for set in sets {
+                let set = set.unwrap().path();
+                let file = set.file_name().unwrap().to_string_lossy().into_owned();
+                files.push((
+                    format!("{name}/requirements/{file}"),
+                    std::fs::read_to_string(&set).unwrap(),
+                ));
+            }
+        }
+    }
+    files
 }

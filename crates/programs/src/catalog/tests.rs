@@ -252,3 +252,19 @@ fn grants_and_statuses_are_consistent() {
         "{found:?}"
     );
 }
+
+#[test]
+fn days_are_digits_only() {
+    let files = [
+        file("cf/program.toml", PROGRAM),
+        file(
+            "cf/requirements/2026-01.toml",
+            &set("2026-01", "2026-+1-01", ADD),
+        ),
+    ];
+    let found = problems(&files);
+    assert!(
+        found.iter().any(|p| p.contains("`effective` is not a day")),
+        "{found:?}"
+    );
+}

@@ -21,8 +21,10 @@ struct Problems<'a> {
 
 impl Problems<'_> {
     fn at(&mut self, offset: usize, problem: impl Into<String>) {
-        let line = self.file.text[..offset.min(self.file.text.len())]
-            .matches('\n')
+        let bytes = self.file.text.as_bytes();
+        let line = bytes[..offset.min(bytes.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
             .count()
             + 1;
         self.found.push(CatalogError {
@@ -428,7 +430,9 @@ fn is_day(text: &str) -> bool {
     let [y, m, d] = parts.as_slice() else {
         return false;
     };
-    if y.len() != 4 || m.len() != 2 || d.len() != 2 {
+    let digits =
+        |part: &str, len: usize| part.len() == len && part.bytes().all(|b| b.is_ascii_digit());
+    if !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
         return false;
     }
     let (Ok(y), Ok(m), Ok(d)) = (y.parse::<u32>(), m.parse::<u32>(), d.parse::<u32>()) else {

@@ -2,15 +2,17 @@
 //!
 //! | state | ball | next |
 //! |---|---|---|
-//! | `not-started` | staff | `evidence-requested`, `configuring` (staff configures and tests), `staff-review`, `waived` |
+//! | `not-started` | staff | `evidence-requested`, `configuring` (staff configures and tests), `passed` (staff verify a status or a signal that needs no soak), `failed`, `waived` |
 //! | `evidence-requested`, `partner-action` | partner | `staff-review` (evidence submitted) |
-//! | `staff-review` | staff | `passed`, `failed`, `partner-action`, `soaking`, `waived` |
+//! | `staff-review` | staff | `passed` (after its test and soak, where it needs them), `failed`, `partner-action`, `evidence-requested`, `configuring`, `soaking`, `waived` |
 //! | `configuring` | partner | `access-granted` (the partner grants staff access) |
 //! | `access-granted` | staff | `test-run` |
 //! | `test-run` | staff | `soaking`, `passed`, `failed` |
 //! | `soaking` | timer | `staff-review` when the soak has run |
-//! | `failed` | partner | `staff-review` (new evidence) |
-//! | `passed`, `waived` | nobody | a waiver's expiry reopens the check (`not-started`) |
+//! | `failed` | partner | `staff-review` (new evidence); a failure undoes the test and the soak |
+//! | `passed`, `waived` | nobody | a waiver's expiry reopens the check (`not-started`), also after approval |
+//!
+//! Any state but `passed` and `waived` can be waived; any open state can fail.
 
 use serde::{Deserialize, Serialize};
 
@@ -134,12 +136,21 @@ pub struct Check {
     pub ball: Ball,
     /// Whether the requirement is verified by staff configuring and testing (reliability).
     pub configured_by_staff: bool,
+    /// Whether staff may pass it without asking the partner (they check a status or a signal,
+    /// and it needs no soak).
+    #[serde(default)]
+    pub passes_unasked: bool,
     /// The soak the requirement needs, in days; `None`: none.
     pub soak_days: Option<u32>,
     /// When the running soak ends (seconds); set while soaking.
     pub soak_until: Option<i64>,
-    /// Whether the soak has run (a check that needs one cannot pass before).
+    /// Whether the soak has run since the check last failed or reopened (a check that needs one
+    /// cannot pass before).
     pub soaked: bool,
+    /// Whether staff ran the test since the check last failed or reopened (a check that staff
+    /// configure and test cannot pass before).
+    #[serde(default)]
+    pub tested: bool,
     pub waiver: Option<Waiver>,
 }
 
@@ -151,9 +162,14 @@ impl Check {
             state: CheckState::NotStarted,
             ball: Ball::Staff,
             configured_by_staff: requirement.verification == Verification::StaffConfiguresAndTests,
+            passes_unasked: matches!(
+                requirement.verification,
+                Verification::StaffVerifiesStatus | Verification::AutomatedSignal
+            ) && requirement.soak_days.is_none(),
             soak_days: requirement.soak_days,
             soak_until: None,
             soaked: false,
+            tested: false,
             waiver: None,
         }
     }
@@ -175,12 +191,14 @@ impl Check {
             (A::TestRun, S::AccessGranted) => S::TestRun,
             (A::StartSoak, S::TestRun | S::StaffReview) if self.soak_days.is_some() => S::Soaking,
             (A::SoakEnded, S::Soaking) => S::StaffReview,
-            (A::Pass, S::StaffReview | S::TestRun) if self.soak_days.is_none() || self.soaked => {
+            (A::Pass, S::StaffReview | S::TestRun)
+                if (self.soak_days.is_none() || self.soaked)
+                    && (!self.configured_by_staff || self.tested) =>
+            {
                 S::Passed
             }
-            (A::Pass, S::NotStarted) if !self.configured_by_staff && self.soak_days.is_none() => {
-                S::Passed
-            }
+            // Staff pass what they verify themselves without asking anything of the partner.
+            (A::Pass, S::NotStarted) if self.passes_unasked => S::Passed,
             (
                 A::Fail,
                 S::NotStarted
@@ -207,6 +225,23 @@ impl Check {
             .collect()
     }
 
+    /// The actions `side` can take now.
+    pub fn allowed_for(&self, side: Side) -> Vec<CheckAction> {
+        self.allowed()
+            .into_iter()
+            .filter(|a| a.side() == side)
+            .collect()
+    }
+
+    /// Passed, or waived with a waiver still running at `at`.
+    pub fn is_closed_at(&self, at: i64) -> bool {
+        match self.state {
+            CheckState::Passed => true,
+            CheckState::Waived => self.waiver.as_ref().is_none_or(|w| at < w.expires),
+            _ => false,
+        }
+    }
+
     /// Takes `action` for `side` at `at`. A waiver needs its reason, grantor and expiry
     /// (`waiver`); the timers' moves need their time to have come.
     pub fn apply(
@@ -216,20 +251,21 @@ impl Check {
         at: i64,
         waiver: Option<Waiver>,
     ) -> Result<CheckState, MoveError> {
-        let Some(to) = self.target(action) else {
-            return Err(MoveError::NotNow {
-                subject: format!("the check of `{}`", self.requirement),
-                action: action.name(),
-                state: spelled(&self.state),
-                allowed: self.allowed().iter().map(|a| a.name()).collect(),
-            });
-        };
+        // Another side's move is refused as such, before anything about the check is said.
         if action.side() != side {
             return Err(MoveError::NotYours {
                 action: action.name(),
                 side: spelled(&action.side()),
             });
         }
+        let Some(to) = self.target(action) else {
+            return Err(MoveError::NotNow {
+                subject: format!("the check of `{}`", self.requirement),
+                action: action.name(),
+                state: spelled(&self.state),
+                allowed: self.allowed_for(side).iter().map(|a| a.name()).collect(),
+            });
+        };
         match action {
             CheckAction::SoakEnded if self.soak_until.is_some_and(|until| at < until) => {
                 return Err(MoveError::Blocked(format!(
@@ -270,7 +306,16 @@ impl Check {
                 self.soak_until = None;
                 self.soaked = true;
             }
-            CheckAction::WaiverExpired => self.waiver = None,
+            CheckAction::TestRun => self.tested = true,
+            // What a failure or a reopening undoes must be shown again: a new test, a new soak.
+            CheckAction::Fail | CheckAction::Waive | CheckAction::WaiverExpired => {
+                self.soak_until = None;
+                self.soaked = false;
+                self.tested = false;
+                if action == CheckAction::WaiverExpired {
+                    self.waiver = None;
+                }
+            }
             _ => {}
         }
         self.state = to;

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 
 use super::check::{Check, CheckAction, CheckState, Waiver};
 use super::{Ball, CLARIFICATION_DAYS, DAY, MoveError, Side, spelled};
-use crate::catalog::RequirementSet;
+use crate::catalog::{Framework, RequirementSet};
 
 /// Where a submission stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,8 +154,9 @@ pub struct Submission {
 }
 
 impl Submission {
-    /// A submission opened at `at` by `actor` against `set`: one check per requirement.
-    pub fn open(set: &RequirementSet, actor: &str, at: i64) -> Submission {
+    /// A submission opened at `at` by `actor` against `set`: one check per requirement that
+    /// applies to the app's `framework`.
+    pub fn open(set: &RequirementSet, framework: Framework, actor: &str, at: i64) -> Submission {
         Submission {
             state: SubmissionState::Submitted,
             ball: Ball::Staff,
@@ -165,6 +166,7 @@ impl Submission {
             checks: set
                 .requirements
                 .iter()
+                .filter(|r| r.frameworks.contains(&framework))
                 .map(|r| (r.id.clone(), Check::new(r)))
                 .collect(),
             history: vec![Transition {
@@ -194,7 +196,7 @@ impl Submission {
             (A::Approve, S::InReview) if self.checks.values().all(|c| c.state.is_closed()) => {
                 S::Approved
             }
-            (A::Reject, S::InReview) => S::Rejected,
+            (A::Reject, S::InReview | S::Soaking) => S::Rejected,
             (A::ClarificationTimeout, S::WaitingForPartner) => S::Rejected,
             (A::Withdraw, state) if !state.is_terminal() => S::Withdrawn,
             _ => return None,
@@ -214,6 +216,14 @@ impl Submission {
             .collect()
     }
 
+    /// The submission's actions `side` can take now.
+    pub fn allowed_for(&self, side: Side) -> Vec<SubmissionAction> {
+        self.allowed()
+            .into_iter()
+            .filter(|a| a.side() == side)
+            .collect()
+    }
+
     /// Takes `action` for `actor` on `side` at `at`. `reason` is required to request
     /// information (the question), to reject and to withdraw; `due` is when a clarification
     /// must be answered (default: 14 days).
@@ -226,12 +236,19 @@ impl Submission {
         reason: Option<&str>,
         due: Option<i64>,
     ) -> Result<SubmissionState, MoveError> {
+        // Another side's move is refused as such, before anything about the submission is said.
+        if action.side() != side {
+            return Err(MoveError::NotYours {
+                action: action.name(),
+                side: spelled(&action.side()),
+            });
+        }
         let Some(to) = self.target(action) else {
             let mut problem = MoveError::NotNow {
                 subject: "the submission".to_string(),
                 action: action.name(),
                 state: spelled(&self.state),
-                allowed: self.allowed().iter().map(|a| a.name()).collect(),
+                allowed: self.allowed_for(side).iter().map(|a| a.name()).collect(),
             };
             if action == SubmissionAction::Approve && self.state == SubmissionState::InReview {
                 let open: Vec<&str> = self
@@ -247,16 +264,21 @@ impl Submission {
             }
             return Err(problem);
         };
-        if action.side() != side {
-            return Err(MoveError::NotYours {
-                action: action.name(),
-                side: spelled(&action.side()),
-            });
+        if action == SubmissionAction::Approve
+            && let Some(lapsed) = self.checks.values().find(|c| !c.is_closed_at(at))
+        {
+            return Err(MoveError::Blocked(format!(
+                "cannot approve: the waiver of `{}` has run out",
+                lapsed.requirement
+            )));
         }
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         let needs_reason = matches!(
             action,
-            SubmissionAction::RequestInfo | SubmissionAction::Reject | SubmissionAction::Withdraw
+            SubmissionAction::RequestInfo
+                | SubmissionAction::Reply
+                | SubmissionAction::Reject
+                | SubmissionAction::Withdraw
         );
         if needs_reason && reason.is_none() {
             return Err(MoveError::Invalid(format!(
@@ -267,9 +289,9 @@ impl Submission {
         match action {
             SubmissionAction::RequestInfo => {
                 let due = due.unwrap_or(at + CLARIFICATION_DAYS * DAY);
-                if due <= at {
+                if due < at + DAY {
                     return Err(MoveError::Invalid(
-                        "the due date must be in the future".to_string(),
+                        "the due date must leave the partner at least a day".to_string(),
                     ));
                 }
                 self.due = Some(due);
@@ -300,7 +322,11 @@ impl Submission {
         reason: Option<&str>,
         waiver_expires: Option<i64>,
     ) -> Result<CheckState, MoveError> {
-        if self.state.is_terminal() {
+        // A waiver runs out after approval too: its check reopens, and the caller takes it from
+        // there (an escalation, or the next review).
+        let expiring =
+            action == CheckAction::WaiverExpired && self.state == SubmissionState::Approved;
+        if self.state.is_terminal() && !expiring {
             return Err(MoveError::Blocked(format!(
                 "the submission is `{}`: its checks no longer move",
                 spelled(&self.state)
@@ -331,6 +357,23 @@ impl Submission {
             to: spelled(&to),
             reason: reason.map(str::to_string),
         });
+        // A soaking submission whose last soaking check moved on (it ran, failed or was waived)
+        // goes back to review at once: otherwise it would wait on a timer that never comes.
+        if self.state == SubmissionState::Soaking && !self.any_check(CheckState::Soaking) {
+            let from = self.state;
+            let action = SubmissionAction::SoakEnded.name();
+            self.record(
+                "system",
+                Side::System,
+                action,
+                from,
+                SubmissionState::InReview,
+                at,
+                None,
+            );
+            self.state = SubmissionState::InReview;
+            self.ball = Ball::Staff;
+        }
         Ok(to)
     }
 

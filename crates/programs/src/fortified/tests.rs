@@ -1,7 +1,7 @@
 use proptest::prelude::*;
 
 use super::*;
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, Framework};
 
 fn first_set() -> crate::catalog::RequirementSet {
     let catalog = Catalog::load(&crate::builtin::files()).unwrap();
@@ -22,7 +22,7 @@ fn staff(s: &mut Submission, action: SubmissionAction, at: i64, reason: Option<&
 
 #[test]
 fn a_submission_goes_from_submitted_to_approved_with_every_check_closed() {
-    let mut s = Submission::open(&first_set(), "partner:1", T0);
+    let mut s = Submission::open(&first_set(), Framework::Forge, "partner:1", T0);
     assert_eq!((s.state, s.ball), (SubmissionState::Submitted, Ball::Staff));
     staff(&mut s, SubmissionAction::Triage, T0 + 60, None);
     s.apply(
@@ -46,9 +46,19 @@ fn a_submission_goes_from_submitted_to_approved_with_every_check_closed() {
         None,
     );
     assert!(
-        matches!(refused, Err(MoveError::NotNow { .. })),
+        matches!(refused, Err(MoveError::NotYours { .. })),
         "{refused:?}"
     );
+    // An empty reply does not answer.
+    let refused = s.apply(
+        SubmissionAction::Reply,
+        Side::Partner,
+        "partner:1",
+        T0 + 60,
+        Some(" "),
+        None,
+    );
+    assert!(matches!(refused, Err(MoveError::Invalid(_))), "{refused:?}");
     let refused = s.apply(
         SubmissionAction::Reply,
         Side::Staff,
@@ -202,38 +212,24 @@ fn a_submission_goes_from_submitted_to_approved_with_every_check_closed() {
         Side::System,
         at + 30 * DAY,
     );
-    s.apply(
-        SubmissionAction::SoakEnded,
-        Side::System,
-        "timer",
-        at + 30 * DAY,
-        None,
-        None,
-    )
-    .unwrap();
+    assert_eq!(
+        s.state,
+        SubmissionState::InReview,
+        "the last soak ending ends the submission's"
+    );
     let at = at + 31 * DAY;
+    assert!(
+        !s.checks.contains_key("reliability.installation-callbacks"),
+        "Connect only"
+    );
     let ids: Vec<String> = s.checks.keys().cloned().collect();
     for id in &ids {
-        let state = s.checks[id].state;
-        if state == CheckState::NotStarted {
-            if id == "reliability.installation-callbacks" {
-                // Waived: the app has no installation callbacks (Forge).
-                s.apply_check(
-                    id,
-                    CheckAction::Waive,
-                    Side::Staff,
-                    "staff:1",
-                    at,
-                    Some("A Forge app"),
-                    Some(at + 365 * DAY),
-                )
-                .unwrap();
-                continue;
-            }
-            check(&mut s, id, CheckAction::Pass, Side::Staff, at);
-        } else {
-            check(&mut s, id, CheckAction::Pass, Side::Staff, at);
+        if !s.checks[id].allowed().contains(&CheckAction::Pass) {
+            // What the partner attests: evidence first.
+            check(&mut s, id, CheckAction::RequestEvidence, Side::Staff, at);
+            check(&mut s, id, CheckAction::SubmitEvidence, Side::Partner, at);
         }
+        check(&mut s, id, CheckAction::Pass, Side::Staff, at);
     }
     staff(&mut s, SubmissionAction::Approve, at, None);
     assert_eq!((s.state, s.ball), (SubmissionState::Approved, Ball::Nobody));
@@ -266,7 +262,7 @@ fn a_submission_goes_from_submitted_to_approved_with_every_check_closed() {
 
 #[test]
 fn an_unanswered_clarification_rejects_the_submission_after_its_due_date() {
-    let mut s = Submission::open(&first_set(), "partner:1", T0);
+    let mut s = Submission::open(&first_set(), Framework::Forge, "partner:1", T0);
     staff(&mut s, SubmissionAction::Triage, T0, None);
     staff(
         &mut s,
@@ -297,7 +293,7 @@ fn an_unanswered_clarification_rejects_the_submission_after_its_due_date() {
 
 #[test]
 fn an_expired_waiver_reopens_its_check() {
-    let mut s = Submission::open(&first_set(), "partner:1", T0);
+    let mut s = Submission::open(&first_set(), Framework::Forge, "partner:1", T0);
     let id = "support.critical-response";
     let refused = s.apply_check(
         id,
@@ -359,9 +355,9 @@ proptest! {
     fn random_moves_keep_the_rules(moves in proptest::collection::vec((0usize..22, 0usize..3, 0usize..12, 0i64..5), 1..80)) {
         let set = first_set();
         let ids: Vec<String> = set.requirements.iter().map(|r| r.id.clone()).collect();
-        let mut s = Submission::open(&set, "partner:1", T0);
+        let mut s = Submission::open(&set, Framework::Forge, "partner:1", T0);
         let mut at = T0;
-        let mut accepted = 1;
+        let mut previous = s.history.len();
         for (what, who, which, days) in moves {
             at += days * DAY;
             let side = [Side::Partner, Side::Staff, Side::System][who];
@@ -387,17 +383,97 @@ proptest! {
                 }
                 outcome
             };
+            // Every accepted move is recorded (a check's move may also end the submission's
+            // soak); a refused one records nothing.
             if result.is_ok() {
-                accepted += 1;
+                prop_assert!(s.history.len() > previous);
+            } else {
+                prop_assert_eq!(s.history.len(), previous);
             }
+            previous = s.history.len();
             prop_assert_eq!(s.ball, s.state.ball());
             for check in s.checks.values() {
                 prop_assert_eq!(check.ball, check.state.ball());
             }
-            prop_assert_eq!(s.history.len(), accepted);
             if s.state == SubmissionState::Approved {
                 prop_assert!(s.checks.values().all(|c| c.state.is_closed()));
             }
         }
     }
+}
+
+#[test]
+fn a_failure_or_reopening_undoes_the_test_and_the_soak() {
+    let mut s = Submission::open(&first_set(), Framework::Forge, "partner:1", T0);
+    let id = "reliability.availability";
+    let mut go = |a: CheckAction, side: Side, at: i64| {
+        s.apply_check(id, a, side, "x", at, Some("r"), None)
+            .unwrap_or_else(|e| panic!("{a:?}: {e}"))
+    };
+    go(CheckAction::StartConfiguring, Side::Staff, T0);
+    go(CheckAction::GrantAccess, Side::Partner, T0);
+    go(CheckAction::TestRun, Side::Staff, T0);
+    go(CheckAction::StartSoak, Side::Staff, T0);
+    go(CheckAction::SoakEnded, Side::System, T0 + 28 * DAY);
+    go(CheckAction::Fail, Side::Staff, T0 + 28 * DAY);
+    go(CheckAction::SubmitEvidence, Side::Partner, T0 + 29 * DAY);
+    let refused = s.apply_check(
+        id,
+        CheckAction::Pass,
+        Side::Staff,
+        "x",
+        T0 + 29 * DAY,
+        None,
+        None,
+    );
+    assert!(
+        refused.is_err(),
+        "a new test and a new soak are needed: {refused:?}"
+    );
+}
+
+#[test]
+fn a_waiver_runs_out_after_approval_and_a_lapsed_one_blocks_approval() {
+    let mut s = Submission::open(&first_set(), Framework::Forge, "partner:1", T0);
+    staff(&mut s, SubmissionAction::Triage, T0, None);
+    staff(&mut s, SubmissionAction::StartReview, T0, None);
+    let ids: Vec<String> = s.checks.keys().cloned().collect();
+    for id in &ids {
+        s.apply_check(
+            id,
+            CheckAction::Waive,
+            Side::Staff,
+            "x",
+            T0,
+            Some("r"),
+            Some(T0 + DAY),
+        )
+        .unwrap();
+    }
+    let lapsed = s.apply(
+        SubmissionAction::Approve,
+        Side::Staff,
+        "x",
+        T0 + 2 * DAY,
+        None,
+        None,
+    );
+    assert!(matches!(lapsed, Err(MoveError::Blocked(_))), "{lapsed:?}");
+    staff(&mut s, SubmissionAction::Approve, T0 + 60, None);
+    s.apply_check(
+        &ids[0],
+        CheckAction::WaiverExpired,
+        Side::System,
+        "timer",
+        T0 + DAY,
+        None,
+        None,
+    )
+    .unwrap();
+    assert_eq!(s.checks[&ids[0]].state, CheckState::NotStarted);
+    assert_eq!(
+        s.state,
+        SubmissionState::Approved,
+        "the caller decides what follows"
+    );
 }

@@ -5,7 +5,7 @@ use apptrust_api::programs::{
     CriterionView, DroppedRequirement, ProgramDetail, ProgramList, ProgramSummary,
     RequirementSetView, RequirementView,
 };
-use apptrust_programs::catalog::{ProgramDef, Requirement, RequirementSet};
+use apptrust_programs::catalog::{ProgramDef, Requirement, RequirementSet, SetPhase};
 use axum::Json;
 use axum::extract::{Path, State};
 
@@ -76,9 +76,11 @@ pub async fn show(
     let today = today(&state);
     Ok(Json(ProgramDetail {
         program: summary(program, &today),
+        // A set is public from its announcement on.
         requirement_sets: program
             .requirement_sets
             .iter()
+            .filter(|s| program.phase(s, &today) != SetPhase::Unpublished)
             .map(|s| set(program, s, &today))
             .collect(),
     }))

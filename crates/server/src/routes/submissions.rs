@@ -365,7 +365,12 @@ fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
             staff: waiting.staff,
             timer: waiting.timer,
         },
-        allowed_actions: s.allowed().iter().map(|a| a.name()).collect(),
+        allowed_actions: s
+            .allowed()
+            .iter()
+            .filter(|a| a.side() != Side::System)
+            .map(|a| a.name())
+            .collect(),
         checks: s
             .checks
             .values()
@@ -380,7 +385,12 @@ fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
                     granted_by: w.granted_by.clone(),
                     expires: shown(w.expires),
                 }),
-                allowed_actions: c.allowed().iter().map(|a| a.name()).collect(),
+                allowed_actions: c
+                    .allowed()
+                    .iter()
+                    .filter(|a| a.side() != Side::System)
+                    .map(|a| a.name())
+                    .collect(),
             })
             .collect(),
         history: s
