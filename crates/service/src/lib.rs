@@ -9,6 +9,7 @@ pub mod duration;
 pub mod notify;
 pub mod reevaluation;
 pub mod search;
+pub mod submission_timers;
 pub mod submissions;
 pub mod timers;
 pub mod trust;

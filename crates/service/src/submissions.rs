@@ -8,6 +8,7 @@ use apptrust_programs::catalog::{Catalog, Framework, Grant, ProgramStatus};
 use apptrust_programs::fortified::{CheckAction, MoveError, Side, Submission, SubmissionAction};
 use apptrust_store::apps::App;
 use apptrust_store::submissions::{self, SubmissionRow, SubmissionWrite};
+use apptrust_store::timers::{NewTimer, schedule_in};
 use apptrust_store::{Actor, Store, StoreError, audit, clock};
 use time::OffsetDateTime;
 
@@ -194,6 +195,21 @@ pub async fn act(
             // Another edit landed first: read again and make the move on what it left.
             continue;
         }
+        for timer in timers_after(id, the_move, &submission) {
+            let key = format!("submission:{id}:{}", timer.key);
+            schedule_in(
+                tx.connection(),
+                &now,
+                &NewTimer {
+                    kind: TIMER_KIND,
+                    due_at: shown(timer.due),
+                    subject: &format!("submission:{id}"),
+                    idempotency_key: &key,
+                    payload: timer.payload,
+                },
+            )
+            .await?;
+        }
         audit::record(
             tx.connection(),
             &now,
@@ -255,4 +271,63 @@ fn ball_name(submission: &Submission) -> &'static str {
         Ball::Timer => "timer",
         Ball::Nobody => "nobody",
     }
+}
+
+/// The timer kind of submissions' deadlines: a clarification's due date, a check's soak end, a
+/// waiver's expiry. Its handler is [`crate::submission_timers::SubmissionTimers`].
+pub const TIMER_KIND: &str = "submission";
+
+/// A timer a move calls for.
+struct Planned {
+    /// Seconds.
+    due: i64,
+    /// Unique per deadline, so that a retried move schedules it once.
+    key: String,
+    payload: serde_json::Value,
+}
+
+/// The deadlines a move just set: the clarification's due date after `request-info`, the soak's
+/// end after `start-soak`, the waiver's expiry after `waive`.
+fn timers_after(id: i64, the_move: &Move, submission: &Submission) -> Vec<Planned> {
+    let mut planned = Vec::new();
+    match the_move {
+        Move::Submission {
+            action: SubmissionAction::RequestInfo,
+            ..
+        } => {
+            if let Some(due) = submission.due {
+                planned.push(Planned {
+                    due,
+                    key: format!("clarification:{due}"),
+                    payload: serde_json::json!({"submission": id, "move": "clarification-timeout"}),
+                });
+            }
+        }
+        Move::Check {
+            requirement,
+            action,
+            ..
+        } => {
+            let check = submission.checks.get(requirement);
+            let (due, name) = match action {
+                CheckAction::StartSoak => (check.and_then(|c| c.soak_until), "soak-ended"),
+                CheckAction::Waive => (
+                    check.and_then(|c| c.waiver.as_ref().map(|w| w.expires)),
+                    "waiver-expired",
+                ),
+                _ => (None, ""),
+            };
+            if let Some(due) = due {
+                planned.push(Planned {
+                    due,
+                    key: format!("{name}:{requirement}:{due}"),
+                    payload: serde_json::json!({
+                        "submission": id, "move": name, "requirement": requirement,
+                    }),
+                });
+            }
+        }
+        Move::Submission { .. } => {}
+    }
+    planned
 }

@@ -4,9 +4,12 @@
 
 use serde_json::{Value, json};
 
-use crate::support::{Db, TestApp};
+use crate::support::{Db, TestApp, eventually};
 
-crate::on_both_databases!(a_submission_goes_from_submitted_to_approved);
+crate::on_both_databases!(
+    a_submission_goes_from_submitted_to_approved,
+    deadlines_move_submissions_when_they_come,
+);
 
 fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
     app.post(
@@ -192,4 +195,97 @@ fn a_submission_goes_from_submitted_to_approved(db: Db) {
     assert_eq!(status, 409, "decided: {body}");
     let (_, audit) = app.get("/api/v1/audit?limit=200", Some(&staff));
     assert!(audit.to_string().contains("submission.move"), "{audit}");
+}
+
+fn advance(app: &TestApp, by: &str) {
+    let (status, body) = app.post(
+        "/api/v1/test/clock",
+        Some(&app.staff_token),
+        json!({"advance": by}),
+    );
+    assert_eq!(status, 200, "{body}");
+}
+
+/// The deadlines are durable timers: an unanswered clarification rejects its submission after
+/// 14 days, and a soak hands its check back to staff (and the submission back to review) when
+/// it has run, on the test clock.
+fn deadlines_move_submissions_when_they_come(db: Db) {
+    let app = TestApp::spawn_with(db, &["--test-clock"]);
+    let acme = app.partner("acme");
+    let staff = app.staff_token.clone();
+    app.app(&acme, "com.acme.quiet");
+    app.app(&acme, "com.acme.soaks");
+    let open = |key: &str| {
+        let (status, body) = app.post(
+            &format!("/api/v1/apps/{key}/submissions"),
+            Some(&acme),
+            json!({"program": "cloud-fortified"}),
+        );
+        assert_eq!(status, 201, "{body}");
+        body["id"].as_i64().unwrap()
+    };
+    let quiet = open("com.acme.quiet");
+    let soaks = open("com.acme.soaks");
+    for id in [quiet, soaks] {
+        assert_eq!(act(&app, &staff, id, json!({"action": "triage"})).0, 200);
+    }
+    let (status, body) = act(
+        &app,
+        &staff,
+        quiet,
+        json!({"action": "request-info", "reason": "Your alert address?"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        act(&app, &staff, soaks, json!({"action": "start-review"})).0,
+        200
+    );
+    for (side, action) in [
+        (&staff, "request-evidence"),
+        (&acme, "submit-evidence"),
+        (&staff, "start-soak"),
+    ] {
+        let (status, body) = check(
+            &app,
+            side,
+            soaks,
+            "security.bug-bounty",
+            json!({"action": action}),
+        );
+        assert_eq!(status, 200, "{action}: {body}");
+    }
+    let (status, body) = act(&app, &staff, soaks, json!({"action": "soak"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ball"], "timer");
+
+    // Thirteen days: nothing yet.
+    advance(&app, "P13D");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let (_, body) = app.get(&format!("/api/v1/submissions/{quiet}"), Some(&acme));
+    assert_eq!(body["state"], "waiting-for-partner", "{body}");
+    // Past the due date: rejected by the deadline. Past the 30-day soak: back to staff.
+    advance(&app, "P18D");
+    eventually("the clarification timed out", || {
+        app.get(&format!("/api/v1/submissions/{quiet}"), Some(&acme))
+            .1["state"]
+            == "rejected"
+    });
+    eventually("the soak ended", || {
+        app.get(&format!("/api/v1/submissions/{soaks}"), Some(&acme))
+            .1["state"]
+            == "in-review"
+    });
+    let (_, body) = app.get(&format!("/api/v1/submissions/{soaks}"), Some(&staff));
+    let bounty = body["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["requirement"] == "security.bug-bounty")
+        .unwrap();
+    assert_eq!(bounty["state"], "staff-review", "{body}");
+    assert_eq!(bounty["soaked"], true);
+    let (_, body) = app.get(&format!("/api/v1/submissions/{quiet}"), Some(&acme));
+    let last = body["history"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["side"], "system", "{body}");
+    assert_eq!(last["action"], "clarification-timeout");
 }
