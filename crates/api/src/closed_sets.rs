@@ -24,8 +24,10 @@ closed_set!(
     ReportedBy, "lowercase", [Platform, Staff, Partner]
 );
 closed_set!(
-    /// Why a badge moved: a deploy's evaluation, or re-evaluation by a newer rules engine.
-    Cause, "kebab-case", [AutoEvaluation, Reevaluation]
+    /// Why a badge moved: a deploy's evaluation, re-evaluation by a newer rules engine, an
+    /// approval, an annual review, an escalation, a dependency (a lapsed bug bounty), or the
+    /// program's retirement.
+    Cause, "kebab-case", [AutoEvaluation, Reevaluation, Approval, AnnualReview, Escalation, Dependency, Retirement]
 );
 closed_set!(
     /// What kind of check a finding comes from.

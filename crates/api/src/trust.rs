@@ -63,10 +63,25 @@ pub struct TrustDocument {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Programs {
-    pub cloud_fortified: Status,
+    pub cloud_fortified: CloudFortifiedEntry,
     pub bug_bounty_participant: BugBounty,
     pub cloud_security_participant: Status,
     pub runs_on_atlassian: RunsOnAtlassianEntry,
+}
+
+/// Cloud Fortified: the status, since when, and the requirement set the app was approved against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct CloudFortifiedEntry {
+    #[cfg_attr(feature = "openapi", schema(value_type = BadgeStatus))]
+    pub status: String,
+    /// When the status last changed; absent when the app never took part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    /// The requirement set behind the status (`cloud-fortified/2026-01`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requirement_set: Option<String>,
 }
 
 /// A program read by its status alone.

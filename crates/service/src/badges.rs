@@ -107,6 +107,63 @@ pub async fn save_runs_on_atlassian(
     .await
 }
 
+/// Grants an approval program's badge (`badge`, as `cloudFortified`) on approval, against the
+/// requirement set `requirement_set`: the badge row, its event (cause `approval`) and the
+/// `badge.gained` notification, in the caller's transaction.
+pub async fn grant_on_approval(
+    connection: &mut Connection,
+    app_id: i64,
+    badge: &str,
+    requirement_set: &str,
+    reference: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let previous = badges::load_in(connection, app_id, badge)
+        .await?
+        .map_or_else(|| "NOT_A_PARTICIPANT".to_string(), |b| b.status);
+    let approved = BadgeStatus::Approved.as_str();
+    let stored = StoredBadge {
+        status: approved.to_string(),
+        version: Some(requirement_set.to_string()),
+        reasons: Vec::new(),
+    };
+    badges::save_in(connection, app_id, badge, &stored, None, now).await?;
+    if previous == approved {
+        return Ok(());
+    }
+    notifications::record_in(
+        connection,
+        now,
+        notifications::BADGE_GAINED,
+        app_id,
+        reference,
+        serde_json::json!({
+            "program": badge,
+            "from": previous,
+            "to": approved,
+            "version": requirement_set,
+            "cause": "approval",
+            "reasons": [],
+        }),
+    )
+    .await?;
+    badges::insert_event_in(
+        connection,
+        app_id,
+        &NewBadgeEvent {
+            program: badge,
+            at: now,
+            from: &previous,
+            to: approved,
+            cause: "approval",
+            version: requirement_set,
+            reasons: &[],
+            reference,
+        },
+    )
+    .await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

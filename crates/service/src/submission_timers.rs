@@ -6,6 +6,7 @@
 
 use std::sync::Arc;
 
+use apptrust_programs::catalog::Catalog;
 use apptrust_programs::fortified::{CheckAction, MoveError, Side, SubmissionAction};
 use apptrust_store::timers::{Firing, Timer};
 use apptrust_store::{Actor, Store};
@@ -16,14 +17,16 @@ use crate::timers::{Handler, HandlerFuture, Handlers};
 /// The handler of `submission` timers.
 pub struct SubmissionTimers {
     pub store: Store,
+    pub catalog: Arc<Catalog>,
 }
 
 /// Registers the handler.
-pub fn register(handlers: &mut Handlers, store: &Store) {
+pub fn register(handlers: &mut Handlers, store: &Store, catalog: &Arc<Catalog>) {
     handlers.insert(
         crate::submissions::TIMER_KIND,
         Arc::new(SubmissionTimers {
             store: store.clone(),
+            catalog: catalog.clone(),
         }),
     );
 }
@@ -58,7 +61,17 @@ impl Handler for SubmissionTimers {
                 other => return Err(format!("unknown submission timer move {other:?}")),
             };
             let actor = Actor::system("deadline");
-            match act(&self.store, id, &the_move, Side::System, &actor, None).await {
+            match act(
+                &self.store,
+                &self.catalog,
+                id,
+                &the_move,
+                Side::System,
+                &actor,
+                None,
+            )
+            .await
+            {
                 Ok(_) => Ok(()),
                 // No longer applies: the partner replied, the check moved on, the waiver was
                 // renewed. Nothing to do.

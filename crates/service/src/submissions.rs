@@ -5,7 +5,9 @@
 //! again on the new state (or refused, if it no longer applies).
 
 use apptrust_programs::catalog::{Catalog, Framework, Grant, ProgramStatus};
-use apptrust_programs::fortified::{CheckAction, MoveError, Side, Submission, SubmissionAction};
+use apptrust_programs::fortified::{
+    CheckAction, MoveError, Side, Submission, SubmissionAction, SubmissionState,
+};
 use apptrust_store::apps::App;
 use apptrust_store::submissions::{self, SubmissionRow, SubmissionWrite};
 use apptrust_store::timers::{NewTimer, schedule_in};
@@ -143,9 +145,11 @@ pub enum Move {
     },
 }
 
-/// Makes a move on submission `id` for `actor` on `side`, with its reason.
+/// Makes a move on submission `id` for `actor` on `side`, with its reason. An approval grants
+/// the program's badge (`catalog` says which) in the same transaction.
 pub async fn act(
     store: &Store,
+    catalog: &Catalog,
     id: i64,
     the_move: &Move,
     side: Side,
@@ -194,6 +198,29 @@ pub async fn act(
         {
             // Another edit landed first: read again and make the move on what it left.
             continue;
+        }
+        if submission.state == SubmissionState::Approved
+            && matches!(
+                the_move,
+                Move::Submission {
+                    action: SubmissionAction::Approve,
+                    ..
+                }
+            )
+        {
+            let badge = catalog
+                .program(&row.program)
+                .map(|p| p.badge.clone())
+                .ok_or_else(|| StoreError::Internal(format!("no program `{}`", row.program)))?;
+            crate::badges::grant_on_approval(
+                tx.connection(),
+                row.app_id,
+                &badge,
+                &row.requirement_set,
+                &format!("submission:{id}"),
+                &now,
+            )
+            .await?;
         }
         for timer in timers_after(id, the_move, &submission) {
             let key = format!("submission:{id}:{}", timer.key);

@@ -9,7 +9,8 @@
 //! OpenAPI document describes them.
 
 use apptrust_api::trust::{
-    BadgeEvent, BugBounty, Programs, RunsOnAtlassianEntry, Status, TrustDocument,
+    BadgeEvent, BugBounty, CloudFortifiedEntry, Programs, RunsOnAtlassianEntry, Status,
+    TrustDocument,
 };
 use apptrust_programs::Program;
 use apptrust_store::trust::{BadgeEventView, BadgeRow};
@@ -85,7 +86,18 @@ fn programs(badges: &[BadgeRow]) -> Programs {
         },
     };
     Programs {
-        cloud_fortified: status(Program::CloudFortified),
+        cloud_fortified: match badge(Program::CloudFortified) {
+            Some(b) => CloudFortifiedEntry {
+                status: b.status.clone(),
+                since: Some(b.since.clone()),
+                requirement_set: b.version.clone(),
+            },
+            None => CloudFortifiedEntry {
+                status: NOT_A_PARTICIPANT.to_string(),
+                since: None,
+                requirement_set: None,
+            },
+        },
         bug_bounty_participant: BugBounty {
             cloud: status(Program::BugBountyParticipant),
         },

@@ -195,6 +195,33 @@ fn a_submission_goes_from_submitted_to_approved(db: Db) {
     assert_eq!(status, 409, "decided: {body}");
     let (_, audit) = app.get("/api/v1/audit?limit=200", Some(&staff));
     assert!(audit.to_string().contains("submission.move"), "{audit}");
+
+    // Approval grants the badge: the trust document, its event, the owners told, and search.
+    let (_, trust) = app.get("/api/v1/apps/com.acme.fortified/trust", None);
+    let cf = &trust["programs"]["cloudFortified"];
+    assert_eq!(cf["status"], "APPROVED", "{trust}");
+    assert_eq!(cf["requirementSet"], approved["requirementSet"], "{trust}");
+    assert!(cf["since"].is_string(), "{trust}");
+    let event = trust["badgeEvents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["program"] == "cloudFortified")
+        .unwrap_or_else(|| panic!("{trust}"))
+        .clone();
+    assert_eq!(event["cause"], "approval");
+    assert_eq!(event["to"], "APPROVED");
+    let (_, told) = app.get("/api/v1/apps/com.acme.fortified/notifications", Some(&acme));
+    assert!(
+        told["notifications"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n["event"] == "badge.gained" && n["payload"]["program"] == "cloudFortified"),
+        "{told}"
+    );
+    let (_, found) = app.get("/api/v1/apps?badge=cloudFortified", None);
+    assert_eq!(found["apps"][0]["key"], "com.acme.fortified", "{found}");
 }
 
 fn advance(app: &TestApp, by: &str) {

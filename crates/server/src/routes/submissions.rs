@@ -250,6 +250,7 @@ pub async fn act(
     let due = time_of(body.due.as_deref(), "due")?;
     let loaded = use_case::act(
         &state.store,
+        &state.programs,
         id,
         &Move::Submission { action, due },
         side,
@@ -313,6 +314,7 @@ pub async fn act_on_check(
     }
     let loaded = use_case::act(
         &state.store,
+        &state.programs,
         id,
         &Move::Check {
             requirement,
