@@ -1,6 +1,7 @@
 //! `apptrust serve --demo`: seeds a partner, its apps and a short deploy history from the bundled
 //! example manifests, so that a newcomer sees badges, reasons and badge events at once.
 
+use apptrust_programs::catalog::Catalog;
 use apptrust_programs::{AppKey, PartnerKey};
 use std::sync::Arc;
 
@@ -29,7 +30,11 @@ const PARTNER: &str = "acme";
 /// are stored hashed, so earlier ones cannot be shown again), revoking the demo users' earlier
 /// tokens and sessions. Refuses a database that holds anything besides the demo's users and
 /// partner: the demo must never add a known-token staff user to a real installation.
-pub async fn seed(store: &Store, evaluator: &Evaluator) -> Result<DemoLogins, StoreError> {
+pub async fn seed(
+    store: &Store,
+    evaluator: &Evaluator,
+    programs: &Catalog,
+) -> Result<DemoLogins, StoreError> {
     let actor = Actor::system("demo");
     let (users, partners) = store
         .data_other_than(&[STAFF_EMAIL, PARTNER_EMAIL], &[PARTNER])
@@ -73,6 +78,8 @@ pub async fn seed(store: &Store, evaluator: &Evaluator) -> Result<DemoLogins, St
             )
             .await?;
         seed_apps(store, &developer, &actor, evaluator).await?;
+        let staff = demo_user(store, staff_email).await?;
+        seed_fortified(store, programs, &staff, &developer).await?;
     }
     let staff = demo_user(store, staff_email).await?;
     let partner = demo_user(store, partner_email).await?;
@@ -195,5 +202,105 @@ async fn deploy(
         deployer: developer,
     };
     deploy::deploy(store, &request, evaluator).await?;
+    Ok(())
+}
+
+/// A Cloud Fortified story: Issue Insights approved (every check passed, or waived where it
+/// would need weeks of soak), Vendor Reports waiting for the partner's answer with a due date.
+async fn seed_fortified(
+    store: &Store,
+    programs: &Catalog,
+    staff: &User,
+    developer: &User,
+) -> Result<(), StoreError> {
+    use apptrust_programs::fortified::{CheckAction, Side, SubmissionAction};
+    use apptrust_service::submissions::{self, Move, SubmissionError};
+    let failed = |e: SubmissionError| StoreError::Invalid(format!("demo submission: {e}"));
+    let (staff_actor, partner_actor) = (staff.actor(), developer.actor());
+    let submission = |action: SubmissionAction| Move::Submission { action, due: None };
+    let issues = store.app("com.acme.issue-insights").await?;
+    let opened = submissions::open(store, programs, &issues, "cloud-fortified", &partner_actor)
+        .await
+        .map_err(failed)?;
+    let id = opened.row.id;
+    for action in [SubmissionAction::Triage, SubmissionAction::StartReview] {
+        submissions::act(
+            store,
+            programs,
+            id,
+            &submission(action),
+            Side::Staff,
+            &staff_actor,
+            None,
+        )
+        .await
+        .map_err(failed)?;
+    }
+    let a_year = store.clock().now().unix_timestamp() + 365 * 86_400;
+    for (requirement, check) in &opened.submission.checks {
+        let (action, reason, expires) = if check.passes_unasked {
+            (CheckAction::Pass, None, None)
+        } else {
+            (
+                CheckAction::Waive,
+                Some("Verified in the partner's earlier assessment (demo)"),
+                Some(a_year),
+            )
+        };
+        let the_move = Move::Check {
+            requirement: requirement.clone(),
+            action,
+            expires,
+        };
+        submissions::act(
+            store,
+            programs,
+            id,
+            &the_move,
+            Side::Staff,
+            &staff_actor,
+            reason,
+        )
+        .await
+        .map_err(failed)?;
+    }
+    submissions::act(
+        store,
+        programs,
+        id,
+        &submission(SubmissionAction::Approve),
+        Side::Staff,
+        &staff_actor,
+        None,
+    )
+    .await
+    .map_err(failed)?;
+
+    let reports = store.app("com.acme.vendor-reports").await?;
+    let opened = submissions::open(store, programs, &reports, "cloud-fortified", &partner_actor)
+        .await
+        .map_err(failed)?;
+    submissions::act(
+        store,
+        programs,
+        opened.row.id,
+        &submission(SubmissionAction::Triage),
+        Side::Staff,
+        &staff_actor,
+        None,
+    )
+    .await
+    .map_err(failed)?;
+    submissions::act(
+        store,
+        programs,
+        opened.row.id,
+        &submission(SubmissionAction::RequestInfo),
+        Side::Staff,
+        &staff_actor,
+        Some("Which incident process do you follow, and who signs off post-incident reviews?"),
+    )
+    .await
+    .map_err(failed)?;
     Ok(())
 }

@@ -115,7 +115,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     let programs = Arc::new(load_programs(&settings).map_err(ServeError::Settings)?);
     let evaluator = evaluator(&settings);
     let demo = if settings.demo {
-        Some(crate::demo::seed(&store, &evaluator).await?)
+        Some(crate::demo::seed(&store, &evaluator, &programs).await?)
     } else {
         None
     };
@@ -321,9 +321,10 @@ fn announce(
              \x20   curl {url}/api/v1/apps/com.acme.issue-insights/trust\n\
              \x20   curl {url}/api/v1/apps/com.acme.vendor-reports/trust\n\
              \x20   curl '{url}/api/v1/apps?badge=runsOnAtlassian'\n\
+             \x20   curl -H 'Authorization: Bearer {}' '{url}/api/v1/submissions?ball=partner'\n\
              \x20   apptrust deploy --server {url} --token {} --app com.acme.issue-insights --environment staging examples/eligible/manifest.yml\n\
              \n  Demo tokens (new at every start):\n    staff:   {}\n    partner: {}",
-            demo.partner_token, demo.staff_token, demo.partner_token
+            demo.partner_token, demo.partner_token, demo.staff_token, demo.partner_token
         );
     }
     let _ = out.flush();

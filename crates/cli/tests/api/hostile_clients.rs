@@ -333,16 +333,16 @@ fn the_demo_refuses_real_data_and_revokes_its_old_tokens() {
 }
 
 /// A `serve --demo` process and what its banner said.
-struct Demo {
+pub(crate) struct Demo {
     child: std::process::Child,
-    port: String,
-    staff: String,
-    partner: String,
+    pub(crate) port: String,
+    pub(crate) staff: String,
+    pub(crate) partner: String,
 }
 
 impl Demo {
     /// Starts the demo on `db` and reads its address and tokens from the banner.
-    fn start(db: &str, listen: &str) -> Demo {
+    pub(crate) fn start(db: &str, listen: &str) -> Demo {
         let mut child = std::process::Command::new(crate::support::binary())
             .args(["serve", "--demo", "--listen", listen, "--database", db])
             .stdout(std::process::Stdio::piped())
@@ -374,7 +374,7 @@ impl Demo {
         }
     }
 
-    fn stop(&mut self) {
+    pub(crate) fn stop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }

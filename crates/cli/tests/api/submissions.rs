@@ -316,3 +316,33 @@ fn deadlines_move_submissions_when_they_come(db: Db) {
     assert_eq!(last["side"], "system", "{body}");
     assert_eq!(last["action"], "clarification-timeout");
 }
+
+/// The demo tells a Cloud Fortified story: one app approved, one waiting on its partner.
+#[test]
+fn the_demo_has_a_cloud_fortified_story() {
+    let dir = crate::support::TempDir::new("demo-fortified");
+    let db = dir.0.join("demo.db");
+    let mut demo = crate::hostile_clients::Demo::start(db.to_str().unwrap(), "127.0.0.1:0");
+    let base = format!("http://127.0.0.1:{}", demo.port);
+    let get = |path: &str, token: Option<&str>| -> Value {
+        let mut request = ureq::get(&format!("{base}{path}"));
+        if let Some(token) = token {
+            request = request.set("Authorization", &format!("Bearer {token}"));
+        }
+        request.call().unwrap().into_json().unwrap()
+    };
+    let trust = get("/api/v1/apps/com.acme.issue-insights/trust", None);
+    assert_eq!(
+        trust["programs"]["cloudFortified"]["status"], "APPROVED",
+        "{trust}"
+    );
+    let waiting = get("/api/v1/submissions?ball=partner", Some(&demo.partner));
+    assert_eq!(
+        waiting["submissions"][0]["app"], "com.acme.vendor-reports",
+        "{waiting}"
+    );
+    assert!(waiting["submissions"][0]["due"].is_string(), "{waiting}");
+    let all = get("/api/v1/submissions", Some(&demo.staff));
+    assert_eq!(all["submissions"].as_array().unwrap().len(), 2, "{all}");
+    demo.stop();
+}
