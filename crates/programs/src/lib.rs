@@ -20,3 +20,12 @@ pub use names::{
 pub use program::Program;
 pub use runs_on_atlassian::{BadgeEvent, BadgeStatus, Cause, Deploy, RunsOnAtlassian};
 pub use version::{AppVersion, VersionChoiceError, VersionError};
+
+/// How a value of the domain spells itself in files and the API (its serde name: `in-review`,
+/// `staff-configures-and-tests`); empty for a value that is not a plain name.
+pub fn spelled<T: serde::Serialize>(value: &T) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}

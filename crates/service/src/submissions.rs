@@ -8,6 +8,7 @@ use apptrust_programs::catalog::{Catalog, Framework, Grant, ProgramStatus};
 use apptrust_programs::fortified::{
     CheckAction, MoveError, Side, Submission, SubmissionAction, SubmissionState,
 };
+use apptrust_programs::spelled;
 use apptrust_store::apps::App;
 use apptrust_store::submissions::{self, SubmissionRow, SubmissionWrite};
 use apptrust_store::timers::{NewTimer, schedule_in};
@@ -50,13 +51,6 @@ pub fn shown(seconds: i64) -> String {
 
 fn now_seconds(store: &Store) -> i64 {
     store.clock().now().unix_timestamp()
-}
-
-fn spelled<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 /// Opens a submission of `app` to the approval program `program` (its key or badge key),

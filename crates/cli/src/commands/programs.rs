@@ -67,10 +67,7 @@ fn summary(program: &ProgramDef) -> String {
         (Grant::Approval, _) => "approval".to_string(),
         (Grant::Derived, None) => "derived".to_string(),
     };
-    let status = serde_json::to_value(program.status)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
+    let status = apptrust_programs::spelled(&program.status);
     format!(
         "{} ({}, badge {}): {grant}, {status}",
         program.key, program.name, program.badge

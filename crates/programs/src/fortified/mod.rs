@@ -83,10 +83,4 @@ fn list(allowed: &[String]) -> String {
     }
 }
 
-/// How a value spells itself (its serde name).
-pub(crate) fn spelled<T: Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
+pub(crate) use crate::spelled;

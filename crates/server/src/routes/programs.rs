@@ -6,6 +6,7 @@ use apptrust_api::programs::{
     RequirementSetView, RequirementView,
 };
 use apptrust_programs::catalog::{ProgramDef, Requirement, RequirementSet, SetPhase};
+use apptrust_programs::spelled;
 use axum::Json;
 use axum::extract::{Path, State};
 
@@ -89,14 +90,6 @@ pub async fn show(
 /// Today on the service's clock (the test clock's, when it runs on one), `YYYY-MM-DD` in UTC.
 fn today(state: &AppState) -> String {
     state.store.now().chars().take(10).collect()
-}
-
-/// How a value spells itself in the files and the API.
-fn spelled<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn summary(program: &ProgramDef, today: &str) -> ProgramSummary {

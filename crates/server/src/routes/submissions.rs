@@ -7,6 +7,7 @@ use apptrust_api::submissions::{
     SubmissionPage, SubmissionQuery, SubmissionSummary, SubmissionView, WaitingSeconds, WaiverView,
 };
 use apptrust_programs::fortified::{CheckAction, MoveError, Side, SubmissionAction};
+use apptrust_programs::spelled;
 use apptrust_service::submissions::{self as use_case, Loaded, Move, SubmissionError, shown};
 use apptrust_store::submissions::QueueFilter;
 use apptrust_store::users::Role;
@@ -340,13 +341,6 @@ fn time_of(text: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
             .ok_or_else(|| ApiError::unprocessable(format!("`{name}` is not an RFC 3339 time")))
     })
     .transpose()
-}
-
-fn spelled<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
 }
 
 fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
