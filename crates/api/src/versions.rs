@@ -181,16 +181,6 @@ pub struct Version {
     pub manifest: Option<String>,
 }
 
-impl Version {
-    /// The change report, read as a `ChangeReport`; none for a first version or one of
-    /// another shape.
-    pub fn change_report(&self) -> Option<ChangeReport> {
-        self.change
-            .as_ref()
-            .and_then(|c| serde_json::from_value(c.clone()).ok())
-    }
-}
-
 /// `?before=&limit=`: versions are paged newest first, by version.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]

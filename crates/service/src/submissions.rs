@@ -80,7 +80,7 @@ pub async fn open(
         )));
     }
     let now = store.now();
-    let today: String = now.chars().take(10).collect();
+    let today = store.today();
     let Some(set) = definition.set_in_force(&today) else {
         return Err(invalid(format!(
             "`{}` has no requirement set in force yet",
@@ -95,8 +95,8 @@ pub async fn open(
     let submission = Submission::open(set, framework, &actor.label, now_seconds(store));
     let document = serde_json::to_string(&submission).map_err(StoreError::from)?;
     let mut tx = store.begin().await?;
-    let due = submission.due.map(shown);
-    let write = write_of(&submission, &due, &document, &now);
+    let columns = Columns::of(&submission);
+    let write = columns.write(&document, &now);
     let id =
         submissions::insert_in(tx.connection(), app.id, &definition.key, &set.id, &write).await?;
     audit::record(
@@ -181,12 +181,12 @@ pub async fn act(
         let now = store.now();
         let document = serde_json::to_string(&submission).map_err(StoreError::from)?;
         let mut tx = store.begin().await?;
-        let due = submission.due.map(shown);
+        let columns = Columns::of(&submission);
         if !submissions::update_in(
             tx.connection(),
             id,
             row.revision,
-            &write_of(&submission, &due, &document, &now),
+            &columns.write(&document, &now),
         )
         .await?
         {
@@ -254,43 +254,30 @@ pub async fn act(
     .into())
 }
 
-fn write_of<'a>(
-    submission: &'a Submission,
-    due: &'a Option<String>,
-    document: &'a str,
-    now: &'a str,
-) -> SubmissionWrite<'a> {
-    SubmissionWrite {
-        state: state_name(submission),
-        ball: ball_name(submission),
-        due_at: due.as_deref(),
-        document,
-        now,
-    }
+/// The columns written beside the aggregate, as the domain spells them.
+struct Columns {
+    state: String,
+    ball: String,
+    due: Option<String>,
 }
 
-fn state_name(submission: &Submission) -> &'static str {
-    use apptrust_programs::fortified::SubmissionState as S;
-    match submission.state {
-        S::Submitted => "submitted",
-        S::Triage => "triage",
-        S::WaitingForPartner => "waiting-for-partner",
-        S::WaitingForStaff => "waiting-for-staff",
-        S::InReview => "in-review",
-        S::Soaking => "soaking",
-        S::Approved => "approved",
-        S::Rejected => "rejected",
-        S::Withdrawn => "withdrawn",
+impl Columns {
+    fn of(submission: &Submission) -> Columns {
+        Columns {
+            state: spelled(&submission.state),
+            ball: spelled(&submission.ball),
+            due: submission.due.map(shown),
+        }
     }
-}
 
-fn ball_name(submission: &Submission) -> &'static str {
-    use apptrust_programs::fortified::Ball;
-    match submission.ball {
-        Ball::Staff => "staff",
-        Ball::Partner => "partner",
-        Ball::Timer => "timer",
-        Ball::Nobody => "nobody",
+    fn write<'a>(&'a self, document: &'a str, now: &'a str) -> SubmissionWrite<'a> {
+        SubmissionWrite {
+            state: &self.state,
+            ball: &self.ball,
+            due_at: self.due.as_deref(),
+            document,
+            now,
+        }
     }
 }
 

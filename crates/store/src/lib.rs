@@ -139,6 +139,11 @@ impl Store {
         clock::stored(self.clock.now())
     }
 
+    /// Today on the store's clock, `YYYY-MM-DD` in UTC (requirement sets' dates are days).
+    pub fn today(&self) -> String {
+        self.now().chars().take(10).collect()
+    }
+
     /// The time `seconds` from now (negative for the past), in the stored form.
     pub fn from_now(&self, seconds: i64) -> String {
         clock::stored(self.clock.now() + time::Duration::seconds(seconds))

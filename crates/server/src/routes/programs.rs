@@ -89,7 +89,7 @@ pub async fn show(
 
 /// Today on the service's clock (the test clock's, when it runs on one), `YYYY-MM-DD` in UTC.
 fn today(state: &AppState) -> String {
-    state.store.now().chars().take(10).collect()
+    state.store.today()
 }
 
 fn summary(program: &ProgramDef, today: &str) -> ProgramSummary {
