@@ -18,15 +18,27 @@ pub enum Event {
     /// A deploy was refused because Forge would not deploy the manifest.
     #[serde(rename = "deploy.blocked")]
     DeployBlocked,
+    /// A submission moved: its state, its ball holder or its due date.
+    #[serde(rename = "submission.moved")]
+    SubmissionMoved,
+    /// One of a submission's checks moved.
+    #[serde(rename = "submission.check-moved")]
+    CheckMoved,
+    /// A message was added to a submission's thread.
+    #[serde(rename = "submission.message")]
+    SubmissionMessage,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 4] = [
+    pub const ALL: [Event; 7] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
         Event::DeployBlocked,
+        Event::SubmissionMoved,
+        Event::CheckMoved,
+        Event::SubmissionMessage,
     ];
 
     /// The event's name.
@@ -36,6 +48,9 @@ impl Event {
             Event::BadgeLost => "badge.lost",
             Event::ConsentRequired => "version.consent-required",
             Event::DeployBlocked => "deploy.blocked",
+            Event::SubmissionMoved => "submission.moved",
+            Event::CheckMoved => "submission.check-moved",
+            Event::SubmissionMessage => "submission.message",
         }
     }
 }

@@ -46,6 +46,42 @@ pub struct CheckActionRequest {
     pub expires: Option<String>,
 }
 
+/// `POST /api/v1/submissions/{id}/messages`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct PostMessage {
+    /// The message (at most 10,000 characters).
+    #[cfg_attr(
+        feature = "openapi",
+        schema(examples("Our alert address is alerts@example.com."))
+    )]
+    pub body: String,
+}
+
+/// One message of a submission's thread.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MessageView {
+    pub at: String,
+    pub actor: String,
+    /// `partner`, `staff` or `system`.
+    pub side: String,
+    pub body: String,
+    /// For a clarification: when the partner must answer by.
+    pub due: Option<String>,
+}
+
+/// Evidence the partner submitted for a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EvidenceView {
+    pub at: String,
+    pub actor: String,
+    /// What the partner sent (a description or a link).
+    pub note: Option<String>,
+}
+
 /// Seconds a submission has waited on each side.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -79,6 +115,8 @@ pub struct CheckView {
     pub soak_until: Option<String>,
     pub soaked: bool,
     pub waiver: Option<WaiverView>,
+    /// What the partner submitted, oldest first (each `submit-evidence` with its reason).
+    pub evidence: Vec<EvidenceView>,
     /// What can be done to it now (by someone).
     pub allowed_actions: Vec<String>,
 }
@@ -123,6 +161,9 @@ pub struct SubmissionView {
     pub checks: Vec<CheckView>,
     /// Every move, oldest first.
     pub history: Vec<HistoryEntry>,
+    /// The thread, oldest first: clarifications with their due dates, answers, remarks and the
+    /// service's notices.
+    pub messages: Vec<MessageView>,
 }
 
 /// A submission in a queue.

@@ -12,7 +12,7 @@ use apptrust_programs::spelled;
 use apptrust_store::apps::App;
 use apptrust_store::submissions::{self, SubmissionRow, SubmissionWrite};
 use apptrust_store::timers::{NewTimer, schedule_in};
-use apptrust_store::{Actor, Store, StoreError, audit, clock};
+use apptrust_store::{Actor, Store, StoreError, audit, clock, notifications};
 use time::OffsetDateTime;
 
 /// How often a move is made again after losing a race with another edit.
@@ -137,6 +137,8 @@ pub enum Move {
         /// Seconds; a waiver's expiry.
         expires: Option<i64>,
     },
+    /// A message on the thread (no state moves).
+    Message { body: String },
 }
 
 /// Makes a move on submission `id` for `actor` on `side`, with its reason. An approval grants
@@ -156,6 +158,7 @@ pub async fn act(
             mut submission,
         } = load(store, id).await?;
         let at = now_seconds(store);
+        let before = (submission.state, submission.ball, submission.due);
         let (name, requirement) = match the_move {
             Move::Submission { action, due } => {
                 submission.apply(*action, side, &actor.label, at, reason, *due)?;
@@ -176,6 +179,10 @@ pub async fn act(
                     *expires,
                 )?;
                 (action.name(), Some(requirement.clone()))
+            }
+            Move::Message { body } => {
+                submission.post_message(side, &actor.label, at, body)?;
+                ("message".to_string(), None)
             }
         };
         let now = store.now();
@@ -231,11 +238,33 @@ pub async fn act(
             )
             .await?;
         }
+        let news = News {
+            id,
+            program: &row.program,
+            name: &name,
+            requirement: requirement.as_deref(),
+            side,
+            actor: &actor.label,
+            reason,
+        };
+        news.record(
+            tx.connection(),
+            row.app_id,
+            the_move,
+            &submission,
+            before,
+            &now,
+        )
+        .await?;
         audit::record(
             tx.connection(),
             &now,
             actor,
-            "submission.move",
+            if matches!(the_move, Move::Message { .. }) {
+                "submission.message"
+            } else {
+                "submission.move"
+            },
             &format!("submission:{id}"),
             serde_json::json!({
                 "action": name,
@@ -252,6 +281,92 @@ pub async fn act(
         "submission {id} kept changing under this move; retry"
     ))
     .into())
+}
+
+/// What one move tells the app's partner and staff: the notification it writes in the move's
+/// transaction.
+struct News<'a> {
+    id: i64,
+    program: &'a str,
+    name: &'a str,
+    requirement: Option<&'a str>,
+    side: Side,
+    actor: &'a str,
+    reason: Option<&'a str>,
+}
+
+impl News<'_> {
+    async fn record(
+        &self,
+        connection: &mut apptrust_store::Connection,
+        app_id: i64,
+        the_move: &Move,
+        submission: &Submission,
+        (state, ball, due): (
+            SubmissionState,
+            apptrust_programs::fortified::Ball,
+            Option<i64>,
+        ),
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let subject = format!("submission:{}", self.id);
+        let mut details = serde_json::json!({
+            "submission": self.id,
+            "program": self.program,
+            "action": self.name,
+            "side": spelled(&self.side),
+            "actor": self.actor,
+            "state": spelled(&submission.state),
+            "ball": spelled(&submission.ball),
+            "due": submission.due.map(shown),
+        });
+        let event = match the_move {
+            Move::Message { .. } => {
+                details["body"] = submission.messages.last().map(|m| m.body.clone()).into();
+                notifications::SUBMISSION_MESSAGE
+            }
+            Move::Check { .. } => {
+                let check = self.requirement.and_then(|r| submission.checks.get(r));
+                details["requirement"] = self.requirement.into();
+                details["checkState"] = check.map(|c| spelled(&c.state)).into();
+                details["reason"] = self.reason.into();
+                notifications::CHECK_MOVED
+            }
+            Move::Submission { .. } => {
+                details["from"] = spelled(&state).into();
+                details["reason"] = self.reason.into();
+                notifications::SUBMISSION_MOVED
+            }
+        };
+        notifications::record_in(connection, now, event, app_id, &subject, details).await?;
+        // A check's move that carried the submission along (the last soak ran) is the
+        // submission's news too.
+        let carried = matches!(the_move, Move::Check { .. })
+            && (state, ball, due) != (submission.state, submission.ball, submission.due);
+        if carried {
+            notifications::record_in(
+                connection,
+                now,
+                notifications::SUBMISSION_MOVED,
+                app_id,
+                &subject,
+                serde_json::json!({
+                    "submission": self.id,
+                    "program": self.program,
+                    "action": SubmissionAction::SoakEnded.name(),
+                    "side": "system",
+                    "actor": "system",
+                    "from": spelled(&state),
+                    "state": spelled(&submission.state),
+                    "ball": spelled(&submission.ball),
+                    "due": submission.due.map(shown),
+                    "reason": null,
+                }),
+            )
+            .await?;
+        }
+        Ok(())
+    }
 }
 
 /// The columns written beside the aggregate, as the domain spells them.
@@ -335,7 +450,7 @@ fn timers_after(id: i64, the_move: &Move, submission: &Submission) -> Vec<Planne
                 });
             }
         }
-        Move::Submission { .. } => {}
+        Move::Submission { .. } | Move::Message { .. } => {}
     }
     planned
 }

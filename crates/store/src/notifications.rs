@@ -22,8 +22,23 @@ pub const CONSENT_REQUIRED: &str = "version.consent-required";
 /// A deploy was refused because Forge would not deploy the manifest.
 pub const DEPLOY_BLOCKED: &str = "deploy.blocked";
 
+/// A submission moved (its state, its ball holder, its due date).
+pub const SUBMISSION_MOVED: &str = "submission.moved";
+/// One of a submission's checks moved.
+pub const CHECK_MOVED: &str = "submission.check-moved";
+/// A message was added to a submission's thread.
+pub const SUBMISSION_MESSAGE: &str = "submission.message";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 4] = [BADGE_GAINED, BADGE_LOST, CONSENT_REQUIRED, DEPLOY_BLOCKED];
+pub const EVENTS: [&str; 7] = [
+    BADGE_GAINED,
+    BADGE_LOST,
+    CONSENT_REQUIRED,
+    DEPLOY_BLOCKED,
+    SUBMISSION_MOVED,
+    CHECK_MOVED,
+    SUBMISSION_MESSAGE,
+];
 
 /// A notification as its owner reads it.
 #[derive(Clone, Debug, PartialEq, Serialize)]

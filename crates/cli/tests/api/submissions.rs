@@ -9,6 +9,7 @@ use crate::support::{Db, TestApp, eventually};
 crate::on_both_databases!(
     a_submission_goes_from_submitted_to_approved,
     deadlines_move_submissions_when_they_come,
+    the_thread_holds_clarifications_and_every_move_is_announced,
 );
 
 fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
@@ -345,4 +346,139 @@ fn the_demo_has_a_cloud_fortified_story() {
     let all = get("/api/v1/submissions", Some(&demo.staff));
     assert_eq!(all["submissions"].as_array().unwrap().len(), 2, "{all}");
     demo.stop();
+}
+
+/// Clarifications and answers land on the submission's thread with their due date, remarks can
+/// be added by either side (never by another partner), and every move of the submission and of
+/// its checks, and every message, is a notification to the app's partner.
+fn the_thread_holds_clarifications_and_every_move_is_announced(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let other = app.partner("other");
+    let staff = app.staff_token.clone();
+    app.app(&acme, "com.acme.threaded");
+    let (_, opened) = app.post(
+        "/api/v1/apps/com.acme.threaded/submissions",
+        Some(&acme),
+        json!({"program": "cloud-fortified"}),
+    );
+    let id = opened["id"].as_i64().unwrap();
+    act(&app, &staff, id, json!({"action": "triage"}));
+    let due = "2126-01-31T00:00:00Z";
+    let (status, asked) = act(
+        &app,
+        &staff,
+        id,
+        json!({"action": "request-info", "reason": "Your alert address?", "due": due}),
+    );
+    assert_eq!(status, 200, "{asked}");
+    assert_eq!(asked["messages"][0]["body"], "Your alert address?");
+    let shown_due = "2126-01-31T00:00:00.000Z";
+    assert_eq!(asked["messages"][0]["due"], shown_due);
+    assert_eq!(asked["messages"][0]["side"], "staff");
+
+    let messages = format!("/api/v1/submissions/{id}/messages");
+    assert_eq!(app.post(&messages, None, json!({"body": "hi"})).0, 401);
+    assert_eq!(
+        app.post(&messages, Some(&other), json!({"body": "hi"})).0,
+        404
+    );
+    let (status, body) = app.post(&messages, Some(&acme), json!({"body": "  "}));
+    assert_eq!(status, 422, "{body}");
+    let (status, body) = app.post(&messages, Some(&acme), json!({"text": "hi"}));
+    assert_eq!(status, 422, "unknown field: {body}");
+    let (status, remarked) = app.post(
+        &messages,
+        Some(&acme),
+        json!({"body": "Looking into it; our on-call lead is away until Monday."}),
+    );
+    assert_eq!(status, 201, "{remarked}");
+    assert_eq!(
+        remarked["state"], "waiting-for-partner",
+        "a remark moves nothing"
+    );
+    let (_, replied) = act(
+        &app,
+        &acme,
+        id,
+        json!({"action": "reply", "reason": "alerts@acme.example"}),
+    );
+    assert_eq!(replied["ball"], "staff");
+    let bodies: Vec<&str> = replied["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        bodies,
+        [
+            "Your alert address?",
+            "Looking into it; our on-call lead is away until Monday.",
+            "alerts@acme.example"
+        ]
+    );
+    let (status, _) = check(
+        &app,
+        &acme,
+        id,
+        "security.contact",
+        json!({"action": "submit-evidence", "reason": "security@acme.example"}),
+    );
+    assert_eq!(status, 409, "no evidence was asked for yet");
+    check(
+        &app,
+        &staff,
+        id,
+        "security.contact",
+        json!({"action": "request-evidence"}),
+    );
+    let (status, evidenced) = check(
+        &app,
+        &acme,
+        id,
+        "security.contact",
+        json!({"action": "submit-evidence", "reason": "security@acme.example"}),
+    );
+    assert_eq!(status, 200, "{evidenced}");
+    let contact = evidenced["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["requirement"] == "security.contact")
+        .unwrap();
+    assert_eq!(contact["evidence"][0]["note"], "security@acme.example");
+
+    let (_, told) = app.get(
+        "/api/v1/apps/com.acme.threaded/notifications?limit=200",
+        Some(&acme),
+    );
+    let events: Vec<(String, String)> = told["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["event"].as_str().unwrap().to_string(),
+                n["payload"]["action"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let expected: Vec<(String, String)> = [
+        ("submission.moved", "triage"),
+        ("submission.moved", "request-info"),
+        ("submission.message", "message"),
+        ("submission.moved", "reply"),
+        ("submission.check-moved", "request-evidence"),
+        ("submission.check-moved", "submit-evidence"),
+    ]
+    .iter()
+    .map(|(e, a)| (e.to_string(), a.to_string()))
+    .collect();
+    assert_eq!(events, expected, "{told}");
+    let asked = &told["notifications"][1]["payload"];
+    assert_eq!(asked["due"], shown_due);
+    assert_eq!(asked["ball"], "partner");
+    assert_eq!(asked["from"], "triage");
+    assert_eq!(asked["submission"], id);
 }

@@ -12,7 +12,9 @@ mod submission;
 mod tests;
 
 pub use check::{Check, CheckAction, CheckState, Waiver};
-pub use submission::{Submission, SubmissionAction, SubmissionState, Transition, Waiting};
+pub use submission::{
+    MESSAGE_LIMIT, Message, Submission, SubmissionAction, SubmissionState, Transition, Waiting,
+};
 
 use serde::{Deserialize, Serialize};
 

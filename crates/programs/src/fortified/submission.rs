@@ -136,6 +136,22 @@ pub struct Waiting {
     pub timer: i64,
 }
 
+/// One message of the submission's thread: a clarification asked (with its due date), an
+/// answer, a remark from either side, or a notice from the service (an annual review's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    pub at: i64,
+    pub actor: String,
+    pub side: Side,
+    pub body: String,
+    /// For a clarification: when the partner must answer by (seconds).
+    pub due: Option<i64>,
+}
+
+/// The longest message body, in characters.
+pub const MESSAGE_LIMIT: usize = 10_000;
+
 /// A submission and its checks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -151,6 +167,9 @@ pub struct Submission {
     pub checks: BTreeMap<String, Check>,
     /// Every move, oldest first.
     pub history: Vec<Transition>,
+    /// The thread, oldest first: clarifications, answers, remarks, notices.
+    #[serde(default)]
+    pub messages: Vec<Message>,
 }
 
 impl Submission {
@@ -179,7 +198,28 @@ impl Submission {
                 to: spelled(&SubmissionState::Submitted),
                 reason: None,
             }],
+            messages: Vec::new(),
         }
+    }
+
+    /// Adds `body` to the thread for `actor` on `side`. The thread stays open after a decision:
+    /// annual reviews and escalations speak on it.
+    pub fn post_message(
+        &mut self,
+        side: Side,
+        actor: &str,
+        at: i64,
+        body: &str,
+    ) -> Result<(), MoveError> {
+        let body = message_body(body)?;
+        self.messages.push(Message {
+            at,
+            actor: actor.to_string(),
+            side,
+            body,
+            due: None,
+        });
+        Ok(())
     }
 
     /// Where `action` leads from here, or `None` when it cannot be taken now.
@@ -286,6 +326,14 @@ impl Submission {
                 action.name()
             )));
         }
+        let threaded = matches!(
+            action,
+            SubmissionAction::RequestInfo | SubmissionAction::Reply
+        );
+        let message = match reason {
+            Some(reason) if threaded => Some(message_body(reason)?),
+            _ => None,
+        };
         match action {
             SubmissionAction::RequestInfo => {
                 let due = due.unwrap_or(at + CLARIFICATION_DAYS * DAY);
@@ -306,6 +354,15 @@ impl Submission {
         self.record(actor, side, action.name(), self.state, to, at, reason);
         self.state = to;
         self.ball = to.ball();
+        if let Some(body) = message {
+            self.messages.push(Message {
+                at,
+                actor: actor.to_string(),
+                side,
+                body,
+                due: self.due,
+            });
+        }
         Ok(to)
     }
 
@@ -421,6 +478,21 @@ impl Submission {
         }
         waiting
     }
+}
+
+/// A message's body, trimmed, or why it cannot be one.
+fn message_body(body: &str) -> Result<String, MoveError> {
+    let body = body.trim();
+    if body.is_empty() {
+        return Err(MoveError::Invalid("a message needs a body".to_string()));
+    }
+    let length = body.chars().count();
+    if length > MESSAGE_LIMIT {
+        return Err(MoveError::Invalid(format!(
+            "a message holds at most {MESSAGE_LIMIT} characters; this one has {length}"
+        )));
+    }
+    Ok(body.to_string())
 }
 
 fn state_named(name: &str) -> Option<SubmissionState> {

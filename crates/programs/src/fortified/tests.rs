@@ -477,3 +477,67 @@ fn a_waiver_runs_out_after_approval_and_a_lapsed_one_blocks_approval() {
         "the caller decides what follows"
     );
 }
+
+#[test]
+fn clarifications_and_answers_are_threaded_with_their_due_date() {
+    let mut s = Submission::open(&first_set(), Framework::Forge, "partner:1", T0);
+    staff(&mut s, SubmissionAction::Triage, T0, None);
+    s.apply(
+        SubmissionAction::RequestInfo,
+        Side::Staff,
+        "staff:1",
+        T0 + 10,
+        Some("  Where is your alert address?  "),
+        Some(T0 + 3 * DAY),
+    )
+    .unwrap();
+    s.apply(
+        SubmissionAction::Reply,
+        Side::Partner,
+        "partner:1",
+        T0 + 20,
+        Some("alerts@example.com"),
+        None,
+    )
+    .unwrap();
+    s.post_message(Side::Staff, "staff:1", T0 + 30, "Thanks.")
+        .unwrap();
+    let thread: Vec<(&str, Option<i64>, Side)> = s
+        .messages
+        .iter()
+        .map(|m| (m.body.as_str(), m.due, m.side))
+        .collect();
+    assert_eq!(
+        thread,
+        [
+            (
+                "Where is your alert address?",
+                Some(T0 + 3 * DAY),
+                Side::Staff
+            ),
+            ("alerts@example.com", None, Side::Partner),
+            ("Thanks.", None, Side::Staff),
+        ]
+    );
+    assert!(s.post_message(Side::Partner, "p", T0, "   ").is_err());
+    let long = "x".repeat(MESSAGE_LIMIT + 1);
+    assert!(s.post_message(Side::Partner, "p", T0, &long).is_err());
+    // A decided submission keeps its thread open.
+    s.apply(
+        SubmissionAction::Withdraw,
+        Side::Partner,
+        "partner:1",
+        T0 + 40,
+        Some("later"),
+        None,
+    )
+    .unwrap();
+    s.post_message(
+        Side::System,
+        "review",
+        T0 + 50,
+        "Your annual review starts soon.",
+    )
+    .unwrap();
+    assert_eq!(s.messages.len(), 4);
+}

@@ -105,6 +105,7 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(submissions::show))
         .routes(routes!(submissions::act))
         .routes(routes!(submissions::act_on_check))
+        .routes(routes!(submissions::post_message))
         .routes(routes!(programs::list))
         .routes(routes!(programs::show))
         .routes(routes!(apps::show))

@@ -3,8 +3,9 @@
 
 use apptrust_api::error::ErrorBody;
 use apptrust_api::submissions::{
-    CheckActionRequest, CheckView, CreateSubmission, HistoryEntry, SubmissionActionRequest,
-    SubmissionPage, SubmissionQuery, SubmissionSummary, SubmissionView, WaitingSeconds, WaiverView,
+    CheckActionRequest, CheckView, CreateSubmission, EvidenceView, HistoryEntry, MessageView,
+    PostMessage, SubmissionActionRequest, SubmissionPage, SubmissionQuery, SubmissionSummary,
+    SubmissionView, WaitingSeconds, WaiverView,
 };
 use apptrust_programs::fortified::{CheckAction, MoveError, Side, SubmissionAction};
 use apptrust_programs::spelled;
@@ -334,6 +335,47 @@ pub async fn act_on_check(
     Ok(Json(view(&state, &loaded)))
 }
 
+/// `POST /api/v1/submissions/{id}/messages`.
+#[utoipa::path(
+    post,
+    path = "/submissions/{id}/messages",
+    operation_id = "postSubmissionMessage",
+    tag = "submissions",
+    summary = "Add a message to a submission's thread (the app's partner members and staff).",
+    description = "A remark that moves nothing: answering a clarification is the `reply` action, which hands the ball back to staff. The thread stays open after a decision (annual reviews speak on it). At most 10,000 characters. Cookie-authenticated callers must send `X-CSRF-Token`.",
+    params(("id" = i64, Path, description = "The submission's id.")),
+    request_body = PostMessage,
+    responses(
+        (status = 201, description = "The submission with its thread.", body = SubmissionView),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::Unprocessable),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
+pub async fn post_message(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(id): Path<i64>,
+    ApiJson(body): ApiJson<PostMessage>,
+) -> Result<(StatusCode, Json<SubmissionView>), ApiError> {
+    visible(&state, &caller, id).await?;
+    let side = side_of(&caller)?;
+    let loaded = use_case::act(
+        &state.store,
+        &state.programs,
+        id,
+        &Move::Message { body: body.body },
+        side,
+        &caller.user().actor(),
+        None,
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(view(&state, &loaded))))
+}
+
 /// Reads an RFC 3339 time into seconds.
 fn time_of(text: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
     text.map(|t| {
@@ -376,6 +418,19 @@ fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
                 ball: spelled(&c.ball),
                 soak_until: c.soak_until.map(shown),
                 soaked: c.soaked,
+                evidence: s
+                    .history
+                    .iter()
+                    .filter(|t| {
+                        t.requirement.as_deref() == Some(c.requirement.as_str())
+                            && t.action == CheckAction::SubmitEvidence.name()
+                    })
+                    .map(|t| EvidenceView {
+                        at: shown(t.at),
+                        actor: t.actor.clone(),
+                        note: t.reason.clone(),
+                    })
+                    .collect(),
                 waiver: c.waiver.as_ref().map(|w| WaiverView {
                     reason: w.reason.clone(),
                     granted_by: w.granted_by.clone(),
@@ -401,6 +456,17 @@ fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
                 from: t.from.clone(),
                 to: t.to.clone(),
                 reason: t.reason.clone(),
+            })
+            .collect(),
+        messages: s
+            .messages
+            .iter()
+            .map(|m| MessageView {
+                at: shown(m.at),
+                actor: m.actor.clone(),
+                side: spelled(&m.side),
+                body: m.body.clone(),
+                due: m.due.map(shown),
             })
             .collect(),
     }
