@@ -230,6 +230,45 @@ pub enum SetPhase {
     Unpublished,
 }
 
+/// What changed between two requirement sets, by requirement id: what a review checks instead
+/// of starting over.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SetDelta {
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub dropped: Vec<String>,
+}
+
+impl SetDelta {
+    /// From `from` to `to`, comparing the requirements themselves (so changes made over
+    /// several versions in between are all counted).
+    pub fn between(from: &RequirementSet, to: &RequirementSet) -> SetDelta {
+        let find = |set: &RequirementSet, id: &str| -> Option<Requirement> {
+            set.requirements.iter().find(|r| r.id == id).cloned()
+        };
+        let mut delta = SetDelta::default();
+        for requirement in &to.requirements {
+            match find(from, &requirement.id) {
+                None => delta.added.push(requirement.id.clone()),
+                Some(old) if &old != requirement => delta.changed.push(requirement.id.clone()),
+                Some(_) => {}
+            }
+        }
+        delta.dropped = from
+            .requirements
+            .iter()
+            .filter(|r| find(to, &r.id).is_none())
+            .map(|r| r.id.clone())
+            .collect();
+        delta
+    }
+
+    /// Nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.changed.is_empty() && self.dropped.is_empty()
+    }
+}
+
 impl Catalog {
     /// Reads and checks every file of a programs folder. All problems are reported, each with
     /// its file and line.
@@ -259,6 +298,23 @@ impl ProgramDef {
         self.requirement_sets
             .iter()
             .find(|s| s.version == version || s.id == version)
+    }
+
+    /// The set an approved app on `current` is measured against at a review starting on
+    /// `review_day` (`YYYY-MM-DD`): the newest set in force whose grace has ended by then, since
+    /// apps move to a new set at their next review or at its grace end, whichever is later. An
+    /// app never moves back to an older set.
+    pub fn set_for_review(&self, current: &str, review_day: &str) -> Option<&RequirementSet> {
+        let current = self.set(current);
+        let due =
+            self.requirement_sets.iter().rev().find(|s| {
+                s.effective.as_str() <= review_day && s.grace_until.as_str() <= review_day
+            });
+        match (current, due) {
+            (Some(current), Some(due)) if due.effective > current.effective => Some(due),
+            (Some(current), _) => Some(current),
+            (None, due) => due,
+        }
     }
 
     /// Where `set` stands on `today`.

@@ -268,3 +268,36 @@ fn days_are_digits_only() {
         "{found:?}"
     );
 }
+
+#[test]
+fn a_review_moves_an_app_to_a_new_set_only_once_its_grace_has_ended() {
+    let catalog = builtin();
+    let cf = catalog.program("cloud-fortified").unwrap();
+    let held = "cloud-fortified/2026-01";
+    // 2027-01 is in force from 1 January 2027 with grace until 30 June 2027.
+    let set = |day: &str| cf.set_for_review(held, day).map(|s| s.id.clone());
+    assert_eq!(set("2026-12-25").as_deref(), Some(held));
+    assert_eq!(set("2027-03-25").as_deref(), Some(held), "still in grace");
+    assert_eq!(
+        set("2027-06-30").as_deref(),
+        Some("cloud-fortified/2027-01")
+    );
+    // Never back to an older set.
+    assert_eq!(
+        cf.set_for_review("cloud-fortified/2027-01", "2026-12-25")
+            .map(|s| s.id.as_str()),
+        Some("cloud-fortified/2027-01")
+    );
+}
+
+#[test]
+fn the_delta_between_two_sets_names_what_was_added_changed_and_dropped() {
+    let catalog = builtin();
+    let cf = catalog.program("cloud-fortified").unwrap();
+    let delta = SetDelta::between(cf.set("2026-01").unwrap(), cf.set("2027-01").unwrap());
+    assert_eq!(delta.added, ["privacy.data-residency"]);
+    assert_eq!(delta.changed, ["reliability.availability"]);
+    assert_eq!(delta.dropped, ["reliability.testing"]);
+    let same = SetDelta::between(cf.set("2026-01").unwrap(), cf.set("2026-01").unwrap());
+    assert!(same.is_empty());
+}

@@ -5,13 +5,17 @@
 //!
 //! Every illegal move is refused with an error that names the moves allowed now.
 
+pub mod calendar;
 mod check;
+mod review;
 mod submission;
 
 #[cfg(test)]
 mod tests;
 
+pub use calendar::{PartnerZone, ReviewDates, UnknownZone};
 pub use check::{Check, CheckAction, CheckState, Waiver};
+pub use review::{Finding, Review, ReviewAction, ReviewDelta, ReviewOutcome, ReviewState};
 pub use submission::{
     MESSAGE_LIMIT, Message, Submission, SubmissionAction, SubmissionState, Transition, Waiting,
 };
@@ -86,3 +90,6 @@ fn list(allowed: &[String]) -> String {
 }
 
 pub(crate) use crate::spelled;
+
+#[cfg(test)]
+mod review_tests;
