@@ -22,6 +22,7 @@ pub mod notifications;
 pub mod paging;
 pub mod partners;
 pub mod programs;
+pub mod reviews;
 pub mod service;
 pub mod session;
 pub mod submissions;

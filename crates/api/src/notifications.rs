@@ -27,11 +27,14 @@ pub enum Event {
     /// A message was added to a submission's thread.
     #[serde(rename = "submission.message")]
     SubmissionMessage,
+    /// An annual review was scheduled or moved: its notice, its start, findings, the outcome.
+    #[serde(rename = "review.moved")]
+    ReviewMoved,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 7] = [
+    pub const ALL: [Event; 8] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
@@ -39,6 +42,7 @@ impl Event {
         Event::SubmissionMoved,
         Event::CheckMoved,
         Event::SubmissionMessage,
+        Event::ReviewMoved,
     ];
 
     /// The event's name.
@@ -51,6 +55,7 @@ impl Event {
             Event::SubmissionMoved => "submission.moved",
             Event::CheckMoved => "submission.check-moved",
             Event::SubmissionMessage => "submission.message",
+            Event::ReviewMoved => "review.moved",
         }
     }
 }

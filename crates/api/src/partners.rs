@@ -12,6 +12,9 @@ pub struct Partner {
     pub name: String,
     #[cfg_attr(feature = "openapi", schema(format = DateTime, examples("2025-01-31T09:30:00.000Z")))]
     pub created_at: String,
+    /// The IANA time zone its annual reviews are dated in (`UTC` unless set).
+    #[cfg_attr(feature = "openapi", schema(examples("Europe/Berlin")))]
+    pub time_zone: String,
 }
 
 /// `POST /api/v1/partners` (staff).
@@ -23,6 +26,19 @@ pub struct CreatePartner {
     pub key: String,
     #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200))]
     pub name: String,
+    /// An IANA time zone (`Europe/Berlin`); `UTC` when left out.
+    #[serde(default, rename = "timeZone")]
+    pub time_zone: Option<String>,
+}
+
+/// `PATCH /api/v1/partners/{partner}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpdatePartner {
+    /// An IANA time zone (`Europe/Berlin`, `Pacific/Kiritimati`, `UTC`).
+    #[cfg_attr(feature = "openapi", schema(examples("Europe/Berlin")))]
+    pub time_zone: String,
 }
 
 /// `GET /api/v1/partners`: every partner for staff, their own for a partner member.

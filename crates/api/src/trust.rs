@@ -12,6 +12,10 @@ pub enum BadgeStatus {
     Approved,
     Removed,
     NotAParticipant,
+    /// Suspended during an escalation (approval programs).
+    Suspended,
+    /// The program was retired: history, not a sanction.
+    Retired,
 }
 
 /// A badge moving from one status to another.
@@ -82,6 +86,9 @@ pub struct CloudFortifiedEntry {
     /// The requirement set behind the status (`cloud-fortified/2026-01`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requirement_set: Option<String>,
+    /// The first day of the next annual review week, on the partner's calendar (`2027-03-25`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_review: Option<String>,
 }
 
 /// A program read by its status alone.

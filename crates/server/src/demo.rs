@@ -51,7 +51,7 @@ pub async fn seed(
     if store.partner(PARTNER).await.is_err() {
         let key = PartnerKey::parse("acme").map_err(|e| StoreError::Invalid(e.to_string()))?;
         store
-            .create_partner(&key, "Acme Apps (demo)", &actor)
+            .create_partner(&key, "Acme Apps (demo)", "Europe/Berlin", &actor)
             .await?;
         store
             .create_user(

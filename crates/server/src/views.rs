@@ -63,6 +63,7 @@ pub fn partner(partner: store::partners::Partner) -> api::partners::Partner {
         key: partner.key,
         name: partner.name,
         created_at: partner.created_at,
+        time_zone: partner.time_zone,
     }
 }
 

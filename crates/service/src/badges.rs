@@ -107,6 +107,98 @@ pub async fn save_runs_on_atlassian(
     .await
 }
 
+/// An approval program's badge status (`cloudFortified`): besides the shared ones, a badge can
+/// be suspended during an escalation and retired with its program.
+pub const APPROVED: &str = "APPROVED";
+pub const SUSPENDED: &str = "SUSPENDED";
+pub const REMOVED: &str = "REMOVED";
+pub const RETIRED: &str = "RETIRED";
+pub const NOT_A_PARTICIPANT: &str = "NOT_A_PARTICIPANT";
+
+/// A move of an approval or derived program's badge.
+#[derive(Clone, Debug)]
+pub struct ProgramBadgeMove<'a> {
+    /// The badge key (`cloudFortified`).
+    pub badge: &'a str,
+    /// The status it moves to.
+    pub to: &'a str,
+    /// The requirement set it stands on (kept when `None`).
+    pub requirement_set: Option<&'a str>,
+    /// `approval`, `annual-review`, `escalation`, `dependency`, `retirement`.
+    pub cause: &'a str,
+    pub reasons: &'a [String],
+    /// What caused it (`submission:12`, `review:3`).
+    pub reference: &'a str,
+}
+
+/// Moves an approval or derived program's badge in the caller's transaction: the badge row, and
+/// when its status changed, its event and the notification (`badge.gained` or `badge.lost`).
+/// Returns the status it had.
+pub async fn move_program_badge(
+    connection: &mut Connection,
+    app_id: i64,
+    change: &ProgramBadgeMove<'_>,
+    now: &str,
+) -> Result<String, StoreError> {
+    let stored = badges::load_in(connection, app_id, change.badge).await?;
+    let previous = stored
+        .as_ref()
+        .map_or_else(|| NOT_A_PARTICIPANT.to_string(), |b| b.status.clone());
+    let version = change
+        .requirement_set
+        .map(str::to_string)
+        .or_else(|| stored.as_ref().and_then(|b| b.version.clone()));
+    let row = StoredBadge {
+        status: change.to.to_string(),
+        version: version.clone(),
+        reasons: change.reasons.to_vec(),
+    };
+    badges::save_in(connection, app_id, change.badge, &row, None, now).await?;
+    if previous == change.to {
+        return Ok(previous);
+    }
+    let version = version.unwrap_or_default();
+    let news = match (previous == APPROVED, change.to == APPROVED) {
+        (false, true) => Some(notifications::BADGE_GAINED),
+        (true, false) => Some(notifications::BADGE_LOST),
+        _ => None,
+    };
+    if let Some(name) = news {
+        notifications::record_in(
+            connection,
+            now,
+            name,
+            app_id,
+            change.reference,
+            serde_json::json!({
+                "program": change.badge,
+                "from": previous,
+                "to": change.to,
+                "version": version,
+                "cause": change.cause,
+                "reasons": change.reasons,
+            }),
+        )
+        .await?;
+    }
+    badges::insert_event_in(
+        connection,
+        app_id,
+        &NewBadgeEvent {
+            program: change.badge,
+            at: now,
+            from: &previous,
+            to: change.to,
+            cause: change.cause,
+            version: &version,
+            reasons: change.reasons,
+            reference: change.reference,
+        },
+    )
+    .await?;
+    Ok(previous)
+}
+
 /// Grants an approval program's badge (`badge`, as `cloudFortified`) on approval, against the
 /// requirement set `requirement_set`: the badge row, its event (cause `approval`) and the
 /// `badge.gained` notification, in the caller's transaction.
@@ -118,50 +210,21 @@ pub async fn grant_on_approval(
     reference: &str,
     now: &str,
 ) -> Result<(), StoreError> {
-    let previous = badges::load_in(connection, app_id, badge)
-        .await?
-        .map_or_else(|| "NOT_A_PARTICIPANT".to_string(), |b| b.status);
-    let approved = BadgeStatus::Approved.as_str();
-    let stored = StoredBadge {
-        status: approved.to_string(),
-        version: Some(requirement_set.to_string()),
-        reasons: Vec::new(),
-    };
-    badges::save_in(connection, app_id, badge, &stored, None, now).await?;
-    if previous == approved {
-        return Ok(());
-    }
-    notifications::record_in(
-        connection,
-        now,
-        notifications::BADGE_GAINED,
-        app_id,
-        reference,
-        serde_json::json!({
-            "program": badge,
-            "from": previous,
-            "to": approved,
-            "version": requirement_set,
-            "cause": "approval",
-            "reasons": [],
-        }),
-    )
-    .await?;
-    badges::insert_event_in(
+    move_program_badge(
         connection,
         app_id,
-        &NewBadgeEvent {
-            program: badge,
-            at: now,
-            from: &previous,
-            to: approved,
+        &ProgramBadgeMove {
+            badge,
+            to: APPROVED,
+            requirement_set: Some(requirement_set),
             cause: "approval",
-            version: requirement_set,
             reasons: &[],
             reference,
         },
+        now,
     )
     .await
+    .map(|_| ())
 }
 
 #[cfg(test)]

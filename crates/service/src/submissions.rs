@@ -200,6 +200,25 @@ pub async fn act(
             // Another edit landed first: read again and make the move on what it left.
             continue;
         }
+        // The move is news first; what it causes (the badge, the review) follows.
+        let news = News {
+            id,
+            program: &row.program,
+            name: &name,
+            requirement: requirement.as_deref(),
+            side,
+            actor: &actor.label,
+            reason,
+        };
+        news.record(
+            tx.connection(),
+            row.app_id,
+            the_move,
+            &submission,
+            before,
+            &now,
+        )
+        .await?;
         if submission.state == SubmissionState::Approved
             && matches!(
                 the_move,
@@ -222,6 +241,7 @@ pub async fn act(
                 &now,
             )
             .await?;
+            crate::reviews::schedule_first_in(tx.connection(), catalog, &row, at, &now).await?;
         }
         for timer in timers_after(id, the_move, &submission) {
             let key = format!("submission:{id}:{}", timer.key);
@@ -238,24 +258,6 @@ pub async fn act(
             )
             .await?;
         }
-        let news = News {
-            id,
-            program: &row.program,
-            name: &name,
-            requirement: requirement.as_deref(),
-            side,
-            actor: &actor.label,
-            reason,
-        };
-        news.record(
-            tx.connection(),
-            row.app_id,
-            the_move,
-            &submission,
-            before,
-            &now,
-        )
-        .await?;
         audit::record(
             tx.connection(),
             &now,
@@ -281,6 +283,54 @@ pub async fn act(
         "submission {id} kept changing under this move; retry"
     ))
     .into())
+}
+
+/// Posts a message from the service (`actor`, on the system's side) on submission `id`'s
+/// thread, in the caller's transaction, with its notification. A submission that moved under
+/// it makes the caller's transaction fail, to be retried.
+pub async fn post_system_message_in(
+    connection: &mut apptrust_store::Connection,
+    id: i64,
+    actor: &str,
+    at: i64,
+    body: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let row = submissions::row_in(connection, id)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no submission {id}")))?;
+    let mut submission: Submission = serde_json::from_str(&row.document)
+        .map_err(|e| StoreError::Corrupt(format!("submission {id}: {e}")))?;
+    submission
+        .post_message(Side::System, actor, at, body)
+        .map_err(|e| StoreError::Invalid(e.to_string()))?;
+    let document = serde_json::to_string(&submission)?;
+    let columns = Columns::of(&submission);
+    if !submissions::update_in(connection, id, row.revision, &columns.write(&document, now)).await?
+    {
+        return Err(StoreError::Busy(format!("submission {id} moved; retry")));
+    }
+    let news = News {
+        id,
+        program: &row.program,
+        name: "message",
+        requirement: None,
+        side: Side::System,
+        actor,
+        reason: None,
+    };
+    let unchanged = (submission.state, submission.ball, submission.due);
+    news.record(
+        connection,
+        row.app_id,
+        &Move::Message {
+            body: body.to_string(),
+        },
+        &submission,
+        unchanged,
+        now,
+    )
+    .await
 }
 
 /// What one move tells the app's partner and staff: the notification it writes in the move's

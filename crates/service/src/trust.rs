@@ -13,6 +13,8 @@ use apptrust_api::trust::{
     TrustDocument,
 };
 use apptrust_programs::Program;
+use apptrust_programs::fortified::Review;
+use apptrust_store::cases::{CaseFilter, REVIEW};
 use apptrust_store::trust::{BadgeEventView, BadgeRow};
 use apptrust_store::{Store, StoreError};
 
@@ -34,13 +36,36 @@ pub async fn document(store: &Store, app_key: &str) -> Result<Option<TrustDocume
         .into_iter()
         .map(badge_event)
         .collect();
+    let mut programs = programs(&badges);
+    if programs.cloud_fortified.since.is_some() {
+        programs.cloud_fortified.next_review = next_review(store, app.id).await?;
+    }
     Ok(Some(TrustDocument {
         app_key: app_key.to_string(),
         name: app.name,
         partner: app.partner,
         framework: app.framework,
-        programs: programs(&badges),
+        programs,
         badge_events,
+    }))
+}
+
+/// The first day of the app's next Cloud Fortified review, if one is scheduled.
+async fn next_review(store: &Store, app_id: i64) -> Result<Option<String>, StoreError> {
+    let rows = store
+        .cases(&CaseFilter {
+            kind: REVIEW.to_string(),
+            program: Some("cloud-fortified".to_string()),
+            app_id: Some(app_id),
+            open: true,
+            limit: 1,
+            ..CaseFilter::default()
+        })
+        .await?;
+    Ok(rows.first().and_then(|row| {
+        serde_json::from_str::<Review>(&row.document)
+            .ok()
+            .map(|review| review.dates.first_day)
     }))
 }
 
@@ -91,11 +116,13 @@ fn programs(badges: &[BadgeRow]) -> Programs {
                 status: b.status.clone(),
                 since: Some(b.since.clone()),
                 requirement_set: b.version.clone(),
+                next_review: None,
             },
             None => CloudFortifiedEntry {
                 status: NOT_A_PARTICIPANT.to_string(),
                 since: None,
                 requirement_set: None,
+                next_review: None,
             },
         },
         bug_bounty_participant: BugBounty {

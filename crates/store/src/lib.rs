@@ -8,6 +8,7 @@
 pub mod apps;
 pub mod audit;
 pub mod badges;
+pub mod cases;
 pub mod clock;
 mod connect;
 pub mod deliveries;

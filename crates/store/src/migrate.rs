@@ -68,6 +68,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0010_submissions.sql"),
         include_str!("../migrations/postgres/0010_submissions.sql"),
     ),
+    (
+        11,
+        "cases",
+        include_str!("../migrations/sqlite/0011_cases.sql"),
+        include_str!("../migrations/postgres/0011_cases.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -29,8 +29,11 @@ pub const CHECK_MOVED: &str = "submission.check-moved";
 /// A message was added to a submission's thread.
 pub const SUBMISSION_MESSAGE: &str = "submission.message";
 
+/// An annual review was scheduled or moved (its notice, its start, findings, the outcome).
+pub const REVIEW_MOVED: &str = "review.moved";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 7] = [
+pub const EVENTS: [&str; 8] = [
     BADGE_GAINED,
     BADGE_LOST,
     CONSENT_REQUIRED,
@@ -38,6 +41,7 @@ pub const EVENTS: [&str; 7] = [
     SUBMISSION_MOVED,
     CHECK_MOVED,
     SUBMISSION_MESSAGE,
+    REVIEW_MOVED,
 ];
 
 /// A notification as its owner reads it.

@@ -16,6 +16,9 @@ pub struct Partner {
     pub name: String,
     #[serde(rename = "createdAt")]
     pub created_at: String,
+    /// The IANA time zone its annual reviews are dated in.
+    #[serde(rename = "timeZone")]
+    pub time_zone: String,
 }
 
 fn partner(row: &sqlx::any::AnyRow) -> Result<Partner, sqlx::Error> {
@@ -24,7 +27,21 @@ fn partner(row: &sqlx::any::AnyRow) -> Result<Partner, sqlx::Error> {
         key: row.try_get("key")?,
         name: row.try_get("name")?,
         created_at: row.try_get("created_at")?,
+        time_zone: row.try_get("time_zone")?,
     })
+}
+
+/// The time zone of the partner with `id`.
+pub async fn time_zone_in(
+    connection: &mut crate::Connection,
+    id: i64,
+) -> Result<String, StoreError> {
+    Ok(
+        sqlx::query_scalar::<Any, String>("SELECT time_zone FROM partners WHERE id = $1")
+            .bind(id)
+            .fetch_one(connection)
+            .await?,
+    )
 }
 
 impl Store {
@@ -33,23 +50,25 @@ impl Store {
         &self,
         key: &PartnerKey,
         name: &str,
+        time_zone: &str,
         actor: &Actor,
     ) -> Result<Partner, StoreError> {
         let mut tx = self.write.begin().await?;
         let row = sqlx::query::<Any>(
-            "INSERT INTO partners (key, name, created_at) VALUES ($1, $2, $3) \
-             RETURNING id, key, name, created_at",
+            "INSERT INTO partners (key, name, created_at, time_zone) VALUES ($1, $2, $3, $4) \
+             RETURNING id, key, name, created_at, time_zone",
         )
         .bind(key.as_str())
         .bind(name)
         .bind(self.now())
+        .bind(time_zone)
         .fetch_one(&mut *tx)
         .await
         .map_err(conflict_if_duplicate(|| {
             format!("a partner with key `{key}` already exists")
         }))?;
         let created = partner(&row)?;
-        let detail = serde_json::json!({"name": name});
+        let detail = serde_json::json!({"name": name, "timeZone": time_zone});
         audit::record(
             &mut tx,
             &self.now(),
@@ -65,19 +84,53 @@ impl Store {
 
     /// One partner by key.
     pub async fn partner(&self, key: &str) -> Result<Partner, StoreError> {
-        let row =
-            sqlx::query::<Any>("SELECT id, key, name, created_at FROM partners WHERE key = $1")
-                .bind(key)
-                .fetch_optional(&self.read)
-                .await?
-                .ok_or_else(|| StoreError::NotFound(format!("no partner with key `{key}`")))?;
+        let row = sqlx::query::<Any>(
+            "SELECT id, key, name, created_at, time_zone FROM partners WHERE key = $1",
+        )
+        .bind(key)
+        .fetch_optional(&self.read)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no partner with key `{key}`")))?;
         Ok(partner(&row)?)
+    }
+
+    /// Sets a partner's time zone (an IANA name the caller checked): reviews scheduled from now
+    /// on are dated in it.
+    pub async fn set_partner_time_zone(
+        &self,
+        key: &str,
+        time_zone: &str,
+        actor: &Actor,
+    ) -> Result<Partner, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let row = sqlx::query::<Any>(
+            "UPDATE partners SET time_zone = $2 WHERE key = $1 \
+             RETURNING id, key, name, created_at, time_zone",
+        )
+        .bind(key)
+        .bind(time_zone)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| StoreError::NotFound(format!("no partner with key `{key}`")))?;
+        let updated = partner(&row)?;
+        audit::record(
+            &mut tx,
+            &self.now(),
+            actor,
+            "partner.time-zone",
+            &format!("partner:{key}"),
+            serde_json::json!({"timeZone": time_zone}),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
     }
 
     /// Every partner, or only the one with `only_id`.
     pub async fn partners(&self, only_id: Option<i64>) -> Result<Vec<Partner>, StoreError> {
         let rows = sqlx::query::<Any>(
-            "SELECT id, key, name, created_at FROM partners WHERE ($1 < 0 OR id = $1) ORDER BY key",
+            "SELECT id, key, name, created_at, time_zone FROM partners \
+             WHERE ($1 < 0 OR id = $1) ORDER BY key",
         )
         .bind(only_id.unwrap_or(-1))
         .fetch_all(&self.read)

@@ -126,19 +126,28 @@ pub async fn update_in(
     Ok(updated.rows_affected() == 1)
 }
 
+/// One submission, read in the caller's transaction.
+pub async fn row_in(
+    connection: &mut Connection,
+    id: i64,
+) -> Result<Option<SubmissionRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM submissions s JOIN apps a ON a.id = s.app_id WHERE s.id = $1"
+    );
+    sqlx::query::<Any>(&sql)
+        .bind(id)
+        .fetch_optional(connection)
+        .await?
+        .as_ref()
+        .map(row_of)
+        .transpose()
+}
+
 impl Store {
     /// One submission, read from the writer (a client that just acted sees its move).
     pub async fn submission(&self, id: i64) -> Result<Option<SubmissionRow>, StoreError> {
-        let sql = format!(
-            "SELECT {COLUMNS} FROM submissions s JOIN apps a ON a.id = s.app_id WHERE s.id = $1"
-        );
-        sqlx::query::<Any>(&sql)
-            .bind(id)
-            .fetch_optional(&self.write)
-            .await?
-            .as_ref()
-            .map(row_of)
-            .transpose()
+        let mut connection = self.write.acquire().await?;
+        row_in(&mut connection, id).await
     }
 
     /// A queue of submissions, the one waiting longest since its last move first.

@@ -390,3 +390,63 @@ impl Store {
         .transpose()
     }
 }
+
+/// A production version deployed since some time, as an annual review's delta reads it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProductionChange {
+    /// `3.0.0`.
+    pub version: String,
+    /// A new major version (its change report classified it so).
+    pub major: bool,
+    /// What its change report says about egress it added or changed.
+    pub egress: Vec<String>,
+}
+
+/// The app's production versions deployed after `since`, oldest first.
+pub async fn production_since_in(
+    connection: &mut crate::Connection,
+    app_id: i64,
+    since: &str,
+) -> Result<Vec<ProductionChange>, StoreError> {
+    let rows = sqlx::query::<Any>(
+        "SELECT v.major, v.minor, v.patch, v.change_report FROM versions v \
+         JOIN environments e ON e.id = v.environment_id \
+         WHERE v.app_id = $1 AND e.name = 'production' AND v.deployed_at > $2 \
+         ORDER BY v.id",
+    )
+    .bind(app_id)
+    .bind(since)
+    .fetch_all(connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let (major, minor, patch): (i64, i64, i64) = (
+                row.try_get("major")?,
+                row.try_get("minor")?,
+                row.try_get("patch")?,
+            );
+            let report: Option<String> = row.try_get("change_report")?;
+            let report = report
+                .and_then(|r| serde_json::from_str::<serde_json::Value>(&r).ok())
+                .map(crate::legacy_json::camel_case_keys)
+                .unwrap_or_default();
+            let egress = report["changes"]
+                .as_array()
+                .map(|changes| {
+                    changes
+                        .iter()
+                        .filter(|c| c["area"] == "egress" && c["file"] != "old")
+                        .filter_map(|c| c["description"].as_str().map(str::to_string))
+                        .collect()
+                })
+                .unwrap_or_default();
+            Ok(ProductionChange {
+                version: format!("{major}.{minor}.{patch}"),
+                major: report["major"]
+                    .as_bool()
+                    .unwrap_or(minor == 0 && patch == 0),
+                egress,
+            })
+        })
+        .collect()
+}

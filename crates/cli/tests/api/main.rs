@@ -19,6 +19,7 @@ mod programs;
 mod reads;
 mod receivers;
 mod reporters;
+mod reviews;
 mod submissions;
 mod support;
 mod test_clock;

@@ -225,7 +225,41 @@ fn a_submission_goes_from_submitted_to_approved(db: Db) {
     assert_eq!(found["apps"][0]["key"], "com.acme.fortified", "{found}");
 }
 
-fn advance(app: &TestApp, by: &str) {
+/// Opens a submission of `key` for `partner` and takes it to approval (passing what staff can
+/// pass at once, waiving the rest); returns the submission's id.
+pub(crate) fn approve(app: &TestApp, partner: &str, key: &str) -> i64 {
+    let staff = app.staff_token.clone();
+    let (status, opened) = app.post(
+        &format!("/api/v1/apps/{key}/submissions"),
+        Some(partner),
+        json!({"program": "cloud-fortified"}),
+    );
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_i64().unwrap();
+    for action in ["triage", "start-review"] {
+        let (status, body) = act(app, &staff, id, json!({ "action": action }));
+        assert_eq!(status, 200, "{body}");
+    }
+    for c in opened["checks"].as_array().unwrap() {
+        let requirement = c["requirement"].as_str().unwrap();
+        let body = if c["allowedActions"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("pass"))
+        {
+            json!({"action": "pass"})
+        } else {
+            json!({"action": "waive", "reason": "Covered by an earlier audit", "expires": "2199-01-01T00:00:00Z"})
+        };
+        let (status, after) = check(app, &staff, id, requirement, body);
+        assert_eq!(status, 200, "{requirement}: {after}");
+    }
+    let (status, approved) = act(app, &staff, id, json!({"action": "approve"}));
+    assert_eq!(status, 200, "{approved}");
+    id
+}
+
+pub(crate) fn advance(app: &TestApp, by: &str) {
     let (status, body) = app.post(
         "/api/v1/test/clock",
         Some(&app.staff_token),

@@ -151,6 +151,10 @@ pub struct Review {
     pub state: ReviewState,
     pub ball: Ball,
     pub dates: ReviewDates,
+    /// When the badge this review keeps was granted (seconds): next year's review follows it.
+    pub approved_at: i64,
+    /// Since when the delta counts (seconds): the approval, or the last review passed.
+    pub since: i64,
     /// The set the app holds (approved or last reviewed against).
     pub held_set: String,
     /// The set it is reviewed against.
@@ -164,12 +168,20 @@ pub struct Review {
 }
 
 impl Review {
-    /// A review scheduled for `dates`, of an app holding `held_set`, against `requirement_set`.
-    pub fn schedule(dates: ReviewDates, held_set: &str, requirement_set: &str) -> Review {
+    /// A review scheduled for `dates`, of an app approved at `approved_at` and holding
+    /// `held_set`, against `requirement_set`.
+    pub fn schedule(
+        dates: ReviewDates,
+        approved_at: i64,
+        held_set: &str,
+        requirement_set: &str,
+    ) -> Review {
         Review {
             state: ReviewState::Scheduled,
             ball: Ball::Timer,
             dates,
+            approved_at,
+            since: approved_at,
             held_set: held_set.to_string(),
             requirement_set: requirement_set.to_string(),
             due: None,

@@ -121,8 +121,14 @@ fn an_unknown_zone_is_refused_by_name() {
 }
 
 fn scheduled() -> Review {
-    let d = ReviewDates::first(&zone("UTC"), at("2026-03-28T10:00:00Z"));
-    Review::schedule(d, "cloud-fortified/2026-01", "cloud-fortified/2027-01")
+    let approved = at("2026-03-28T10:00:00Z");
+    let d = ReviewDates::first(&zone("UTC"), approved);
+    Review::schedule(
+        d,
+        approved,
+        "cloud-fortified/2026-01",
+        "cloud-fortified/2027-01",
+    )
 }
 
 fn system(r: &mut Review, action: ReviewAction, when: i64) -> Result<ReviewState, MoveError> {

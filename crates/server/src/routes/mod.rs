@@ -9,6 +9,7 @@ mod openapi;
 mod pages;
 mod partners;
 mod programs;
+mod reviews;
 mod session;
 mod submissions;
 mod test_clock;
@@ -98,7 +99,7 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(users::disable))
         .routes(routes!(users::enable))
         .routes(routes!(partners::list, partners::create))
-        .routes(routes!(partners::show))
+        .routes(routes!(partners::show, partners::update))
         .routes(routes!(apps::search, apps::create))
         .routes(routes!(submissions::open))
         .routes(routes!(submissions::list))
@@ -106,6 +107,9 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(submissions::act))
         .routes(routes!(submissions::act_on_check))
         .routes(routes!(submissions::post_message))
+        .routes(routes!(reviews::list))
+        .routes(routes!(reviews::show))
+        .routes(routes!(reviews::act))
         .routes(routes!(programs::list))
         .routes(routes!(programs::show))
         .routes(routes!(apps::show))

@@ -1,7 +1,8 @@
 //! Partners.
 
 use apptrust_api::error::ErrorBody;
-use apptrust_api::partners::{CreatePartner, Partner, PartnerList};
+use apptrust_api::partners::{CreatePartner, Partner, PartnerList, UpdatePartner};
+use apptrust_programs::fortified::PartnerZone;
 use apptrust_programs::{DisplayName, PartnerKey};
 use apptrust_store::users::Role;
 use axum::Json;
@@ -46,9 +47,10 @@ pub async fn create(
     let staff = caller.staff()?;
     let key = PartnerKey::parse(&body.key)?;
     DisplayName::parse("partner name", &body.name)?;
+    let zone = zone_named(body.time_zone.as_deref().unwrap_or("UTC"))?;
     let partner = state
         .store
-        .create_partner(&key, &body.name, &staff.actor())
+        .create_partner(&key, &body.name, &zone, &staff.actor())
         .await?;
     Ok((StatusCode::CREATED, Json(views::partner(partner))))
 }
@@ -118,4 +120,50 @@ pub async fn show(
     let partner = state.store.partner(&key).await?;
     caller.for_partner(partner.id)?;
     Ok(Json(views::partner(partner)))
+}
+
+/// The IANA zone `name`, checked against the bundled database.
+fn zone_named(name: &str) -> Result<String, ApiError> {
+    PartnerZone::named(name)
+        .map(|zone| zone.name().to_string())
+        .map_err(|e| ApiError::unprocessable(e.to_string()))
+}
+
+/// `PATCH /api/v1/partners/{partner}`: its members and staff set its time zone.
+#[utoipa::path(
+    patch,
+    path = "/partners/{partner}",
+    operation_id = "updatePartner",
+    tag = "partners",
+    summary = "Set the partner's time zone (its members and staff).",
+    description = "Annual reviews fall in the last seven days of the approval month on the partner's calendar: reviews scheduled from now on are dated in this zone. An IANA name (`Europe/Berlin`); an unknown one is 422. Cookie-authenticated callers must send `X-CSRF-Token`.",
+    params(("partner" = String, Path, description = "The partner key.")),
+    request_body = UpdatePartner,
+    responses(
+        (status = 200, description = "The partner.", body = Partner),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = 422, response = r::Unprocessable),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [], "csrfToken" = [])),
+)]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path(key): Path<String>,
+    ApiJson(body): ApiJson<UpdatePartner>,
+) -> Result<Json<Partner>, ApiError> {
+    if PartnerKey::parse(&key).is_err() {
+        return Err(ApiError::not_found("no partner with this key"));
+    }
+    let partner = state.store.partner(&key).await?;
+    caller.for_partner(partner.id)?;
+    let zone = zone_named(&body.time_zone)?;
+    let updated = state
+        .store
+        .set_partner_time_zone(&key, &zone, &caller.user().actor())
+        .await?;
+    Ok(Json(views::partner(updated)))
 }

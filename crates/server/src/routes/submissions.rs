@@ -46,7 +46,7 @@ impl From<SubmissionError> for ApiError {
 }
 
 /// The side a signed-in user acts on: partner members for their apps, staff for any.
-fn side_of(caller: &SignedIn) -> Result<Side, ApiError> {
+pub(crate) fn side_of(caller: &SignedIn) -> Result<Side, ApiError> {
     match caller.user().role {
         Role::Staff => Ok(Side::Staff),
         Role::Partner => Ok(Side::Partner),
@@ -260,6 +260,8 @@ pub async fn act(
         body.reason.as_deref(),
     )
     .await?;
+    // An approval grants the badge: readers see it at once.
+    state.trust_cache.forget(&loaded.row.app_key);
     Ok(Json(view(&state, &loaded)))
 }
 
@@ -377,7 +379,7 @@ pub async fn post_message(
 }
 
 /// Reads an RFC 3339 time into seconds.
-fn time_of(text: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
+pub(crate) fn time_of(text: Option<&str>, name: &str) -> Result<Option<i64>, ApiError> {
     text.map(|t| {
         use_case::seconds(t)
             .ok_or_else(|| ApiError::unprocessable(format!("`{name}` is not an RFC 3339 time")))
