@@ -18,6 +18,7 @@ pub mod closed_sets;
 pub mod deploys;
 pub mod environments;
 pub mod error;
+pub mod escalations;
 pub mod notifications;
 pub mod paging;
 pub mod partners;

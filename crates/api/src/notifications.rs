@@ -30,11 +30,14 @@ pub enum Event {
     /// An annual review was scheduled or moved: its notice, its start, findings, the outcome.
     #[serde(rename = "review.moved")]
     ReviewMoved,
+    /// An escalation was raised or moved; a demotion says when the badge is suspended.
+    #[serde(rename = "escalation.moved")]
+    EscalationMoved,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 8] = [
+    pub const ALL: [Event; 9] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
@@ -43,6 +46,7 @@ impl Event {
         Event::CheckMoved,
         Event::SubmissionMessage,
         Event::ReviewMoved,
+        Event::EscalationMoved,
     ];
 
     /// The event's name.
@@ -56,6 +60,7 @@ impl Event {
             Event::CheckMoved => "submission.check-moved",
             Event::SubmissionMessage => "submission.message",
             Event::ReviewMoved => "review.moved",
+            Event::EscalationMoved => "escalation.moved",
         }
     }
 }

@@ -4,12 +4,13 @@
 
 pub mod apps;
 pub mod badges;
+pub mod case_timers;
 pub mod cases;
 pub mod deploy;
 pub mod duration;
+pub mod escalations;
 pub mod notify;
 pub mod reevaluation;
-pub mod review_timers;
 pub mod reviews;
 pub mod search;
 pub mod submission_timers;

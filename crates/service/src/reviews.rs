@@ -10,7 +10,7 @@ use apptrust_programs::fortified::{
     PartnerZone, Review, ReviewAction, ReviewDates, ReviewDelta, Side,
 };
 use apptrust_programs::spelled;
-use apptrust_store::cases::REVIEW;
+use apptrust_store::cases::{self, REVIEW};
 use apptrust_store::submissions::SubmissionRow;
 use apptrust_store::{Actor, Connection, Store, StoreError, audit, notifications, partners};
 
@@ -22,7 +22,7 @@ use crate::cases::{
 use crate::submissions::{SubmissionError, shown};
 
 /// The timer kind of reviews' dates: the notice, the review week's start, a remediation's due
-/// date. Its handler is [`crate::review_timers`].
+/// date. Its handler is [`crate::case_timers`].
 pub const TIMER_KIND: &str = "review";
 
 impl Aggregate for Review {
@@ -51,6 +51,16 @@ pub async fn schedule_first_in(
     approved_at: i64,
     now: &str,
 ) -> Result<i64, StoreError> {
+    // A review left open from an earlier badge no longer applies: this approval starts anew.
+    cancel_open_in(
+        connection,
+        submission.app_id,
+        &submission.program,
+        "a new approval",
+        approved_at,
+        now,
+    )
+    .await?;
     let zone = zone_of(connection, submission.partner_id).await?;
     let dates = ReviewDates::first(&zone, approved_at);
     schedule_in(
@@ -65,6 +75,59 @@ pub async fn schedule_first_in(
         (approved_at, approved_at),
         &submission.requirement_set,
         now,
+    )
+    .await
+}
+
+/// Cancels the app's open review of `program` (if any), in the caller's transaction: the badge
+/// went another way (`why`: removed by an escalation, a new approval).
+pub async fn cancel_open_in(
+    connection: &mut Connection,
+    app_id: i64,
+    program: &str,
+    why: &str,
+    at: i64,
+    now: &str,
+) -> Result<(), StoreError> {
+    let Some(row) = cases::open_in(connection, REVIEW, app_id, program, None).await? else {
+        return Ok(());
+    };
+    let mut review: Review = serde_json::from_str(&row.document)
+        .map_err(|e| StoreError::Corrupt(format!("review {}: {e}", row.id)))?;
+    let from = review.state;
+    review
+        .apply(
+            ReviewAction::Cancel,
+            Side::System,
+            "system",
+            at,
+            Some(why),
+            None,
+        )
+        .map_err(|e| StoreError::Internal(e.to_string()))?;
+    if !update_in(connection, &row, &review, now).await? {
+        return Err(StoreError::Busy(format!("review {} moved; retry", row.id)));
+    }
+    notifications::record_in(
+        connection,
+        now,
+        notifications::REVIEW_MOVED,
+        app_id,
+        &format!("review:{}", row.id),
+        serde_json::json!({
+            "review": row.id,
+            "program": program,
+            "action": "cancel",
+            "side": "system",
+            "actor": "system",
+            "from": spelled(&from),
+            "state": spelled(&review.state),
+            "ball": spelled(&review.ball),
+            "due": null,
+            "outcome": null,
+            "reason": why,
+            "firstDay": review.dates.first_day,
+        }),
     )
     .await
 }
@@ -263,7 +326,10 @@ pub async fn act(
                 )
                 .await?;
             }
-            ReviewAction::Open | ReviewAction::Resolve | ReviewAction::RemediationOverdue => {}
+            ReviewAction::Open
+            | ReviewAction::Resolve
+            | ReviewAction::RemediationOverdue
+            | ReviewAction::Cancel => {}
         }
         audit::record(
             tx.connection(),

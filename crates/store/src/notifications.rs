@@ -32,8 +32,11 @@ pub const SUBMISSION_MESSAGE: &str = "submission.message";
 /// An annual review was scheduled or moved (its notice, its start, findings, the outcome).
 pub const REVIEW_MOVED: &str = "review.moved";
 
+/// An escalation was raised or moved (a demotion tells the partner when the badge is suspended).
+pub const ESCALATION_MOVED: &str = "escalation.moved";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 8] = [
+pub const EVENTS: [&str; 9] = [
     BADGE_GAINED,
     BADGE_LOST,
     CONSENT_REQUIRED,
@@ -42,6 +45,7 @@ pub const EVENTS: [&str; 8] = [
     CHECK_MOVED,
     SUBMISSION_MESSAGE,
     REVIEW_MOVED,
+    ESCALATION_MOVED,
 ];
 
 /// A notification as its owner reads it.

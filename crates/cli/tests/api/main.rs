@@ -9,6 +9,7 @@ mod bad_input;
 mod crash;
 mod credentials;
 mod deploys;
+mod escalations;
 mod hostile_clients;
 mod hostile_deploys;
 mod jobs;

@@ -7,6 +7,7 @@
 
 pub mod calendar;
 mod check;
+mod escalation;
 mod review;
 mod submission;
 
@@ -15,6 +16,9 @@ mod tests;
 
 pub use calendar::{PartnerZone, ReviewDates, UnknownZone};
 pub use check::{Check, CheckAction, CheckState, Waiver};
+pub use escalation::{
+    BadgeEffect, DEMOTION_NOTICE_DAYS, Escalation, EscalationAction, EscalationState, Source,
+};
 pub use review::{Finding, Review, ReviewAction, ReviewDelta, ReviewOutcome, ReviewState};
 pub use submission::{
     MESSAGE_LIMIT, Message, Submission, SubmissionAction, SubmissionState, Transition, Waiting,
@@ -93,3 +97,6 @@ pub(crate) use crate::spelled;
 
 #[cfg(test)]
 mod review_tests;
+
+#[cfg(test)]
+mod escalation_tests;

@@ -9,6 +9,7 @@
 //! | `remediation-review` | staff | `passed-after-remediation` (`pass`), `remediating` (`report-findings`, `extend`), `removed` (`remove`) |
 //! | `overdue` | staff | `remediating` (`extend`), `removed` (`remove`) |
 //! | `passed`, `passed-after-remediation`, `removed` | nobody | decided; a passed review schedules next year's |
+//! | `cancelled` | nobody | the badge went another way (an escalation removed it, a program retired) |
 //!
 //! The review is a **delta review**: it carries what changed since approval (requirements
 //! added or changed, new major versions, egress added), so staff check the difference.
@@ -32,6 +33,7 @@ pub enum ReviewState {
     Passed,
     PassedAfterRemediation,
     Removed,
+    Cancelled,
 }
 
 impl ReviewState {
@@ -43,9 +45,10 @@ impl ReviewState {
                 Ball::Staff
             }
             ReviewState::Remediating => Ball::Partner,
-            ReviewState::Passed | ReviewState::PassedAfterRemediation | ReviewState::Removed => {
-                Ball::Nobody
-            }
+            ReviewState::Passed
+            | ReviewState::PassedAfterRemediation
+            | ReviewState::Removed
+            | ReviewState::Cancelled => Ball::Nobody,
         }
     }
 
@@ -73,11 +76,13 @@ pub enum ReviewAction {
     RemediationOverdue,
     /// Staff remove the badge.
     Remove,
+    /// The badge went another way before the review was decided (a system move).
+    Cancel,
 }
 
 impl ReviewAction {
     /// Every action.
-    pub const ALL: [ReviewAction; 8] = [
+    pub const ALL: [ReviewAction; 9] = [
         ReviewAction::Notify,
         ReviewAction::Open,
         ReviewAction::Pass,
@@ -86,14 +91,16 @@ impl ReviewAction {
         ReviewAction::Extend,
         ReviewAction::RemediationOverdue,
         ReviewAction::Remove,
+        ReviewAction::Cancel,
     ];
 
     /// Whose move it is.
     pub fn side(self) -> Side {
         match self {
-            ReviewAction::Notify | ReviewAction::Open | ReviewAction::RemediationOverdue => {
-                Side::System
-            }
+            ReviewAction::Notify
+            | ReviewAction::Open
+            | ReviewAction::RemediationOverdue
+            | ReviewAction::Cancel => Side::System,
             ReviewAction::Resolve => Side::Partner,
             ReviewAction::Pass
             | ReviewAction::ReportFindings
@@ -205,6 +212,7 @@ impl Review {
             (A::Extend, S::Remediating | S::RemediationReview | S::Overdue) => S::Remediating,
             (A::RemediationOverdue, S::Remediating) => S::Overdue,
             (A::Remove, S::RemediationReview | S::Overdue) => S::Removed,
+            (A::Cancel, state) if !state.is_terminal() => S::Cancelled,
             _ => return None,
         })
     }

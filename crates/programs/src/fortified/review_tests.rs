@@ -297,7 +297,7 @@ proptest! {
     /// Random moves by random sides never leave the review without its ball holder, never let a
     /// side take another's move, never remove without findings, and a decided review stays so.
     #[test]
-    fn random_review_moves_keep_the_rules(moves in proptest::collection::vec((0usize..8, 0usize..3, 0i64..80), 1..60)) {
+    fn random_review_moves_keep_the_rules(moves in proptest::collection::vec((0usize..9, 0usize..3, 0i64..80), 1..60)) {
         let mut r = scheduled();
         let sides = [Side::Partner, Side::Staff, Side::System];
         let mut t = r.dates.notice_at - DAY;

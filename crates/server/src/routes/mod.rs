@@ -2,8 +2,10 @@
 
 mod apps;
 mod audit;
+mod cases;
 mod deployments;
 mod environments;
+mod escalations;
 mod health;
 mod openapi;
 mod pages;
@@ -110,6 +112,10 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::show))
         .routes(routes!(reviews::act))
+        .routes(routes!(escalations::raise))
+        .routes(routes!(escalations::list))
+        .routes(routes!(escalations::show))
+        .routes(routes!(escalations::act))
         .routes(routes!(programs::list))
         .routes(routes!(programs::show))
         .routes(routes!(apps::show))

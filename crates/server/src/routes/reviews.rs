@@ -11,7 +11,7 @@ use apptrust_programs::fortified::{Review, ReviewAction, Side};
 use apptrust_programs::spelled;
 use apptrust_service::cases::Loaded;
 use apptrust_service::reviews::{self as use_case, load_review};
-use apptrust_service::submissions::{seconds, shown};
+use apptrust_service::submissions::shown;
 use apptrust_store::cases::{CaseFilter, REVIEW};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -20,6 +20,7 @@ use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::extract::ApiJson;
 use crate::openapi::responses as r;
+use crate::routes::cases::{cursor, page};
 use crate::routes::page_limit;
 use crate::routes::submissions::{side_of, time_of};
 use crate::state::AppState;
@@ -64,17 +65,6 @@ pub async fn list(
     let bound = |text: Option<&str>, name: &str| -> Result<Option<String>, ApiError> {
         Ok(time_of(text, name)?.map(shown))
     };
-    let after = query
-        .after
-        .as_deref()
-        .map(|cursor| {
-            cursor
-                .rsplit_once('|')
-                .and_then(|(at, id)| Some((at.to_string(), id.parse::<i64>().ok()?)))
-                .filter(|(at, _)| seconds(at).is_some())
-                .ok_or_else(|| ApiError::bad_request("`after` is the previous page's `next`"))
-        })
-        .transpose()?;
     let filter = CaseFilter {
         kind: REVIEW.to_string(),
         ball: query.ball,
@@ -89,16 +79,10 @@ pub async fn list(
         open: query.open.unwrap_or(false),
         from: bound(query.from.as_deref(), "from")?,
         to: bound(query.to.as_deref(), "to")?,
-        after,
-        limit: limit + 1,
+        after: cursor(query.after.as_deref())?,
+        limit,
     };
-    let mut rows = state.store.cases(&filter).await?;
-    let next = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        rows.last()
-            .map(|r| format!("{}|{}", r.sort_at, r.id))
-            .unwrap_or_default()
-    });
+    let (rows, next) = page(&state, filter).await?;
     Ok(Json(ReviewPage {
         reviews: rows
             .into_iter()
