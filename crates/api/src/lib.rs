@@ -26,6 +26,7 @@ pub mod programs;
 pub mod reviews;
 pub mod service;
 pub mod session;
+pub mod signals;
 pub mod submissions;
 pub mod test_clock;
 pub mod tokens;

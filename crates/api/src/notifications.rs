@@ -33,11 +33,14 @@ pub enum Event {
     /// An escalation was raised or moved; a demotion says when the badge is suspended.
     #[serde(rename = "escalation.moved")]
     EscalationMoved,
+    /// A vulnerability passed its due date under the Security Bug Fix Policy, unfixed.
+    #[serde(rename = "vulnerability.overdue")]
+    VulnerabilityOverdue,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 9] = [
+    pub const ALL: [Event; 10] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
@@ -47,6 +50,7 @@ impl Event {
         Event::SubmissionMessage,
         Event::ReviewMoved,
         Event::EscalationMoved,
+        Event::VulnerabilityOverdue,
     ];
 
     /// The event's name.
@@ -61,6 +65,7 @@ impl Event {
             Event::SubmissionMessage => "submission.message",
             Event::ReviewMoved => "review.moved",
             Event::EscalationMoved => "escalation.moved",
+            Event::VulnerabilityOverdue => "vulnerability.overdue",
         }
     }
 }

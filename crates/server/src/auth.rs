@@ -81,6 +81,20 @@ impl SignedIn {
         Ok(state.store.app(key).await?)
     }
 
+    /// The app with this key, if the user may report measurements of it: staff and the
+    /// platform's service account (signals are the marketplace's, not the partner's).
+    pub async fn app_to_measure(&self, state: &AppState, key: &str) -> Result<App, ApiError> {
+        if !matches!(self.0.role, Role::Staff | Role::Platform) {
+            return Err(ApiError::forbidden(
+                "signals are reported by the platform's service account and staff",
+            ));
+        }
+        if AppKey::parse(key).is_err() {
+            return Err(ApiError::not_found("no app with this key"));
+        }
+        Ok(state.store.app(key).await?)
+    }
+
     /// The app with this key, if the user may see and change its private data.
     pub async fn app(&self, state: &AppState, key: &str) -> Result<App, ApiError> {
         if AppKey::parse(key).is_err() {

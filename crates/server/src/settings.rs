@@ -31,6 +31,9 @@ pub struct Settings {
     pub max_json_body_bytes: usize,
     /// Largest sign-in body, in bytes: the route is public, and a token is 68 characters.
     pub max_sign_in_body_bytes: usize,
+    /// Largest body of a batch of signals, in bytes: up to 1,000 measurements of about 80
+    /// bytes each.
+    pub max_signals_body_bytes: usize,
     /// How long a public trust document may be served from memory, in milliseconds. Deploys on
     /// the same instance refresh it at once; other instances see a change within this time.
     pub trust_cache_ms: u64,
@@ -131,6 +134,7 @@ impl Default for Settings {
             max_body_bytes: 4 * 1024 * 1024,
             max_json_body_bytes: 64 * 1024,
             max_sign_in_body_bytes: 1024,
+            max_signals_body_bytes: 256 * 1024,
             trust_cache_ms: 1000,
             job_interval_ms: 5000,
             timer_interval_ms: 1000,

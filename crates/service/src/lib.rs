@@ -13,6 +13,8 @@ pub mod notify;
 pub mod reevaluation;
 pub mod reviews;
 pub mod search;
+pub mod security;
+pub mod signals;
 pub mod submission_timers;
 pub mod submissions;
 pub mod timers;

@@ -25,6 +25,7 @@ pub mod reevaluate;
 pub mod search;
 pub mod secrets;
 pub mod sessions;
+pub mod signals;
 pub mod submissions;
 pub mod timers;
 pub mod tokens;

@@ -74,6 +74,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_cases.sql"),
         include_str!("../migrations/postgres/0011_cases.sql"),
     ),
+    (
+        12,
+        "signals",
+        include_str!("../migrations/sqlite/0012_signals.sql"),
+        include_str!("../migrations/postgres/0012_signals.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -35,8 +35,11 @@ pub const REVIEW_MOVED: &str = "review.moved";
 /// An escalation was raised or moved (a demotion tells the partner when the badge is suspended).
 pub const ESCALATION_MOVED: &str = "escalation.moved";
 
+/// A vulnerability passed its due date unfixed.
+pub const VULNERABILITY_OVERDUE: &str = "vulnerability.overdue";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 9] = [
+pub const EVENTS: [&str; 10] = [
     BADGE_GAINED,
     BADGE_LOST,
     CONSENT_REQUIRED,
@@ -46,6 +49,7 @@ pub const EVENTS: [&str; 9] = [
     SUBMISSION_MESSAGE,
     REVIEW_MOVED,
     ESCALATION_MOVED,
+    VULNERABILITY_OVERDUE,
 ];
 
 /// A notification as its owner reads it.

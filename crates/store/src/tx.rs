@@ -53,3 +53,10 @@ impl Store {
             .await
     }
 }
+
+impl Store {
+    /// A connection of the read pool, for use cases that only read and call `*_in` functions.
+    pub async fn reader(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.read.acquire().await?)
+    }
+}

@@ -21,6 +21,7 @@ mod reads;
 mod receivers;
 mod reporters;
 mod reviews;
+mod signals;
 mod submissions;
 mod support;
 mod test_clock;

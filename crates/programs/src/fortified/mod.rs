@@ -9,6 +9,7 @@ pub mod calendar;
 mod check;
 mod escalation;
 mod review;
+pub mod signals;
 mod submission;
 
 #[cfg(test)]
@@ -100,3 +101,6 @@ mod review_tests;
 
 #[cfg(test)]
 mod escalation_tests;
+
+#[cfg(test)]
+mod signals_tests;

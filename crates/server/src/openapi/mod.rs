@@ -36,6 +36,7 @@ use crate::auth::SESSION_COOKIE;
         (name = "programs", description = "The trust programs and their requirement sets, as data (docs/programs.md)."),
         (name = "submissions", description = "Submissions to approval programs: moves, checks and queues (docs/programs.md)."),
         (name = "escalations", description = "Escalations against approved apps: stages, demotion after notice, suspension, removal (docs/programs.md)."),
+        (name = "signals", description = "Automated signals: reliability measurements and SLOs, downtime and exclusions, vulnerabilities, bug bounties (docs/programs.md)."),
         (name = "reviews", description = "Annual reviews of approved apps: the calendar, the delta since approval, findings and outcomes (docs/programs.md)."),
         (name = "apps"),
         (name = "environments"),

@@ -35,7 +35,7 @@ pub struct Conflict(ErrorBody);
 
 #[derive(ToResponse)]
 #[response(
-    description = "`too-large`: the body exceeds the route's limit: `max-body-bytes` (default 4 MiB) for deploys, `max-sign-in-body-bytes` (1 KiB) for sign-in, `max-json-body-bytes` (64 KiB) for other routes."
+    description = "`too-large`: the body exceeds the route's limit: `max-body-bytes` (default 4 MiB) for deploys, `max-sign-in-body-bytes` (1 KiB) for sign-in, `max-signals-body-bytes` (256 KiB) for signals, `max-json-body-bytes` (64 KiB) for other routes."
 )]
 pub struct TooLarge(ErrorBody);
 

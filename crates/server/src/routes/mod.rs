@@ -13,6 +13,7 @@ mod partners;
 mod programs;
 mod reviews;
 mod session;
+mod signals;
 mod submissions;
 mod test_clock;
 mod trust;
@@ -116,6 +117,17 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(escalations::list))
         .routes(routes!(escalations::show))
         .routes(routes!(escalations::act))
+        .routes(
+            routes!(signals::ingest).layer(DefaultBodyLimit::max(settings.max_signals_body_bytes)),
+        )
+        .routes(routes!(signals::slos))
+        .routes(routes!(signals::announce_downtime))
+        .routes(routes!(signals::exclude))
+        .routes(routes!(
+            signals::record_vulnerability,
+            signals::list_vulnerabilities
+        ))
+        .routes(routes!(signals::set_bug_bounty, signals::show_bug_bounty))
         .routes(routes!(programs::list))
         .routes(routes!(programs::show))
         .routes(routes!(apps::show))
