@@ -120,3 +120,60 @@ pub struct CriterionView {
     pub threshold: f64,
     pub window_days: Option<u32>,
 }
+
+/// `?requirementSet=` of a dry run: the set's version (`2027-01`) or id; the newest published
+/// set when left out.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams))]
+#[cfg_attr(feature = "openapi", into_params(parameter_in = Query))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DryRunQuery {
+    pub requirement_set: Option<String>,
+}
+
+/// How one requirement fares in a dry run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DryRunRequirement {
+    pub requirement: String,
+    pub title: String,
+    /// `partner-attests`, `staff-verifies-status`, `staff-configures-and-tests` or
+    /// `automated-signal`.
+    pub verification: String,
+    /// `added`, `changed` or `unchanged` against the set compared with.
+    pub change: String,
+    /// `meets`, `fails`, `unknown` (too few measurements) or `needs-evidence`.
+    pub outcome: String,
+    pub detail: String,
+}
+
+/// Counts of a dry run's outcomes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunSummary {
+    pub meets: usize,
+    pub fails: usize,
+    pub unknown: usize,
+    pub needs_evidence: usize,
+}
+
+/// `GET /api/v1/apps/{app}/programs/{program}/dry-run`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct DryRunView {
+    pub app: String,
+    pub program: String,
+    pub requirement_set: String,
+    /// The set's phase today (`announced`, `in-discussion`, `in-grace`, ...).
+    pub phase: String,
+    /// The set compared with: the one the app's badge stands on, else the one in force.
+    pub compared_with: Option<String>,
+    /// Requirement ids added, changed and dropped from `comparedWith` to this set.
+    pub added: Vec<String>,
+    pub changed: Vec<String>,
+    pub dropped: Vec<String>,
+    pub summary: DryRunSummary,
+    pub requirements: Vec<DryRunRequirement>,
+}

@@ -7,6 +7,7 @@ pub mod badges;
 pub mod case_timers;
 pub mod cases;
 pub mod deploy;
+pub mod dry_run;
 pub mod duration;
 pub mod escalations;
 pub mod notify;

@@ -63,7 +63,10 @@ pub struct Ingested {
 }
 
 /// The requirement that measures `metric` in `set`, with its criterion.
-fn measured<'a>(set: &'a RequirementSet, metric: &str) -> Option<(&'a Requirement, &'a Criterion)> {
+pub(crate) fn measured<'a>(
+    set: &'a RequirementSet,
+    metric: &str,
+) -> Option<(&'a Requirement, &'a Criterion)> {
     set.requirements.iter().find_map(|r| {
         r.criterion
             .as_ref()
@@ -235,7 +238,7 @@ async fn windows(
 }
 
 /// The reading of `metric` at `now`, if `set` measures it.
-async fn read(
+pub(crate) async fn read(
     connection: &mut Connection,
     set: &RequirementSet,
     app_id: i64,

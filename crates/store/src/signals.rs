@@ -300,17 +300,26 @@ pub async fn set_bug_bounty_in(
     Ok(())
 }
 
+/// The app's vulnerabilities, newest report first.
+pub async fn vulnerabilities_in(
+    connection: &mut Connection,
+    app_id: i64,
+) -> Result<Vec<VulnerabilityRow>, StoreError> {
+    let sql = format!(
+        "SELECT {VULNERABILITY} FROM vulnerabilities WHERE app_id = $1 \
+         ORDER BY reported_at DESC, id DESC"
+    );
+    let rows = sqlx::query::<Any>(&sql)
+        .bind(app_id)
+        .fetch_all(connection)
+        .await?;
+    rows.iter().map(vulnerability).collect()
+}
+
 impl Store {
     /// The app's vulnerabilities, newest report first.
     pub async fn vulnerabilities(&self, app_id: i64) -> Result<Vec<VulnerabilityRow>, StoreError> {
-        let sql = format!(
-            "SELECT {VULNERABILITY} FROM vulnerabilities WHERE app_id = $1 \
-             ORDER BY reported_at DESC, id DESC"
-        );
-        let rows = sqlx::query::<Any>(&sql)
-            .bind(app_id)
-            .fetch_all(&self.read)
-            .await?;
-        rows.iter().map(vulnerability).collect()
+        let mut connection = self.read.acquire().await?;
+        vulnerabilities_in(&mut connection, app_id).await
     }
 }

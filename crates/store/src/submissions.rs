@@ -143,6 +143,28 @@ pub async fn row_in(
         .transpose()
 }
 
+/// The app's latest submission to `program` in `state` (`approved`), if any.
+pub async fn latest_in(
+    connection: &mut Connection,
+    app_id: i64,
+    program: &str,
+    state: &str,
+) -> Result<Option<SubmissionRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM submissions s JOIN apps a ON a.id = s.app_id \
+         WHERE s.app_id = $1 AND s.program = $2 AND s.state = $3 ORDER BY s.id DESC LIMIT 1"
+    );
+    sqlx::query::<Any>(&sql)
+        .bind(app_id)
+        .bind(program)
+        .bind(state)
+        .fetch_optional(connection)
+        .await?
+        .as_ref()
+        .map(row_of)
+        .transpose()
+}
+
 impl Store {
     /// One submission, read from the writer (a client that just acted sees its move).
     pub async fn submission(&self, id: i64) -> Result<Option<SubmissionRow>, StoreError> {

@@ -267,3 +267,64 @@ fn vulnerabilities_and_the_bug_bounty_drive_badges_and_escalations(db: Db) {
     let (_, shown) = app.get(&bounty, Some(&acme));
     assert_eq!(shown["state"], "paused", "{shown}");
 }
+
+/// A dry run judges the app's signals with an announced set's thresholds and carries the
+/// rest over from its approval.
+#[test]
+fn a_dry_run_shows_how_an_app_fares_against_the_announced_set() {
+    let app = TestApp::spawn_with(Db::Sqlite, &["--test-clock"]);
+    let acme = app.partner("acme");
+    let other = app.partner("other");
+    let monitor = platform(&app);
+    let key = "com.acme.rehearsed";
+    app.app(&acme, key);
+    approve(&app, &acme, key);
+    // 1,000 polls with one failure: 99.9%, enough for 2026-01 (99.9%), not for 2027-01 (99.95%).
+    ingest(&app, &monitor, key, polls(&app, 999, true, 100));
+    let (_, done) = ingest(&app, &monitor, key, polls(&app, 1, false, 100));
+    assert_eq!(done["slos"][0]["total"], 1_000, "{done}");
+
+    let url = |set: &str| {
+        format!("/api/v1/apps/{key}/programs/cloud-fortified/dry-run?requirementSet={set}")
+    };
+    assert_eq!(app.get(&url("2027-01"), None).0, 401);
+    assert_eq!(app.get(&url("2027-01"), Some(&other)).0, 403);
+    assert_eq!(app.get(&url("2099-01"), Some(&acme)).0, 404);
+    let (status, run) = app.get(&url("2027-01"), Some(&acme));
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["requirementSet"], "cloud-fortified/2027-01");
+    let outcome = |run: &Value, id: &str| {
+        run["requirements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["requirement"] == id)
+            .map(|r| r["outcome"].as_str().unwrap().to_string())
+    };
+    assert_eq!(
+        outcome(&run, "reliability.availability").as_deref(),
+        Some("fails"),
+        "{run}"
+    );
+    assert_eq!(outcome(&run, "reliability.testing"), None, "dropped: {run}");
+    if run["comparedWith"] == "cloud-fortified/2026-01" {
+        assert_eq!(run["added"], json!(["privacy.data-residency"]), "{run}");
+        assert_eq!(
+            outcome(&run, "privacy.data-residency").as_deref(),
+            Some("needs-evidence"),
+            "{run}"
+        );
+        assert_eq!(
+            outcome(&run, "security.contact").as_deref(),
+            Some("meets"),
+            "carried over: {run}"
+        );
+        let (_, current) = app.get(&url("2026-01"), Some(&acme));
+        assert_eq!(
+            outcome(&current, "reliability.availability").as_deref(),
+            Some("meets"),
+            "{current}"
+        );
+    }
+    assert!(run["summary"]["fails"].as_i64().unwrap() >= 1, "{run}");
+}

@@ -113,6 +113,7 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(reviews::list))
         .routes(routes!(reviews::show))
         .routes(routes!(reviews::act))
+        .routes(routes!(programs::dry_run))
         .routes(routes!(escalations::raise))
         .routes(routes!(escalations::list))
         .routes(routes!(escalations::show))

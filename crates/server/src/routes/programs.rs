@@ -2,14 +2,15 @@
 //! and what is announced next.
 
 use apptrust_api::programs::{
-    CriterionView, DroppedRequirement, ProgramDetail, ProgramList, ProgramSummary,
-    RequirementSetView, RequirementView,
+    CriterionView, DroppedRequirement, DryRunQuery, DryRunRequirement, DryRunSummary, DryRunView,
+    ProgramDetail, ProgramList, ProgramSummary, RequirementSetView, RequirementView,
 };
 use apptrust_programs::catalog::{ProgramDef, Requirement, RequirementSet, SetPhase};
 use apptrust_programs::spelled;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 
+use crate::auth::SignedIn;
 use crate::error::ApiError;
 use crate::openapi::responses as r;
 use crate::state::AppState;
@@ -158,4 +159,77 @@ fn requirement(requirement: &Requirement) -> RequirementView {
         triage_days: requirement.triage_days,
         slow_after_ms: requirement.slow_after_ms,
     }
+}
+
+/// `GET /api/v1/apps/{app}/programs/{program}/dry-run`.
+#[utoipa::path(
+    get,
+    path = "/apps/{app}/programs/{program}/dry-run",
+    operation_id = "dryRun",
+    tag = "programs",
+    summary = "How the app fares against a requirement set, typically one announced but not yet in force (the app's partner members, staff).",
+    description = "Measured requirements are judged from the app's signals with the set's own thresholds (an announced rise of the availability target shows at once); the others carry over from the last approval when they did not change, and need evidence when they are new or changed. Nothing is stored. An unpublished set is 404.",
+    params(
+        ("app" = String, Path, description = "The app key."),
+        ("program" = String, Path, description = "The program's key or badge key.", example = "cloud-fortified"),
+        DryRunQuery,
+    ),
+    responses(
+        (status = 200, description = "The dry run.", body = DryRunView),
+        (status = 400, response = r::BadRequest),
+        (status = 401, response = r::Unauthorized),
+        (status = 403, response = r::Forbidden),
+        (status = 404, response = r::NotFound),
+        (status = "default", response = r::ServerError),
+    ),
+    security(("bearerAuth" = []), ("sessionCookie" = [])),
+)]
+pub async fn dry_run(
+    State(state): State<AppState>,
+    caller: SignedIn,
+    Path((key, program)): Path<(String, String)>,
+    query: Result<Query<DryRunQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<DryRunView>, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
+    let app = caller.app(&state, &key).await?;
+    let run = apptrust_service::dry_run::dry_run(
+        &state.store,
+        &state.programs,
+        &app,
+        &program,
+        query.requirement_set.as_deref(),
+    )
+    .await?;
+    let count = |o: &str| run.outcomes.iter().filter(|x| x.outcome == o).count();
+    Ok(Json(DryRunView {
+        app: app.key.clone(),
+        program: state
+            .programs
+            .program(&program)
+            .map_or(program.clone(), |p| p.key.clone()),
+        requirement_set: run.requirement_set.clone(),
+        phase: spelled(&run.phase),
+        compared_with: run.compared_with.clone(),
+        added: run.delta.added.clone(),
+        changed: run.delta.changed.clone(),
+        dropped: run.delta.dropped.clone(),
+        summary: DryRunSummary {
+            meets: count("meets"),
+            fails: count("fails"),
+            unknown: count("unknown"),
+            needs_evidence: count("needs-evidence"),
+        },
+        requirements: run
+            .outcomes
+            .iter()
+            .map(|o| DryRunRequirement {
+                requirement: o.requirement.clone(),
+                title: o.title.clone(),
+                verification: spelled(&o.verification),
+                change: o.change.to_string(),
+                outcome: o.outcome.to_string(),
+                detail: o.detail.clone(),
+            })
+            .collect(),
+    }))
 }
