@@ -16,6 +16,7 @@ pub mod apps;
 pub mod audit;
 pub mod closed_sets;
 pub mod deploys;
+pub mod editions;
 pub mod environments;
 pub mod error;
 pub mod escalations;

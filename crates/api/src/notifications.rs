@@ -36,11 +36,14 @@ pub enum Event {
     /// A vulnerability passed its due date under the Security Bug Fix Policy, unfixed.
     #[serde(rename = "vulnerability.overdue")]
     VulnerabilityOverdue,
+    /// The app is on a go-to-market list edition just published.
+    #[serde(rename = "edition.published")]
+    EditionPublished,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 10] = [
+    pub const ALL: [Event; 11] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
@@ -51,6 +54,7 @@ impl Event {
         Event::ReviewMoved,
         Event::EscalationMoved,
         Event::VulnerabilityOverdue,
+        Event::EditionPublished,
     ];
 
     /// The event's name.
@@ -66,6 +70,7 @@ impl Event {
             Event::ReviewMoved => "review.moved",
             Event::EscalationMoved => "escalation.moved",
             Event::VulnerabilityOverdue => "vulnerability.overdue",
+            Event::EditionPublished => "edition.published",
         }
     }
 }

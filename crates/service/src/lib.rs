@@ -9,6 +9,7 @@ pub mod cases;
 pub mod deploy;
 pub mod dry_run;
 pub mod duration;
+pub mod editions;
 pub mod escalations;
 pub mod notify;
 pub mod reevaluation;

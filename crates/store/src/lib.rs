@@ -12,6 +12,7 @@ pub mod cases;
 pub mod clock;
 mod connect;
 pub mod deliveries;
+pub mod editions;
 mod error;
 pub mod evaluation;
 pub mod evaluator;

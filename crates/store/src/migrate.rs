@@ -80,6 +80,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_signals.sql"),
         include_str!("../migrations/postgres/0012_signals.sql"),
     ),
+    (
+        13,
+        "editions",
+        include_str!("../migrations/sqlite/0013_editions.sql"),
+        include_str!("../migrations/postgres/0013_editions.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -38,8 +38,11 @@ pub const ESCALATION_MOVED: &str = "escalation.moved";
 /// A vulnerability passed its due date unfixed.
 pub const VULNERABILITY_OVERDUE: &str = "vulnerability.overdue";
 
+/// The app is on a go-to-market list edition just published.
+pub const EDITION_PUBLISHED: &str = "edition.published";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 10] = [
+pub const EVENTS: [&str; 11] = [
     BADGE_GAINED,
     BADGE_LOST,
     CONSENT_REQUIRED,
@@ -50,6 +53,7 @@ pub const EVENTS: [&str; 10] = [
     REVIEW_MOVED,
     ESCALATION_MOVED,
     VULNERABILITY_OVERDUE,
+    EDITION_PUBLISHED,
 ];
 
 /// A notification as its owner reads it.

@@ -10,6 +10,7 @@ crate::on_both_databases!(
     a_submission_goes_from_submitted_to_approved,
     deadlines_move_submissions_when_they_come,
     the_thread_holds_clarifications_and_every_move_is_announced,
+    approved_apps_join_the_next_go_to_market_edition,
 );
 
 fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
@@ -515,4 +516,85 @@ fn the_thread_holds_clarifications_and_every_move_is_announced(db: Db) {
     assert_eq!(asked["ball"], "partner");
     assert_eq!(asked["from"], "triage");
     assert_eq!(asked["submission"], id);
+}
+
+/// Approved apps are listed in the month's go-to-market edition: published once by staff,
+/// immutable, public as JSON and CSV, apps new since the previous edition marked.
+fn approved_apps_join_the_next_go_to_market_edition(db: Db) {
+    let app = TestApp::spawn_with(db, &["--test-clock"]);
+    let acme = app.partner("acme");
+    let staff = app.staff_token.clone();
+    app.app(&acme, "com.acme.first");
+    app.app(&acme, "com.acme.second");
+    approve(&app, &acme, "com.acme.first");
+    let (_, clock) = app.get("/api/v1/test/clock", Some(&staff));
+    let month = clock["now"].as_str().unwrap()[..7].to_string();
+    let url = "/api/v1/programs/cloud-fortified/editions";
+
+    let (status, preview) = app.get(&format!("{url}/preview"), Some(&staff));
+    assert_eq!(status, 200, "{preview}");
+    assert!(preview["publishedAt"].is_null());
+    assert_eq!(app.get(&format!("{url}/preview"), Some(&acme)).0, 403);
+    assert_eq!(app.post(url, Some(&acme), json!({"month": month})).0, 403);
+    let (status, body) = app.post(url, Some(&staff), json!({"month": "2999-01"}));
+    assert_eq!(status, 422, "not before its month: {body}");
+    let (status, first) = app.post(url, Some(&staff), json!({"month": month}));
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(first["apps"][0]["app"], "com.acme.first", "{first}");
+    assert_eq!(first["apps"][0]["new"], true);
+    assert_eq!(first["apps"].as_array().unwrap().len(), 1);
+    let (status, body) = app.post(url, Some(&staff), json!({"month": month}));
+    assert_eq!(status, 409, "editions never change: {body}");
+
+    // Public, as JSON and CSV.
+    let (status, shown) = app.get(&format!("{url}/{month}"), None);
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown, first);
+    let (status, listed) = app.get(url, None);
+    assert_eq!(status, 200);
+    assert_eq!(listed["editions"][0]["apps"], 1, "{listed}");
+    let response = ureq::get(&format!("{}{url}/{month}?format=csv", app.url))
+        .call()
+        .unwrap();
+    assert!(response.content_type().starts_with("text/csv"));
+    let csv = response.into_string().unwrap();
+    let lines: Vec<&str> = csv.split("\r\n").collect();
+    assert_eq!(lines[0], "app,name,partner,since,requirementSet,new");
+    assert!(lines[1].starts_with("com.acme.first,"), "{csv}");
+    assert!(lines[1].ends_with(",true"), "{csv}");
+    assert_eq!(app.get(&format!("{url}/{month}?format=xml"), None).0, 422);
+    assert_eq!(app.get(&format!("{url}/1999-01"), None).0, 404);
+
+    // Next month: the second app is new, the first is not.
+    approve(&app, &acme, "com.acme.second");
+    advance(&app, "P32D");
+    let (_, clock) = app.get("/api/v1/test/clock", Some(&staff));
+    let next = clock["now"].as_str().unwrap()[..7].to_string();
+    let (status, second) = app.post(url, Some(&staff), json!({"month": next}));
+    assert_eq!(status, 201, "{second}");
+    let flags: Vec<(String, bool)> = second["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| {
+            (
+                a["app"].as_str().unwrap().to_string(),
+                a["new"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        flags,
+        [
+            ("com.acme.first".to_string(), false),
+            ("com.acme.second".to_string(), true)
+        ]
+    );
+    // The first edition did not change.
+    assert_eq!(app.get(&format!("{url}/{month}"), None).1, first);
+    let (_, told) = app.get(
+        "/api/v1/apps/com.acme.second/notifications?limit=200",
+        Some(&acme),
+    );
+    assert!(told.to_string().contains("edition.published"), "{told}");
 }

@@ -4,6 +4,7 @@ mod apps;
 mod audit;
 mod cases;
 mod deployments;
+mod editions;
 mod environments;
 mod escalations;
 mod health;
@@ -114,6 +115,9 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(reviews::show))
         .routes(routes!(reviews::act))
         .routes(routes!(programs::dry_run))
+        .routes(routes!(editions::publish, editions::list))
+        .routes(routes!(editions::preview))
+        .routes(routes!(editions::show))
         .routes(routes!(escalations::raise))
         .routes(routes!(escalations::list))
         .routes(routes!(escalations::show))
