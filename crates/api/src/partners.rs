@@ -15,6 +15,9 @@ pub struct Partner {
     /// The IANA time zone its annual reviews are dated in (`UTC` unless set).
     #[cfg_attr(feature = "openapi", schema(examples("Europe/Berlin")))]
     pub time_zone: String,
+    /// Who answers vulnerability reports (an e-mail address or a page); Cloud Fortified asks
+    /// for one.
+    pub security_contact: Option<String>,
 }
 
 /// `POST /api/v1/partners` (staff).
@@ -38,7 +41,17 @@ pub struct CreatePartner {
 pub struct UpdatePartner {
     /// An IANA time zone (`Europe/Berlin`, `Pacific/Kiritimati`, `UTC`).
     #[cfg_attr(feature = "openapi", schema(examples("Europe/Berlin")))]
-    pub time_zone: String,
+    #[serde(default)]
+    pub time_zone: Option<String>,
+    /// Who answers vulnerability reports; `null` or `""` removes it, which opens a system
+    /// escalation for every app of the partner carrying Cloud Fortified. Left out: unchanged.
+    #[serde(default, deserialize_with = "present")]
+    pub security_contact: Option<Option<String>>,
+}
+
+/// A member that is present (even as `null`) is `Some`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 /// `GET /api/v1/partners`: every partner for staff, their own for a partner member.

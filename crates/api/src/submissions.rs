@@ -138,7 +138,7 @@ pub struct HistoryEntry {
 }
 
 /// A submission, whole.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct SubmissionView {
@@ -164,6 +164,9 @@ pub struct SubmissionView {
     /// The thread, oldest first: clarifications with their due dates, answers, remarks and the
     /// service's notices.
     pub messages: Vec<MessageView>,
+    /// The app's rolling SLOs with their daily history, as `GET /api/v1/apps/{app}/slos` shows
+    /// them: what reliability's checks are judged on.
+    pub slos: Vec<crate::signals::Slo>,
 }
 
 /// A submission in a queue.

@@ -64,6 +64,7 @@ pub fn partner(partner: store::partners::Partner) -> api::partners::Partner {
         name: partner.name,
         created_at: partner.created_at,
         time_zone: partner.time_zone,
+        security_contact: partner.security_contact,
     }
 }
 

@@ -12,6 +12,7 @@ pub mod duration;
 pub mod editions;
 pub mod escalations;
 pub mod notify;
+pub mod partners;
 pub mod reevaluation;
 pub mod reviews;
 pub mod search;

@@ -19,6 +19,9 @@ pub struct Partner {
     /// The IANA time zone its annual reviews are dated in.
     #[serde(rename = "timeZone")]
     pub time_zone: String,
+    /// Who answers vulnerability reports (Cloud Fortified asks for one).
+    #[serde(rename = "securityContact")]
+    pub security_contact: Option<String>,
 }
 
 fn partner(row: &sqlx::any::AnyRow) -> Result<Partner, sqlx::Error> {
@@ -28,6 +31,7 @@ fn partner(row: &sqlx::any::AnyRow) -> Result<Partner, sqlx::Error> {
         name: row.try_get("name")?,
         created_at: row.try_get("created_at")?,
         time_zone: row.try_get("time_zone")?,
+        security_contact: row.try_get("security_contact")?,
     })
 }
 
@@ -44,6 +48,64 @@ pub async fn time_zone_in(
     )
 }
 
+/// What a partner's update changes: `None` leaves a field as it is.
+#[derive(Clone, Debug, Default)]
+pub struct PartnerUpdate<'a> {
+    /// An IANA name the caller checked.
+    pub time_zone: Option<&'a str>,
+    /// `Some(None)` removes the contact.
+    pub security_contact: Option<Option<&'a str>>,
+}
+
+/// Updates the partner with `key` in the caller's transaction; the partner as it was and as it
+/// is.
+pub async fn update_in(
+    connection: &mut crate::Connection,
+    key: &str,
+    update: &PartnerUpdate<'_>,
+) -> Result<(Partner, Partner), StoreError> {
+    let before = sqlx::query::<Any>(
+        "SELECT id, key, name, created_at, time_zone, security_contact FROM partners \
+         WHERE key = $1",
+    )
+    .bind(key)
+    .fetch_optional(&mut *connection)
+    .await?
+    .ok_or_else(|| StoreError::NotFound(format!("no partner with key `{key}`")))?;
+    let before = partner(&before)?;
+    let after = sqlx::query::<Any>(
+        "UPDATE partners SET time_zone = $2, security_contact = $3 WHERE key = $1 \
+         RETURNING id, key, name, created_at, time_zone, security_contact",
+    )
+    .bind(key)
+    .bind(update.time_zone.unwrap_or(&before.time_zone))
+    .bind(match update.security_contact {
+        Some(contact) => contact.map(str::to_string),
+        None => before.security_contact.clone(),
+    })
+    .fetch_one(connection)
+    .await?;
+    Ok((before, partner(&after)?))
+}
+
+/// The ids of the partner's apps whose `badge` is `status`.
+pub async fn apps_carrying_in(
+    connection: &mut crate::Connection,
+    partner_id: i64,
+    badge: &str,
+    status: &str,
+) -> Result<Vec<i64>, StoreError> {
+    Ok(sqlx::query_scalar::<Any, i64>(
+        "SELECT a.id FROM apps a JOIN badges b ON b.app_id = a.id \
+         WHERE a.partner_id = $1 AND b.program = $2 AND b.status = $3 ORDER BY a.id",
+    )
+    .bind(partner_id)
+    .bind(badge)
+    .bind(status)
+    .fetch_all(connection)
+    .await?)
+}
+
 impl Store {
     /// Creates a partner.
     pub async fn create_partner(
@@ -56,7 +118,7 @@ impl Store {
         let mut tx = self.write.begin().await?;
         let row = sqlx::query::<Any>(
             "INSERT INTO partners (key, name, created_at, time_zone) VALUES ($1, $2, $3, $4) \
-             RETURNING id, key, name, created_at, time_zone",
+             RETURNING id, key, name, created_at, time_zone, security_contact",
         )
         .bind(key.as_str())
         .bind(name)
@@ -85,7 +147,8 @@ impl Store {
     /// One partner by key.
     pub async fn partner(&self, key: &str) -> Result<Partner, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT id, key, name, created_at, time_zone FROM partners WHERE key = $1",
+            "SELECT id, key, name, created_at, time_zone, security_contact FROM partners \
+             WHERE key = $1",
         )
         .bind(key)
         .fetch_optional(&self.read)
@@ -94,42 +157,10 @@ impl Store {
         Ok(partner(&row)?)
     }
 
-    /// Sets a partner's time zone (an IANA name the caller checked): reviews scheduled from now
-    /// on are dated in it.
-    pub async fn set_partner_time_zone(
-        &self,
-        key: &str,
-        time_zone: &str,
-        actor: &Actor,
-    ) -> Result<Partner, StoreError> {
-        let mut tx = self.write.begin().await?;
-        let row = sqlx::query::<Any>(
-            "UPDATE partners SET time_zone = $2 WHERE key = $1 \
-             RETURNING id, key, name, created_at, time_zone",
-        )
-        .bind(key)
-        .bind(time_zone)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or_else(|| StoreError::NotFound(format!("no partner with key `{key}`")))?;
-        let updated = partner(&row)?;
-        audit::record(
-            &mut tx,
-            &self.now(),
-            actor,
-            "partner.time-zone",
-            &format!("partner:{key}"),
-            serde_json::json!({"timeZone": time_zone}),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(updated)
-    }
-
     /// Every partner, or only the one with `only_id`.
     pub async fn partners(&self, only_id: Option<i64>) -> Result<Vec<Partner>, StoreError> {
         let rows = sqlx::query::<Any>(
-            "SELECT id, key, name, created_at, time_zone FROM partners \
+            "SELECT id, key, name, created_at, time_zone, security_contact FROM partners \
              WHERE ($1 < 0 OR id = $1) ORDER BY key",
         )
         .bind(only_id.unwrap_or(-1))

@@ -11,6 +11,7 @@ use crate::support::{Db, TestApp, eventually};
 crate::on_both_databases!(
     an_escalation_goes_from_incident_to_removal_and_reinstatement,
     exclusions_and_resolutions_leave_or_restore_the_badge,
+    removing_the_security_contact_escalates,
 );
 
 fn site_admin(app: &TestApp, email: &str, site: &str) -> String {
@@ -271,4 +272,34 @@ fn plus_days(now: &str, days: i64) -> String {
     let format = time::format_description::well_known::Rfc3339;
     let at = time::OffsetDateTime::parse(now, &format).unwrap() + time::Duration::days(days);
     at.format(&format).unwrap()
+}
+
+/// A partner that removes its security contact fails the security-contact requirement: each of
+/// its apps carrying Cloud Fortified gets one system escalation.
+fn removing_the_security_contact_escalates(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let patch =
+        |body: Value| app.request("PATCH", "/api/v1/partners/acme", Some(&acme), Some(body));
+    let (status, body) = patch(json!({"securityContact": "security@acme.example"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["securityContact"], "security@acme.example");
+    assert_eq!(body["timeZone"], "UTC", "left out, unchanged: {body}");
+    app.app(&acme, "com.acme.guarded");
+    approve(&app, &acme, "com.acme.guarded");
+    let (status, body) = patch(json!({"timeZone": "Europe/Berlin"}));
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["securityContact"], "security@acme.example", "{body}");
+    let (_, queue) = app.get("/api/v1/escalations?open=true", Some(&acme));
+    assert_eq!(queue["escalations"], json!([]), "{queue}");
+    let (status, body) = patch(json!({"securityContact": null}));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["securityContact"].is_null(), "{body}");
+    let (_, queue) = app.get("/api/v1/escalations?open=true", Some(&acme));
+    let id = queue["escalations"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("{queue}"));
+    let (_, opened) = app.get(&format!("/api/v1/escalations/{id}"), Some(&acme));
+    assert_eq!(opened["cause"], "no-security-contact", "{opened}");
+    assert_eq!(opened["source"], "system");
 }

@@ -16,6 +16,7 @@ mod jobs;
 mod logs;
 mod notifications;
 mod operations;
+mod program_timers;
 mod programs;
 mod reads;
 mod receivers;

@@ -60,7 +60,7 @@ fn measurements_become_slos_and_a_repeated_breach_escalates(db: Db) {
     let monitor = platform(&app);
     let key = "com.acme.measured";
     app.app(&acme, key);
-    approve(&app, &acme, key);
+    let submission = approve(&app, &acme, key);
 
     assert_eq!(ingest(&app, &acme, key, polls(&app, 1, true, 1)).0, 403);
     assert_eq!(
@@ -150,6 +150,10 @@ fn measurements_become_slos_and_a_repeated_breach_escalates(db: Db) {
         Some(&app.partner("other")),
     );
     assert_eq!(status, 403);
+    // The submission shows them too.
+    let (_, shown) = app.get(&format!("/api/v1/submissions/{submission}"), Some(&staff));
+    assert_eq!(shown["slos"][0]["metric"], "availability.percent", "{shown}");
+    assert_eq!(shown["slos"][0]["daily"].as_array().unwrap().len(), 28);
 }
 
 fn vulnerabilities_and_the_bug_bounty_drive_badges_and_escalations(db: Db) {

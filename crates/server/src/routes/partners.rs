@@ -4,6 +4,7 @@ use apptrust_api::error::ErrorBody;
 use apptrust_api::partners::{CreatePartner, Partner, PartnerList, UpdatePartner};
 use apptrust_programs::fortified::PartnerZone;
 use apptrust_programs::{DisplayName, PartnerKey};
+use apptrust_store::partners::PartnerUpdate;
 use apptrust_store::users::Role;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -135,8 +136,8 @@ fn zone_named(name: &str) -> Result<String, ApiError> {
     path = "/partners/{partner}",
     operation_id = "updatePartner",
     tag = "partners",
-    summary = "Set the partner's time zone (its members and staff).",
-    description = "Annual reviews fall in the last seven days of the approval month on the partner's calendar: reviews scheduled from now on are dated in this zone. An IANA name (`Europe/Berlin`); an unknown one is 422. Cookie-authenticated callers must send `X-CSRF-Token`.",
+    summary = "Set the partner's time zone and security contact (its members and staff).",
+    description = "Members left out are unchanged. Annual reviews fall in the last seven days of the approval month on the partner's calendar: reviews scheduled from now on are dated in `timeZone`, an IANA name (`Europe/Berlin`; an unknown one is 422). Removing `securityContact` (null or empty) opens a system escalation for each of the partner's apps carrying Cloud Fortified. Cookie-authenticated callers must send `X-CSRF-Token`.",
     params(("partner" = String, Path, description = "The partner key.")),
     request_body = UpdatePartner,
     responses(
@@ -160,10 +161,18 @@ pub async fn update(
     }
     let partner = state.store.partner(&key).await?;
     caller.for_partner(partner.id)?;
-    let zone = zone_named(&body.time_zone)?;
-    let updated = state
-        .store
-        .set_partner_time_zone(&key, &zone, &caller.user().actor())
-        .await?;
+    let zone = body.time_zone.as_deref().map(zone_named).transpose()?;
+    let contact = body.security_contact.as_ref().map(Option::as_deref);
+    let updated = apptrust_service::partners::update(
+        &state.store,
+        &state.programs,
+        &key,
+        &PartnerUpdate {
+            time_zone: zone.as_deref(),
+            security_contact: contact,
+        },
+        &caller.user().actor(),
+    )
+    .await?;
     Ok(Json(views::partner(updated)))
 }

@@ -108,7 +108,7 @@ pub async fn open(
         &caller.user().actor(),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &loaded))))
+    Ok((StatusCode::CREATED, Json(view(&state, &loaded).await?)))
 }
 
 /// `GET /api/v1/submissions/{id}`.
@@ -135,7 +135,7 @@ pub async fn show(
     Path(id): Path<i64>,
 ) -> Result<Json<SubmissionView>, ApiError> {
     let loaded = visible(&state, &caller, id).await?;
-    Ok(Json(view(&state, &loaded)))
+    Ok(Json(view(&state, &loaded).await?))
 }
 
 /// `GET /api/v1/submissions`.
@@ -262,7 +262,7 @@ pub async fn act(
     .await?;
     // An approval grants the badge: readers see it at once.
     state.trust_cache.forget(&loaded.row.app_key);
-    Ok(Json(view(&state, &loaded)))
+    Ok(Json(view(&state, &loaded).await?))
 }
 
 /// `POST /api/v1/submissions/{id}/checks/{requirement}/actions`.
@@ -334,7 +334,7 @@ pub async fn act_on_check(
         body.reason.as_deref(),
     )
     .await?;
-    Ok(Json(view(&state, &loaded)))
+    Ok(Json(view(&state, &loaded).await?))
 }
 
 /// `POST /api/v1/submissions/{id}/messages`.
@@ -375,7 +375,7 @@ pub async fn post_message(
         None,
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(view(&state, &loaded))))
+    Ok((StatusCode::CREATED, Json(view(&state, &loaded).await?)))
 }
 
 /// Reads an RFC 3339 time into seconds.
@@ -387,10 +387,12 @@ pub(crate) fn time_of(text: Option<&str>, name: &str) -> Result<Option<i64>, Api
     .transpose()
 }
 
-fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
+async fn view(state: &AppState, loaded: &Loaded) -> Result<SubmissionView, ApiError> {
     let (row, s) = (&loaded.row, &loaded.submission);
+    let app = state.store.app(&row.app_key).await?;
+    let slos = crate::routes::signals::slo_report(state, &app).await?.slos;
     let waiting = s.waiting(state.store.clock().now().unix_timestamp());
-    SubmissionView {
+    Ok(SubmissionView {
         id: row.id,
         app: row.app_key.clone(),
         program: row.program.clone(),
@@ -471,5 +473,6 @@ fn view(state: &AppState, loaded: &Loaded) -> SubmissionView {
                 due: m.due.map(shown),
             })
             .collect(),
-    }
+        slos,
+    })
 }
