@@ -39,11 +39,14 @@ pub enum Event {
     /// The app is on a go-to-market list edition just published.
     #[serde(rename = "edition.published")]
     EditionPublished,
+    /// A requirement set was published, came into force, or its grace ended.
+    #[serde(rename = "requirements.changed")]
+    RequirementsChanged,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 11] = [
+    pub const ALL: [Event; 12] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
@@ -55,6 +58,7 @@ impl Event {
         Event::EscalationMoved,
         Event::VulnerabilityOverdue,
         Event::EditionPublished,
+        Event::RequirementsChanged,
     ];
 
     /// The event's name.
@@ -71,6 +75,7 @@ impl Event {
             Event::EscalationMoved => "escalation.moved",
             Event::VulnerabilityOverdue => "vulnerability.overdue",
             Event::EditionPublished => "edition.published",
+            Event::RequirementsChanged => "requirements.changed",
         }
     }
 }

@@ -167,6 +167,8 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     apptrust_service::submission_timers::register(&mut handlers, &store, &state.programs);
     apptrust_service::case_timers::register(&mut handlers, &store, &state.programs);
     apptrust_service::security::register(&mut handlers, &store, &state.programs);
+    apptrust_service::program_calendar::register(&mut handlers, &store, &state.programs);
+    apptrust_service::program_calendar::schedule(&store, &state.programs).await?;
     apptrust_service::reevaluation::start(&store).await?;
     let keep_alive = tokio::spawn(apptrust_service::reevaluation::keep_alive(
         store.clone(),

@@ -13,6 +13,7 @@ pub mod editions;
 pub mod escalations;
 pub mod notify;
 pub mod partners;
+pub mod program_calendar;
 pub mod reevaluation;
 pub mod reviews;
 pub mod search;

@@ -41,8 +41,12 @@ pub const VULNERABILITY_OVERDUE: &str = "vulnerability.overdue";
 /// The app is on a go-to-market list edition just published.
 pub const EDITION_PUBLISHED: &str = "edition.published";
 
+/// A requirement set of a program the app takes part in was published, came into force, or
+/// its grace ended.
+pub const REQUIREMENTS_CHANGED: &str = "requirements.changed";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 11] = [
+pub const EVENTS: [&str; 12] = [
     BADGE_GAINED,
     BADGE_LOST,
     CONSENT_REQUIRED,
@@ -54,6 +58,7 @@ pub const EVENTS: [&str; 11] = [
     ESCALATION_MOVED,
     VULNERABILITY_OVERDUE,
     EDITION_PUBLISHED,
+    REQUIREMENTS_CHANGED,
 ];
 
 /// A notification as its owner reads it.

@@ -164,3 +164,121 @@ fn repository_programs() -> Vec<(String, String)> {
     }
     files
 }
+
+/// Copies the repository's programs folder into `dir`.
+fn copy_programs(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_programs(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// A day `days` after today (UTC), as `YYYY-MM-DD`.
+fn day_after(days: i64) -> String {
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(days);
+    day.to_string()
+}
+
+/// The programs' own dates: a requirement set published later is a change notice to the apps
+/// carrying the badge, and a retiring program's end moves its badges to RETIRED (not REMOVED),
+/// cancelling their reviews.
+#[test]
+fn change_notices_reach_badge_holders_and_retirement_retires_badges() {
+    let mut app = TestApp::spawn_with(Db::Sqlite, &["--test-clock"]);
+    let acme = app.partner("acme");
+    let key = "com.acme.veteran";
+    app.app(&acme, key);
+    crate::submissions::approve(&app, &acme, key);
+
+    // The operator ships a third set, published in two days, and retires the program in 30.
+    let dir = TempDir::new("programs");
+    let programs = dir.0.join("programs");
+    copy_programs(&repo_path("programs"), &programs);
+    let cf = programs.join("cloud-fortified");
+    let file = cf.join("program.toml");
+    let text = std::fs::read_to_string(&file).unwrap().replace(
+        "status = \"active\"",
+        &format!("status = \"retiring\"\nretiring_on = \"{}\"", day_after(30)),
+    );
+    std::fs::write(&file, text).unwrap();
+    std::fs::write(
+        cf.join("requirements/2099-01.toml"),
+        format!(
+            "version = \"2099-01\"\nsummary = \"Support answers within 12 hours.\"\n\
+             announced = \"{}\"\neffective = \"2099-01-01\"\ngrace_until = \"2099-06-30\"\n\n\
+             [[drop]]\nid = \"support.marketplace-contact\"\nreason = \"Merged into support.critical-response.\"\n",
+            day_after(2),
+        ),
+    )
+    .unwrap();
+    let config = dir.0.join("apptrust.toml");
+    std::fs::write(
+        &config,
+        format!("programs-dir = {:?}\n", programs.display().to_string()),
+    )
+    .unwrap();
+    app.kill();
+    app.extra_args
+        .extend(["--config".to_string(), config.display().to_string()]);
+    app.start();
+
+    crate::submissions::advance(&app, "P3D");
+    let notifications = format!("/api/v1/apps/{key}/notifications?limit=200");
+    let mut told = serde_json::Value::Null;
+    crate::support::eventually("the change notice", || {
+        told = app.get(&notifications, Some(&acme)).1;
+        told.to_string().contains("requirements.changed")
+    });
+    let notice = told["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["event"] == "requirements.changed")
+        .unwrap();
+    assert_eq!(
+        notice["payload"]["requirementSet"], "cloud-fortified/2099-01",
+        "{notice}"
+    );
+    assert_eq!(notice["payload"]["phase"], "announced", "{notice}");
+    assert_eq!(
+        notice["payload"]["dropped"],
+        json!(["support.marketplace-contact"])
+    );
+    // Old dates are not news: the first two sets' publications were not announced again.
+    let notices = told.to_string().matches("requirements.changed").count();
+    assert_eq!(
+        notices, 2,
+        "the event's name appears in `event` and in the payload: {told}"
+    );
+
+    crate::submissions::advance(&app, "P30D");
+    let trust = format!("/api/v1/apps/{key}/trust");
+    crate::support::eventually("retirement", || {
+        app.get(&trust, None).1["programs"]["cloudFortified"]["status"] == "RETIRED"
+    });
+    let (_, document) = app.get(&trust, None);
+    assert_eq!(
+        document["badgeEvents"][0]["cause"], "retirement",
+        "{document}"
+    );
+    assert!(
+        document["programs"]["cloudFortified"]["nextReview"].is_null(),
+        "{document}"
+    );
+    let (_, reviews) = app.get("/api/v1/reviews", Some(&app.staff_token));
+    assert_eq!(reviews["reviews"][0]["state"], "cancelled", "{reviews}");
+    // A retiring program takes no new submissions.
+    app.app(&acme, "com.acme.latecomer");
+    let (status, body) = app.post(
+        "/api/v1/apps/com.acme.latecomer/submissions",
+        Some(&acme),
+        json!({"program": "cloud-fortified"}),
+    );
+    assert_eq!(status, 422, "{body}");
+}

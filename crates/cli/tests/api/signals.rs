@@ -152,7 +152,10 @@ fn measurements_become_slos_and_a_repeated_breach_escalates(db: Db) {
     assert_eq!(status, 403);
     // The submission shows them too.
     let (_, shown) = app.get(&format!("/api/v1/submissions/{submission}"), Some(&staff));
-    assert_eq!(shown["slos"][0]["metric"], "availability.percent", "{shown}");
+    assert_eq!(
+        shown["slos"][0]["metric"], "availability.percent",
+        "{shown}"
+    );
     assert_eq!(shown["slos"][0]["daily"].as_array().unwrap().len(), 28);
 }
 
