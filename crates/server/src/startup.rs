@@ -326,9 +326,17 @@ fn announce(
              \x20   curl {url}/api/v1/apps/com.acme.vendor-reports/trust\n\
              \x20   curl '{url}/api/v1/apps?badge=runsOnAtlassian'\n\
              \x20   curl -H 'Authorization: Bearer {}' '{url}/api/v1/submissions?ball=partner'\n\
+             \x20   curl -H 'Authorization: Bearer {}' '{url}/api/v1/reviews?open=true'\n\
+             \x20   curl -H 'Authorization: Bearer {}' '{url}/api/v1/escalations?open=true'\n\
+             \x20   curl {url}/api/v1/apps/com.acme.board-sync/trust\n\
              \x20   apptrust deploy --server {url} --token {} --app com.acme.issue-insights --environment staging examples/eligible/manifest.yml\n\
              \n  Demo tokens (new at every start):\n    staff:   {}\n    partner: {}",
-            demo.partner_token, demo.partner_token, demo.staff_token, demo.partner_token
+            demo.partner_token,
+            demo.partner_token,
+            demo.staff_token,
+            demo.partner_token,
+            demo.staff_token,
+            demo.partner_token
         );
     }
     let _ = out.flush();

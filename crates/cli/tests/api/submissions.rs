@@ -353,7 +353,8 @@ fn deadlines_move_submissions_when_they_come(db: Db) {
     assert_eq!(last["action"], "clarification-timeout");
 }
 
-/// The demo tells a Cloud Fortified story: one app approved, one waiting on its partner.
+/// The demo tells a Cloud Fortified story: one app approved with its review coming up, its SLO
+/// measured and a bug bounty; one waiting on its partner; one suspended after an escalation.
 #[test]
 fn the_demo_has_a_cloud_fortified_story() {
     let dir = crate::support::TempDir::new("demo-fortified");
@@ -379,7 +380,32 @@ fn the_demo_has_a_cloud_fortified_story() {
     );
     assert!(waiting["submissions"][0]["due"].is_string(), "{waiting}");
     let all = get("/api/v1/submissions", Some(&demo.staff));
-    assert_eq!(all["submissions"].as_array().unwrap().len(), 2, "{all}");
+    assert_eq!(all["submissions"].as_array().unwrap().len(), 3, "{all}");
+    assert!(
+        trust["programs"]["cloudFortified"]["nextReview"].is_string(),
+        "{trust}"
+    );
+    assert_eq!(
+        trust["programs"]["cloudSecurityParticipant"]["status"], "APPROVED",
+        "{trust}"
+    );
+    let slos = get(
+        "/api/v1/apps/com.acme.issue-insights/slos",
+        Some(&demo.partner),
+    );
+    assert_eq!(slos["slos"][0]["met"], true, "{slos}");
+    let board = get("/api/v1/apps/com.acme.board-sync/trust", None);
+    assert_eq!(
+        board["programs"]["cloudFortified"]["status"], "SUSPENDED",
+        "{board}"
+    );
+    let escalations = get("/api/v1/escalations?open=true", Some(&demo.staff));
+    let id = escalations["escalations"][0]["id"].as_i64().unwrap();
+    let escalation = get(&format!("/api/v1/escalations/{id}"), Some(&demo.partner));
+    assert_eq!(escalation["state"], "suspended", "{escalation}");
+    assert_eq!(escalation["source"], "customer", "{escalation}");
+    let reviews = get("/api/v1/reviews?open=true", Some(&demo.partner));
+    assert_eq!(reviews["reviews"].as_array().unwrap().len(), 2, "{reviews}");
     demo.stop();
 }
 

@@ -13,8 +13,10 @@ use apptrust_store::users::{NewUser, Role, User};
 use apptrust_store::variables::Variables;
 use apptrust_store::{Actor, Store, StoreError};
 
-const ELIGIBLE: &str = include_str!("../../../examples/eligible/manifest.yml");
-const NOT_ELIGIBLE: &str = include_str!("../../../examples/not-eligible/manifest.yml");
+mod fortified;
+
+const ELIGIBLE: &str = include_str!("../../../../examples/eligible/manifest.yml");
+const NOT_ELIGIBLE: &str = include_str!("../../../../examples/not-eligible/manifest.yml");
 
 /// The demo's users and their fresh tokens.
 pub struct DemoLogins {
@@ -79,7 +81,7 @@ pub async fn seed(
             .await?;
         seed_apps(store, &developer, &actor, evaluator).await?;
         let staff = demo_user(store, staff_email).await?;
-        seed_fortified(store, programs, &staff, &developer).await?;
+        fortified::seed(store, programs, &staff, &developer).await?;
     }
     let staff = demo_user(store, staff_email).await?;
     let partner = demo_user(store, partner_email).await?;
@@ -150,8 +152,17 @@ async fn seed_apps(
         )
         .await?;
     }
+    // An app that will be approved, then suspended after a customer's escalation.
+    let board = store
+        .create_app(&app("com.acme.board-sync", "Board Sync")?, actor)
+        .await?;
+    let manifest = with_app_id(ELIGIBLE, BOARD_SYNC_APP_ID);
+    deploy(store, evaluator, &board, developer, "production", &manifest).await?;
     Ok(())
 }
+
+/// The Forge app id of the demo's third app.
+const BOARD_SYNC_APP_ID: &str = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-0000000000a3";
 
 /// The Forge app id of the demo's second app.
 const VENDOR_REPORTS_APP_ID: &str = "ari:cloud:ecosystem::app/00000000-0000-4000-8000-0000000000a2";
@@ -202,105 +213,5 @@ async fn deploy(
         deployer: developer,
     };
     deploy::deploy(store, &request, evaluator).await?;
-    Ok(())
-}
-
-/// A Cloud Fortified story: Issue Insights approved (every check passed, or waived where it
-/// would need weeks of soak), Vendor Reports waiting for the partner's answer with a due date.
-async fn seed_fortified(
-    store: &Store,
-    programs: &Catalog,
-    staff: &User,
-    developer: &User,
-) -> Result<(), StoreError> {
-    use apptrust_programs::fortified::{CheckAction, Side, SubmissionAction};
-    use apptrust_service::submissions::{self, Move, SubmissionError};
-    let failed = |e: SubmissionError| StoreError::Invalid(format!("demo submission: {e}"));
-    let (staff_actor, partner_actor) = (staff.actor(), developer.actor());
-    let submission = |action: SubmissionAction| Move::Submission { action, due: None };
-    let issues = store.app("com.acme.issue-insights").await?;
-    let opened = submissions::open(store, programs, &issues, "cloud-fortified", &partner_actor)
-        .await
-        .map_err(failed)?;
-    let id = opened.row.id;
-    for action in [SubmissionAction::Triage, SubmissionAction::StartReview] {
-        submissions::act(
-            store,
-            programs,
-            id,
-            &submission(action),
-            Side::Staff,
-            &staff_actor,
-            None,
-        )
-        .await
-        .map_err(failed)?;
-    }
-    let a_year = store.clock().now().unix_timestamp() + 365 * 86_400;
-    for (requirement, check) in &opened.submission.checks {
-        let (action, reason, expires) = if check.passes_unasked {
-            (CheckAction::Pass, None, None)
-        } else {
-            (
-                CheckAction::Waive,
-                Some("Verified in the partner's earlier assessment (demo)"),
-                Some(a_year),
-            )
-        };
-        let the_move = Move::Check {
-            requirement: requirement.clone(),
-            action,
-            expires,
-        };
-        submissions::act(
-            store,
-            programs,
-            id,
-            &the_move,
-            Side::Staff,
-            &staff_actor,
-            reason,
-        )
-        .await
-        .map_err(failed)?;
-    }
-    submissions::act(
-        store,
-        programs,
-        id,
-        &submission(SubmissionAction::Approve),
-        Side::Staff,
-        &staff_actor,
-        None,
-    )
-    .await
-    .map_err(failed)?;
-
-    let reports = store.app("com.acme.vendor-reports").await?;
-    let opened = submissions::open(store, programs, &reports, "cloud-fortified", &partner_actor)
-        .await
-        .map_err(failed)?;
-    submissions::act(
-        store,
-        programs,
-        opened.row.id,
-        &submission(SubmissionAction::Triage),
-        Side::Staff,
-        &staff_actor,
-        None,
-    )
-    .await
-    .map_err(failed)?;
-    submissions::act(
-        store,
-        programs,
-        opened.row.id,
-        &submission(SubmissionAction::RequestInfo),
-        Side::Staff,
-        &staff_actor,
-        Some("Which incident process do you follow, and who signs off post-incident reviews?"),
-    )
-    .await
-    .map_err(failed)?;
     Ok(())
 }
