@@ -140,12 +140,16 @@ pub fn register(handlers: &mut Handlers, store: &Store, catalog: &Arc<Catalog>) 
 }
 
 impl VulnerabilityTimers {
-    /// Past due and unfixed: the partner is told, and a system escalation opens.
-    async fn overdue(&self, id: i64) -> Result<(), SubmissionError> {
+    /// Past due and unfixed: the partner is told, and a system escalation opens; in the
+    /// firing's transaction, so it happens exactly once.
+    async fn overdue(
+        &self,
+        id: i64,
+        connection: &mut apptrust_store::Connection,
+    ) -> Result<(), SubmissionError> {
         let now = self.store.clock().now().unix_timestamp();
         let stamp = self.store.now();
-        let mut tx = self.store.begin().await?;
-        let Some(row) = rows::vulnerability_in(tx.connection(), id).await? else {
+        let Some(row) = rows::vulnerability_in(connection, id).await? else {
             return Ok(());
         };
         let due = seconds(&row.due_at).unwrap_or(i64::MAX);
@@ -154,7 +158,7 @@ impl VulnerabilityTimers {
             return Ok(());
         }
         notifications::record_in(
-            tx.connection(),
+            connection,
             &stamp,
             notifications::VULNERABILITY_OVERDUE,
             row.app_id,
@@ -170,7 +174,7 @@ impl VulnerabilityTimers {
         );
         let cause = format!("vulnerability-overdue:{}", row.external_id);
         escalate_in(
-            tx.connection(),
+            connection,
             &self.catalog,
             row.app_id,
             &cause,
@@ -179,23 +183,24 @@ impl VulnerabilityTimers {
             &stamp,
         )
         .await?;
-        tx.commit().await?;
         Ok(())
     }
 }
 
 impl Handler for VulnerabilityTimers {
-    fn prepare<'a>(&'a self, timer: &'a Timer) -> HandlerFuture<'a> {
+    fn prepare<'a>(&'a self, _timer: &'a Timer) -> HandlerFuture<'a> {
+        Box::pin(async { Ok(()) })
+    }
+
+    fn fire<'a>(&'a self, timer: &'a Timer, firing: &'a mut Firing) -> HandlerFuture<'a> {
         Box::pin(async move {
             let id = timer.payload["vulnerability"]
                 .as_i64()
                 .ok_or("the timer names no vulnerability")?;
-            self.overdue(id).await.map_err(|e| e.to_string())
+            self.overdue(id, firing.connection())
+                .await
+                .map_err(|e| e.to_string())
         })
-    }
-
-    fn fire<'a>(&'a self, _timer: &'a Timer, _firing: &'a mut Firing) -> HandlerFuture<'a> {
-        Box::pin(async { Ok(()) })
     }
 }
 
