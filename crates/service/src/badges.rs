@@ -129,21 +129,27 @@ pub struct ProgramBadgeMove<'a> {
     pub reasons: &'a [String],
     /// What caused it (`submission:12`, `review:3`).
     pub reference: &'a str,
+    /// The statuses it moves from; from any other the move does not happen (a removed or
+    /// retired badge does not come back through a late escalation move). Empty: any.
+    pub from: &'a [&'a str],
 }
 
 /// Moves an approval or derived program's badge in the caller's transaction: the badge row, and
 /// when its status changed, its event and the notification (`badge.gained` or `badge.lost`).
-/// Returns the status it had.
+/// Returns the status it had, or `None` when it was in none of `from` and nothing moved.
 pub async fn move_program_badge(
     connection: &mut Connection,
     app_id: i64,
     change: &ProgramBadgeMove<'_>,
     now: &str,
-) -> Result<String, StoreError> {
+) -> Result<Option<String>, StoreError> {
     let stored = badges::load_in(connection, app_id, change.badge).await?;
     let previous = stored
         .as_ref()
         .map_or_else(|| NOT_A_PARTICIPANT.to_string(), |b| b.status.clone());
+    if !change.from.is_empty() && !change.from.contains(&previous.as_str()) {
+        return Ok(None);
+    }
     let version = change
         .requirement_set
         .map(str::to_string)
@@ -155,7 +161,7 @@ pub async fn move_program_badge(
     };
     badges::save_in(connection, app_id, change.badge, &row, None, now).await?;
     if previous == change.to {
-        return Ok(previous);
+        return Ok(Some(previous));
     }
     let version = version.unwrap_or_default();
     let news = match (previous == APPROVED, change.to == APPROVED) {
@@ -196,7 +202,7 @@ pub async fn move_program_badge(
         },
     )
     .await?;
-    Ok(previous)
+    Ok(Some(previous))
 }
 
 /// Grants an approval program's badge (`badge`, as `cloudFortified`) on approval, against the
@@ -220,6 +226,7 @@ pub async fn grant_on_approval(
             cause: "approval",
             reasons: &[],
             reference,
+            from: &[],
         },
         now,
     )

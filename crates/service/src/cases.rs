@@ -52,13 +52,14 @@ pub async fn load<T: Aggregate>(
     Ok(Loaded { row, case })
 }
 
-/// Writes a new case in the caller's transaction and returns its id.
+/// Writes a new case in the caller's transaction and returns its id; `None` when one with the
+/// same unique key is open already.
 pub async fn insert_in<T: Aggregate>(
     connection: &mut Connection,
     new: &NewCaseOf<'_>,
     case: &T,
     now: &str,
-) -> Result<i64, StoreError> {
+) -> Result<Option<i64>, StoreError> {
     let document = serde_json::to_string(case)?;
     let columns = case.columns();
     let (due, sort_at) = (columns.due.map(shown), shown(columns.sort_at));

@@ -5,11 +5,13 @@
 //! one transaction: the badge, the next deadline, the notification and the audit entry.
 
 use apptrust_programs::catalog::{Catalog, Grant};
-use apptrust_programs::fortified::{BadgeEffect, Escalation, EscalationAction, Side, Source};
+use apptrust_programs::fortified::{
+    BadgeEffect, Escalation, EscalationAction, EscalationState, Side, Source,
+};
 use apptrust_programs::spelled;
 use apptrust_store::apps::App;
 use apptrust_store::badges;
-use apptrust_store::cases::{self, ESCALATION};
+use apptrust_store::cases::{self, CaseRow, ESCALATION};
 use apptrust_store::{Actor, Connection, Store, StoreError, audit, notifications};
 
 use crate::badges::{APPROVED, ProgramBadgeMove, REMOVED, SUSPENDED, move_program_badge};
@@ -45,8 +47,11 @@ pub struct Raise<'a> {
     /// The program's key or badge key.
     pub program: &'a str,
     pub source: Source,
-    /// For a system escalation: what it is about; one open escalation per cause.
+    /// For a system escalation: what it is about.
     pub cause: Option<&'a str>,
+    /// What may be open only once per app and program: a system escalation's cause, a
+    /// customer's own (one open escalation per site admin and app).
+    pub unique_key: Option<&'a str>,
     pub reason: &'a str,
 }
 
@@ -64,10 +69,9 @@ pub async fn raise(
     let id = raise_in(tx.connection(), catalog, app.id, raise, actor, at, &now)
         .await?
         .ok_or_else(|| {
-            StoreError::Conflict(format!(
-                "an escalation about `{}` is already open",
-                raise.cause.unwrap_or_default()
-            ))
+            StoreError::Conflict(
+                "you already have an open escalation about this app: follow that one".to_string(),
+            )
         })?;
     tx.commit().await?;
     Ok(load_escalation(store, id).await?)
@@ -103,8 +107,8 @@ pub async fn raise_in(
             program.badge
         ))));
     }
-    if let Some(cause) = raise.cause
-        && cases::open_in(connection, ESCALATION, app_id, &program.key, Some(cause))
+    if let Some(key) = raise.unique_key
+        && cases::open_in(connection, ESCALATION, app_id, &program.key, Some(key))
             .await?
             .is_some()
     {
@@ -113,19 +117,23 @@ pub async fn raise_in(
     let mut escalation =
         Escalation::raise(raise.source, &actor.label, raise.cause, raise.reason, at)?;
     escalation.reporter = actor.user_id;
-    let id = insert_in(
+    let Some(id) = insert_in(
         connection,
         &NewCaseOf {
             kind: ESCALATION,
             app_id,
             program: &program.key,
             submission_id: None,
-            unique_key: raise.cause,
+            unique_key: raise.unique_key,
         },
         &escalation,
         now,
     )
-    .await?;
+    .await?
+    else {
+        // Raised at the same moment by another transaction: one open escalation per key.
+        return Ok(None);
+    };
     let subject = format!("escalation:{id}");
     notifications::record_in(
         connection,
@@ -229,44 +237,20 @@ pub async fn act(
             .await?;
         }
         if let Some(effect) = effect {
-            let badge = catalog
-                .program(&row.program)
-                .map(|p| p.badge.clone())
-                .ok_or_else(|| StoreError::Internal(format!("no program `{}`", row.program)))?;
-            let to = match effect {
-                BadgeEffect::Suspend => SUSPENDED,
-                BadgeEffect::Restore => APPROVED,
-                BadgeEffect::Remove => REMOVED,
-            };
-            move_program_badge(
+            let outcome = badge_effect_in(
                 tx.connection(),
-                row.app_id,
-                &ProgramBadgeMove {
-                    badge: &badge,
-                    to,
-                    requirement_set: None,
-                    cause: "escalation",
-                    reasons: &[escalation.reason.clone()],
-                    reference: &subject,
-                },
+                catalog,
+                &row,
+                effect,
+                &escalation.reason,
+                at,
                 &now,
             )
-            .await?;
-            if effect == BadgeEffect::Remove {
-                let why = format!("the badge was removed ({subject})");
-                match crate::reviews::cancel_open_in(
-                    tx.connection(),
-                    row.app_id,
-                    &row.program,
-                    &why,
-                    at,
-                    &now,
-                )
-                .await
-                {
-                    Err(StoreError::Busy(_)) => continue,
-                    other => other?,
-                }
+            .await;
+            match outcome {
+                // A case moved under this one: do it all again.
+                Err(StoreError::Busy(_)) => continue,
+                other => other?,
             }
         }
         audit::record(
@@ -289,4 +273,130 @@ pub async fn act(
         "escalation {id} kept changing under this move; retry"
     ))
     .into())
+}
+
+/// What an escalation's move does to the badge, in the move's transaction. A suspension holds
+/// only a badge that is carried (or already suspended by another escalation); a restoration
+/// only a suspended badge no other escalation keeps suspended; a removal ends every other open
+/// escalation and the open review, which no longer have a badge to act on.
+async fn badge_effect_in(
+    connection: &mut Connection,
+    catalog: &Catalog,
+    row: &CaseRow,
+    effect: BadgeEffect,
+    reason: &str,
+    at: i64,
+    now: &str,
+) -> Result<(), StoreError> {
+    let badge = catalog
+        .program(&row.program)
+        .map(|p| p.badge.clone())
+        .ok_or_else(|| StoreError::Internal(format!("no program `{}`", row.program)))?;
+    let (to, from): (&str, &[&str]) = match effect {
+        BadgeEffect::Suspend => (SUSPENDED, &[APPROVED, SUSPENDED]),
+        BadgeEffect::Restore => {
+            let others =
+                cases::open_all_in(connection, ESCALATION, row.app_id, &row.program).await?;
+            let still_suspended = others
+                .iter()
+                .any(|o| o.id != row.id && o.state == spelled(&EscalationState::Suspended));
+            if still_suspended {
+                return Ok(());
+            }
+            (APPROVED, &[SUSPENDED])
+        }
+        BadgeEffect::Remove => (REMOVED, &[APPROVED, SUSPENDED]),
+    };
+    let subject = format!("escalation:{}", row.id);
+    move_program_badge(
+        connection,
+        row.app_id,
+        &ProgramBadgeMove {
+            badge: &badge,
+            to,
+            requirement_set: None,
+            cause: "escalation",
+            reasons: &[reason.to_string()],
+            reference: &subject,
+            from,
+        },
+        now,
+    )
+    .await?;
+    if effect == BadgeEffect::Remove {
+        let why = format!("the badge was removed ({subject})");
+        cancel_open_in(
+            connection,
+            row.app_id,
+            &row.program,
+            Some(row.id),
+            &why,
+            at,
+            now,
+        )
+        .await?;
+        crate::reviews::cancel_open_in(connection, row.app_id, &row.program, &why, at, now).await?;
+    }
+    Ok(())
+}
+
+/// Cancels the app's open escalations of `program` (but `except`), in the caller's transaction:
+/// the badge went another way (`why`). A case that moved under it fails the transaction with
+/// `Busy`, to be retried.
+pub async fn cancel_open_in(
+    connection: &mut Connection,
+    app_id: i64,
+    program: &str,
+    except: Option<i64>,
+    why: &str,
+    at: i64,
+    now: &str,
+) -> Result<(), StoreError> {
+    for row in cases::open_all_in(connection, ESCALATION, app_id, program).await? {
+        if Some(row.id) == except {
+            continue;
+        }
+        let mut escalation: Escalation = serde_json::from_str(&row.document)
+            .map_err(|e| StoreError::Corrupt(format!("escalation {}: {e}", row.id)))?;
+        let from = escalation.state;
+        escalation
+            .apply(
+                EscalationAction::Cancel,
+                Side::System,
+                "system",
+                at,
+                Some(why),
+                None,
+            )
+            .map_err(|e| StoreError::Internal(e.to_string()))?;
+        if !update_in(connection, &row, &escalation, now).await? {
+            return Err(StoreError::Busy(format!(
+                "escalation {} moved; retry",
+                row.id
+            )));
+        }
+        notifications::record_in(
+            connection,
+            now,
+            notifications::ESCALATION_MOVED,
+            app_id,
+            &format!("escalation:{}", row.id),
+            serde_json::json!({
+                "escalation": row.id,
+                "program": program,
+                "action": "cancel",
+                "source": spelled(&escalation.source),
+                "cause": escalation.cause,
+                "actor": "system",
+                "from": spelled(&from),
+                "state": spelled(&escalation.state),
+                "ball": spelled(&escalation.ball),
+                "reason": why,
+                "due": null,
+                "suspendsAt": null,
+            }),
+        )
+        .await?;
+    }
+    Ok(())
 }

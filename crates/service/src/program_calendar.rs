@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use apptrust_programs::catalog::{Catalog, ProgramStatus};
 use apptrust_programs::fortified::DAY;
+use apptrust_store::cases;
 use apptrust_store::editions::holders_in;
 use apptrust_store::timers::{Firing, Timer};
 use apptrust_store::{Actor, Store, StoreError, audit, notifications};
@@ -124,6 +125,7 @@ impl ProgramCalendar {
                         cause: "retirement",
                         reasons: &[format!("the {} program was retired", program.name)],
                         reference: &format!("program:{}", program.key),
+                        from: &[APPROVED, SUSPENDED],
                     },
                     &now,
                 )
@@ -132,6 +134,16 @@ impl ProgramCalendar {
                     connection,
                     holder.app_id,
                     &program.key,
+                    "the program was retired",
+                    at,
+                    &now,
+                )
+                .await?;
+                crate::escalations::cancel_open_in(
+                    connection,
+                    holder.app_id,
+                    &program.key,
+                    None,
                     "the program was retired",
                     at,
                     &now,
@@ -152,6 +164,10 @@ impl ProgramCalendar {
                 .as_str()
                 .and_then(|s| program.set(s));
             let Some(set) = set else { return Ok(()) };
+            if phase == "grace-ended" {
+                self.move_reviewed_in_grace(connection, program, set, &holders, &now)
+                    .await?;
+            }
             if timer_age(timer, at) > STALE_DAYS * DAY {
                 return Ok(());
             }
@@ -178,6 +194,65 @@ impl ProgramCalendar {
                 )
                 .await?;
             }
+        }
+        Ok(())
+    }
+}
+
+impl ProgramCalendar {
+    /// At a set's grace end, the apps reviewed during its grace (against their older set) move
+    /// to it: apps move at their next review or at grace end, whichever is later. Apps not
+    /// reviewed since the set came into force move at their next review.
+    async fn move_reviewed_in_grace(
+        &self,
+        connection: &mut apptrust_store::Connection,
+        program: &apptrust_programs::catalog::ProgramDef,
+        set: &apptrust_programs::catalog::RequirementSet,
+        holders: &[apptrust_store::editions::Holder],
+        now: &str,
+    ) -> Result<(), StoreError> {
+        for holder in holders {
+            let held = holder
+                .requirement_set
+                .as_deref()
+                .and_then(|h| program.set(h));
+            if held.is_none_or(|h| h.effective >= set.effective) {
+                continue;
+            }
+            let mut reviewed_in_grace = false;
+            for state in ["passed", "passed-after-remediation"] {
+                let last = cases::latest_closed_in(
+                    connection,
+                    cases::REVIEW,
+                    holder.app_id,
+                    &program.key,
+                    state,
+                )
+                .await?;
+                if let Some(review) = last
+                    && review.sort_at.as_str() >= set.effective.as_str()
+                {
+                    reviewed_in_grace = true;
+                }
+            }
+            if !reviewed_in_grace {
+                continue;
+            }
+            move_program_badge(
+                connection,
+                holder.app_id,
+                &ProgramBadgeMove {
+                    badge: &program.badge,
+                    to: APPROVED,
+                    requirement_set: Some(&set.id),
+                    cause: "annual-review",
+                    reasons: &[format!("the grace period of {} ended", set.id)],
+                    reference: &format!("requirement-set:{}", set.id),
+                    from: &[APPROVED],
+                },
+                now,
+            )
+            .await?;
         }
         Ok(())
     }

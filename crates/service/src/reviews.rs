@@ -14,7 +14,7 @@ use apptrust_store::cases::{self, REVIEW};
 use apptrust_store::submissions::SubmissionRow;
 use apptrust_store::{Actor, Connection, Store, StoreError, audit, notifications, partners};
 
-use crate::badges::{APPROVED, ProgramBadgeMove, REMOVED, move_program_badge};
+use crate::badges::{APPROVED, ProgramBadgeMove, REMOVED, SUSPENDED, move_program_badge};
 use crate::cases::{
     ATTEMPTS, Aggregate, Columns, Loaded, NewCaseOf, insert_in, load, schedule_deadline_in,
     update_in,
@@ -176,7 +176,13 @@ async fn schedule_in(
         &review,
         now,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| {
+        StoreError::Conflict(format!(
+            "the app already has an open review for {}",
+            dates.year
+        ))
+    })?;
     let subject = format!("review:{id}");
     for (name, due) in [("notify", dates.notice_at), ("open", dates.starts_at)] {
         schedule_deadline_in(
@@ -200,6 +206,12 @@ async fn schedule_in(
             "review": id,
             "program": placement.program,
             "action": "schedule",
+            "side": "system",
+            "actor": "system:review-calendar",
+            "from": null,
+            "due": null,
+            "outcome": null,
+            "reason": null,
             "state": spelled(&review.state),
             "ball": spelled(&review.ball),
             "year": dates.year,
@@ -237,6 +249,14 @@ pub async fn act(
         let now = store.now();
         let mut tx = store.begin().await?;
         if action == ReviewAction::Open {
+            // The set is chosen again when the week starts: sets added to the catalog since
+            // the review was scheduled count.
+            if let Some(set) = catalog
+                .program(&row.program)
+                .and_then(|p| p.set_for_review(&review.held_set, &review.dates.first_day))
+            {
+                review.requirement_set = set.id.clone();
+            }
             review.delta = delta_in(tx.connection(), catalog, &row, &review).await?;
         }
         if !update_in(tx.connection(), &row, &review, &now).await? {
@@ -297,7 +317,7 @@ pub async fn act(
                         tx.connection(),
                         TIMER_KIND,
                         &subject,
-                        &format!("{subject}:overdue:{due}"),
+                        &format!("{subject}:overdue:{due}:{}", review.history.len()),
                         due,
                         serde_json::json!({"review": id, "move": "remediation-overdue"}),
                         &now,
@@ -321,10 +341,26 @@ pub async fn act(
                         cause: "annual-review",
                         reasons: &findings,
                         reference: &subject,
+                        from: &[APPROVED, SUSPENDED],
                     },
                     &now,
                 )
                 .await?;
+                let why = format!("the badge was removed ({subject})");
+                let cancelled = crate::escalations::cancel_open_in(
+                    tx.connection(),
+                    row.app_id,
+                    &row.program,
+                    None,
+                    &why,
+                    at,
+                    &now,
+                )
+                .await;
+                match cancelled {
+                    Err(StoreError::Busy(_)) => continue,
+                    other => other?,
+                }
             }
             ReviewAction::Open
             | ReviewAction::Resolve
@@ -377,6 +413,9 @@ async fn pass_in(
                 cause: "annual-review",
                 reasons: &[],
                 reference: &format!("review:{}", row.id),
+                // Only the set moves, and only on a carried badge (a suspended one waits for
+                // its escalation).
+                from: &[APPROVED],
             },
             now,
         )
@@ -419,6 +458,7 @@ async fn delta_in(
     let changes =
         apptrust_store::versions::production_since_in(connection, row.app_id, &since).await?;
     let mut egress_added: Vec<String> = changes.iter().flat_map(|c| c.egress.clone()).collect();
+    egress_added.sort();
     egress_added.dedup();
     Ok(ReviewDelta {
         requirements,

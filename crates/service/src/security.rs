@@ -14,7 +14,7 @@ use apptrust_store::signals::{self as rows, BugBountyRow, VulnerabilityRow};
 use apptrust_store::timers::{Firing, Timer};
 use apptrust_store::{Actor, Store, StoreError, audit, badges, notifications};
 
-use crate::badges::{APPROVED, ProgramBadgeMove, REMOVED, move_program_badge};
+use crate::badges::{APPROVED, NOT_A_PARTICIPANT, ProgramBadgeMove, REMOVED, move_program_badge};
 use crate::cases::schedule_deadline_in;
 use crate::signals::{PROGRAM, escalate_in};
 use crate::submissions::{SubmissionError, seconds, shown};
@@ -145,6 +145,7 @@ impl VulnerabilityTimers {
     async fn overdue(
         &self,
         id: i64,
+        timer_due: &str,
         connection: &mut apptrust_store::Connection,
     ) -> Result<(), SubmissionError> {
         let now = self.store.clock().now().unix_timestamp();
@@ -153,8 +154,8 @@ impl VulnerabilityTimers {
             return Ok(());
         };
         let due = seconds(&row.due_at).unwrap_or(i64::MAX);
-        if row.fixed_at.is_some() || due > now {
-            // Fixed, or its report moved the due date later (another timer waits for it).
+        if row.fixed_at.is_some() || due > now || Some(due) != seconds(timer_due) {
+            // Fixed, or its report moved the due date (the timer of the current one acts).
             return Ok(());
         }
         notifications::record_in(
@@ -197,7 +198,7 @@ impl Handler for VulnerabilityTimers {
             let id = timer.payload["vulnerability"]
                 .as_i64()
                 .ok_or("the timer names no vulnerability")?;
-            self.overdue(id, firing.connection())
+            self.overdue(id, &timer.due_at, firing.connection())
                 .await
                 .map_err(|e| e.to_string())
         })
@@ -251,11 +252,12 @@ pub async fn set_bug_bounty(
             if paid { "" } else { " and unpaid" }
         )
     };
-    for program in catalog
-        .programs
-        .iter()
-        .filter(|p| p.grant == Grant::Derived && p.derived_from.as_deref() == Some("bug-bounty"))
-    {
+    let today = store.today();
+    for program in catalog.programs.iter().filter(|p| {
+        p.grant == Grant::Derived
+            && p.derived_from.as_deref() == Some("bug-bounty")
+            && !p.is_over(&today)
+    }) {
         let status = badges::load_in(tx.connection(), app.id, &program.badge)
             .await?
             .map(|b| b.status);
@@ -276,6 +278,8 @@ pub async fn set_bug_bounty(
                 cause: "dependency",
                 reasons: std::slice::from_ref(&reason),
                 reference: &reference,
+                // Never back from RETIRED.
+                from: &[NOT_A_PARTICIPANT, REMOVED, APPROVED],
             },
             &stamp,
         )

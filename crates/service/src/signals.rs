@@ -25,6 +25,13 @@ pub const PROGRAM: &str = "cloud-fortified";
 /// The most measurements one request may carry (a named limit: a batch is one transaction).
 pub const MAX_SIGNALS_PER_REQUEST: usize = 1_000;
 
+/// How long before it starts downtime must be announced, in seconds (a decision: "announced
+/// in advance" must not mean "announced when the outage began").
+pub const DOWNTIME_NOTICE: i64 = DAY;
+
+/// How many announced downtime windows an app may have that have not ended yet.
+pub const MAX_PENDING_DOWNTIME: usize = 10;
+
 /// How far in the future a measurement may be dated (clocks drift).
 const FUTURE_SKEW: i64 = 300;
 
@@ -123,12 +130,7 @@ pub async fn ingest(
     };
     let oldest =
         now - i64::from(window_days(AVAILABILITY).max(window_days(INSTALLATION_CALLBACKS))) * DAY;
-    let times = batch
-        .health_checks
-        .iter()
-        .map(|h| h.at)
-        .chain(batch.installation_callbacks.iter().map(|c| c.at));
-    for at in times {
+    for at in times_in(batch) {
         if at > now + FUTURE_SKEW || at < oldest {
             return Err(invalid(format!(
                 "measurement at {} is outside the window the SLOs read ({} to now)",
@@ -137,12 +139,19 @@ pub async fn ingest(
             )));
         }
     }
-    let downtime: Vec<Window> = windows(tx.connection(), app.id, &shown(oldest))
-        .await?
-        .into_iter()
-        .filter(|(kind, _)| kind == DOWNTIME)
-        .map(|(_, w)| w)
-        .collect();
+    let first = times_in(batch).min().unwrap_or(now);
+    let last = times_in(batch).max().unwrap_or(now);
+    let downtime: Vec<Window> = windows(
+        tx.connection(),
+        app.id,
+        &shown(first),
+        Some(&shown(last + 1)),
+    )
+    .await?
+    .into_iter()
+    .filter(|(kind, _)| kind == DOWNTIME)
+    .map(|(_, w)| w)
+    .collect();
     let slow_after = measured(set, AVAILABILITY)
         .and_then(|(r, _)| r.slow_after_ms)
         .unwrap_or(3_000);
@@ -169,6 +178,7 @@ pub async fn ingest(
         entry.1 += i64::from(good);
     }
     let mut touched: Vec<&str> = Vec::new();
+    let mut before: BTreeMap<&str, Option<bool>> = BTreeMap::new();
     for metric in [AVAILABILITY, INSTALLATION_CALLBACKS] {
         let rows: Vec<HourRow> = hours
             .iter()
@@ -180,6 +190,8 @@ pub async fn ingest(
             })
             .collect();
         if !rows.is_empty() {
+            let was = read(tx.connection(), set, app.id, metric, now).await?;
+            before.insert(metric, was.and_then(|r| r.met));
             rows::add_hours_in(tx.connection(), app.id, metric, &rows).await?;
             touched.push(metric);
         }
@@ -190,7 +202,8 @@ pub async fn ingest(
         let Some(reading) = read(tx.connection(), set, app.id, metric, now).await? else {
             continue;
         };
-        if reading.met == Some(false)
+        let was = before.get(metric).copied().flatten();
+        if signals::breach_starts(was, reading.met)
             && let Some(id) =
                 breached(tx.connection(), catalog, app.id, &reading, now, &stamp).await?
         {
@@ -216,13 +229,24 @@ pub async fn ingest(
     })
 }
 
-/// The windows of an app that end after `since`, as the domain reads them.
+/// The times of a batch's measurements.
+fn times_in(batch: &Batch) -> impl Iterator<Item = i64> + '_ {
+    batch
+        .health_checks
+        .iter()
+        .map(|h| h.at)
+        .chain(batch.installation_callbacks.iter().map(|c| c.at))
+}
+
+/// The windows of an app that end after `since` (and start before `before`), as the domain
+/// reads them.
 async fn windows(
     connection: &mut Connection,
     app_id: i64,
     since: &str,
+    before: Option<&str>,
 ) -> Result<Vec<(String, Window)>, StoreError> {
-    Ok(rows::windows_in(connection, app_id, since)
+    Ok(rows::windows_in(connection, app_id, since, before)
         .await?
         .into_iter()
         .filter_map(|w| {
@@ -280,7 +304,7 @@ async fn measurements(
             })
         })
         .collect();
-    let excluded = windows(connection, app_id, &since)
+    let excluded = windows(connection, app_id, &since, Some(&shown(now)))
         .await?
         .into_iter()
         .filter(|(kind, _)| kind == EXCLUSION)
@@ -289,8 +313,8 @@ async fn measurements(
     Ok((buckets, excluded))
 }
 
-/// Records today's breach; when it repeats within the window and the app carries the badge,
-/// opens (once) a system escalation about it.
+/// Records that a breach started now; when one repeats within the window and the app carries the
+/// badge, opens (once) a system escalation about it.
 async fn breached(
     connection: &mut Connection,
     catalog: &Catalog,
@@ -299,8 +323,7 @@ async fn breached(
     now: i64,
     stamp: &str,
 ) -> Result<Option<i64>, SubmissionError> {
-    let today = now.div_euclid(DAY) * DAY;
-    rows::add_breach_in(connection, app_id, &reading.metric, &shown(today)).await?;
+    rows::add_breach_in(connection, app_id, &reading.metric, &shown(now)).await?;
     let since = shown(now - i64::from(reading.window_days) * DAY);
     let days: Vec<i64> = rows::breaches_in(connection, app_id, &reading.metric, &since)
         .await?
@@ -312,7 +335,7 @@ async fn breached(
     }
     let cause = format!("slo-breach:{}", reading.metric);
     let reason = format!(
-        "{} was {:.3}% over the last {} days (target {}%), breached on {} days of the window",
+        "{} was {:.3}% over the last {} days (target {}%); breaches within the window: {}",
         reading.metric,
         reading.value.unwrap_or_default(),
         reading.window_days,
@@ -350,6 +373,7 @@ pub async fn escalate_in(
             program: PROGRAM,
             source: Source::System,
             cause: Some(cause),
+            unique_key: Some(cause),
             reason,
         },
         &Actor::system("signals"),
@@ -399,7 +423,7 @@ pub async fn slos(
         });
     }
     let since = shown(now - 28 * DAY);
-    let windows = rows::windows_in(&mut connection, app.id, &since).await?;
+    let windows = rows::windows_in(&mut connection, app.id, &since, None).await?;
     Ok((slos, windows))
 }
 
@@ -428,13 +452,32 @@ pub async fn add_window(
             "a window lasts at most 7 days".to_string(),
         ));
     }
-    if kind == DOWNTIME && from <= now {
+    if kind == DOWNTIME && from < now + DOWNTIME_NOTICE {
         return Err(StoreError::Invalid(
-            "downtime is announced in advance: `from` must be in the future".to_string(),
+            "downtime is announced in advance: `from` must be at least 24 hours away".to_string(),
+        ));
+    }
+    if kind == EXCLUSION && (until > now || from < now - 28 * DAY) {
+        return Err(StoreError::Invalid(
+            "an exclusion covers an incident that happened: within the last 28 days, ended"
+                .to_string(),
         ));
     }
     let stamp = store.now();
     let mut tx = store.begin().await?;
+    if kind == DOWNTIME {
+        let pending = rows::windows_in(tx.connection(), app.id, &shown(now), None)
+            .await?
+            .iter()
+            .filter(|w| w.kind == DOWNTIME)
+            .count();
+        if pending >= MAX_PENDING_DOWNTIME {
+            return Err(StoreError::Invalid(format!(
+                "an app may have at most {MAX_PENDING_DOWNTIME} announced downtime windows \
+                 that have not ended"
+            )));
+        }
+    }
     let id = rows::insert_window_in(
         tx.connection(),
         app.id,

@@ -79,6 +79,28 @@ pub async fn open(
             spelled(&definition.status)
         )));
     }
+    let carried = {
+        let mut connection = store.reader().await?;
+        apptrust_store::badges::load_in(&mut connection, app.id, &definition.badge)
+            .await?
+            .map(|b| b.status)
+    };
+    match carried.as_deref() {
+        Some(crate::badges::APPROVED) => {
+            return Err(SubmissionError::Store(StoreError::Conflict(format!(
+                "the app already carries the `{}` badge",
+                definition.badge
+            ))));
+        }
+        Some(crate::badges::SUSPENDED) => {
+            return Err(SubmissionError::Store(StoreError::Conflict(
+                "the app's badge is suspended: its escalation decides (resolved, or removed \
+                 and then a new submission)"
+                    .to_string(),
+            )));
+        }
+        _ => {}
+    }
     let now = store.now();
     let today = store.today();
     let Some(set) = definition.set_in_force(&today) else {
@@ -159,6 +181,22 @@ pub async fn act(
         } = load(store, id).await?;
         let at = now_seconds(store);
         let before = (submission.state, submission.ball, submission.due);
+        if matches!(
+            the_move,
+            Move::Submission {
+                action: SubmissionAction::Approve,
+                ..
+            }
+        ) && catalog
+            .program(&row.program)
+            .is_some_and(|p| p.is_over(&store.today()))
+        {
+            return Err(MoveError::Blocked(format!(
+                "`{}` has ended: it grants no more badges",
+                row.program
+            ))
+            .into());
+        }
         let (name, requirement) = match the_move {
             Move::Submission { action, due } => {
                 submission.apply(*action, side, &actor.label, at, reason, *due)?;

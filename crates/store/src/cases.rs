@@ -6,7 +6,6 @@
 
 use sqlx::{Any, Row};
 
-use crate::error::conflict_if_duplicate;
 use crate::{Connection, Store, StoreError};
 
 /// The kinds of case.
@@ -108,13 +107,18 @@ fn row_of(row: &sqlx::any::AnyRow) -> Result<CaseRow, StoreError> {
     })
 }
 
-/// Inserts a new case (revision 1) and returns its id; a conflict when the same key is open.
-pub async fn insert_in(connection: &mut Connection, case: &NewCase<'_>) -> Result<i64, StoreError> {
+/// Inserts a new case (revision 1) and returns its id; `None` when one with the same key is
+/// already open (the insert is a no-op, so the caller's transaction stays usable on PostgreSQL).
+pub async fn insert_in(
+    connection: &mut Connection,
+    case: &NewCase<'_>,
+) -> Result<Option<i64>, StoreError> {
     let w = &case.write;
-    sqlx::query_scalar::<Any, i64>(
+    Ok(sqlx::query_scalar::<Any, i64>(
         "INSERT INTO cases (kind, app_id, program, submission_id, unique_key, state, ball, \
            due_at, sort_at, document, revision, opened_at, updated_at, closed_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11, $12) \
+         ON CONFLICT DO NOTHING RETURNING id",
     )
     .bind(case.kind)
     .bind(case.app_id)
@@ -128,16 +132,8 @@ pub async fn insert_in(connection: &mut Connection, case: &NewCase<'_>) -> Resul
     .bind(w.document)
     .bind(w.now)
     .bind(w.closed.then_some(w.now))
-    .fetch_one(connection)
-    .await
-    .map_err(conflict_if_duplicate(|| {
-        format!(
-            "the app already has an open {} `{}` for `{}`",
-            case.kind,
-            case.unique_key.unwrap_or_default(),
-            case.program
-        )
-    }))
+    .fetch_optional(connection)
+    .await?)
 }
 
 /// Writes a changed case if it is still at `revision`; false when another edit landed first
@@ -195,6 +191,53 @@ pub async fn open_in(
         .transpose()
 }
 
+/// Every open case of `kind` for an app and program, oldest first.
+pub async fn open_all_in(
+    connection: &mut Connection,
+    kind: &str,
+    app_id: i64,
+    program: &str,
+) -> Result<Vec<CaseRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cases c JOIN apps a ON a.id = c.app_id \
+         WHERE c.kind = $1 AND c.app_id = $2 AND c.program = $3 AND c.closed_at IS NULL \
+         ORDER BY c.sort_at, c.id"
+    );
+    let rows = sqlx::query::<Any>(&sql)
+        .bind(kind)
+        .bind(app_id)
+        .bind(program)
+        .fetch_all(connection)
+        .await?;
+    rows.iter().map(row_of).collect()
+}
+
+/// The app's latest decided case of `kind` and `program` that ended in `state`, by date.
+pub async fn latest_closed_in(
+    connection: &mut Connection,
+    kind: &str,
+    app_id: i64,
+    program: &str,
+    state: &str,
+) -> Result<Option<CaseRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM cases c JOIN apps a ON a.id = c.app_id \
+         WHERE c.kind = $1 AND c.app_id = $2 AND c.program = $3 AND c.state = $4 \
+           AND c.closed_at IS NOT NULL \
+         ORDER BY c.sort_at DESC, c.id DESC LIMIT 1"
+    );
+    sqlx::query::<Any>(&sql)
+        .bind(kind)
+        .bind(app_id)
+        .bind(program)
+        .bind(state)
+        .fetch_optional(connection)
+        .await?
+        .as_ref()
+        .map(row_of)
+        .transpose()
+}
+
 impl Store {
     /// One case, read from the writer (a client that just acted sees its move).
     pub async fn case(&self, id: i64) -> Result<Option<CaseRow>, StoreError> {
@@ -211,33 +254,48 @@ impl Store {
 
     /// A page of cases, by `sort_at` then id.
     pub async fn cases(&self, filter: &CaseFilter) -> Result<Vec<CaseRow>, StoreError> {
-        let (after_at, after_id) = filter.after.clone().unwrap_or_default();
+        use crate::filter::{Value, Where};
+        let text = |v: &str| Value::Text(v.to_string());
+        let mut conditions = Where::default();
+        conditions.equals("c.kind", text(&filter.kind));
+        for (column, value) in [
+            ("c.ball", &filter.ball),
+            ("c.program", &filter.program),
+            ("c.state", &filter.state),
+        ] {
+            if let Some(value) = value {
+                conditions.equals(column, text(value));
+            }
+        }
+        if let Some(partner) = filter.partner_id {
+            conditions.equals("a.partner_id", Value::Int(partner));
+        }
+        if let Some(app) = filter.app_id {
+            conditions.equals("c.app_id", Value::Int(app));
+        }
+        if filter.open {
+            conditions.raw("c.closed_at IS NULL");
+        }
+        if let Some(from) = &filter.from {
+            conditions.clause("c.sort_at >= ?", vec![text(from)]);
+        }
+        if let Some(to) = &filter.to {
+            conditions.clause("c.sort_at < ?", vec![text(to)]);
+        }
+        if let Some((at, id)) = &filter.after {
+            conditions.clause(
+                "c.sort_at > ? OR (c.sort_at = ? AND c.id > ?)",
+                vec![text(at), text(at), Value::Int(*id)],
+            );
+        }
         let sql = format!(
-            "SELECT {COLUMNS} FROM cases c JOIN apps a ON a.id = c.app_id \
-             WHERE c.kind = $1 \
-               AND ($2 = '' OR c.ball = $2) \
-               AND ($3 = '' OR c.program = $3) \
-               AND ($4 = '' OR c.state = $4) \
-               AND ($5 < 0 OR a.partner_id = $5) \
-               AND ($6 < 0 OR c.app_id = $6) \
-               AND ($7 = 0 OR c.closed_at IS NULL) \
-               AND ($8 = '' OR c.sort_at >= $8) \
-               AND ($9 = '' OR c.sort_at < $9) \
-               AND ($10 = '' OR c.sort_at > $10 OR (c.sort_at = $10 AND c.id > $11)) \
-             ORDER BY c.sort_at, c.id LIMIT $12"
+            "SELECT {COLUMNS} FROM cases c JOIN apps a ON a.id = c.app_id {} \
+             ORDER BY c.sort_at, c.id LIMIT ${}",
+            conditions.sql(),
+            conditions.next_placeholder()
         );
-        let rows = sqlx::query::<Any>(&sql)
-            .bind(&filter.kind)
-            .bind(filter.ball.clone().unwrap_or_default())
-            .bind(filter.program.clone().unwrap_or_default())
-            .bind(filter.state.clone().unwrap_or_default())
-            .bind(filter.partner_id.unwrap_or(-1))
-            .bind(filter.app_id.unwrap_or(-1))
-            .bind(i64::from(filter.open))
-            .bind(filter.from.clone().unwrap_or_default())
-            .bind(filter.to.clone().unwrap_or_default())
-            .bind(after_at)
-            .bind(after_id)
+        let rows = conditions
+            .bind(sqlx::query::<Any>(&sql))
             .bind(filter.limit)
             .fetch_all(&self.read)
             .await?;

@@ -16,6 +16,7 @@ pub mod editions;
 mod error;
 pub mod evaluation;
 pub mod evaluator;
+pub mod filter;
 pub mod jobs;
 mod legacy_json;
 mod locks;

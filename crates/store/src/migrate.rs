@@ -86,6 +86,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_editions.sql"),
         include_str!("../migrations/postgres/0013_editions.sql"),
     ),
+    (
+        14,
+        "queue_indexes",
+        include_str!("../migrations/sqlite/0014_queue_indexes.sql"),
+        include_str!("../migrations/postgres/0014_queue_indexes.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

@@ -109,18 +109,21 @@ pub async fn insert_window_in(
     .await?)
 }
 
-/// The app's windows that end after `since`, by start.
+/// The app's windows that end after `since` and start before `before` (if given), by start.
 pub async fn windows_in(
     connection: &mut Connection,
     app_id: i64,
     since: &str,
+    before: Option<&str>,
 ) -> Result<Vec<WindowRow>, StoreError> {
     let rows = sqlx::query::<Any>(
         "SELECT id, kind, starts_at, ends_at, reason, created_by, created_at FROM signal_windows \
-         WHERE app_id = $1 AND ends_at > $2 ORDER BY starts_at, id",
+         WHERE app_id = $1 AND ends_at > $2 AND ($3 = '' OR starts_at < $3) \
+         ORDER BY starts_at, id",
     )
     .bind(app_id)
     .bind(since)
+    .bind(before.unwrap_or(""))
     .fetch_all(connection)
     .await?;
     rows.iter()

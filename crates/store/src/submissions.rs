@@ -54,6 +54,11 @@ const COLUMNS: &str = "s.id, s.app_id, a.key AS app_key, a.partner_id, s.program
                        s.requirement_set, s.state, s.ball, s.due_at, s.document, s.revision, \
                        s.opened_at, s.updated_at";
 
+/// The columns of a queue's rows: everything but the document (left empty).
+const QUEUE_COLUMNS: &str = "s.id, s.app_id, a.key AS app_key, a.partner_id, s.program, \
+                             s.requirement_set, s.state, s.ball, s.due_at, '' AS document, \
+                             s.revision, s.opened_at, s.updated_at";
+
 fn row_of(row: &sqlx::any::AnyRow) -> Result<SubmissionRow, StoreError> {
     Ok(SubmissionRow {
         id: row.try_get("id")?,
@@ -177,21 +182,36 @@ impl Store {
         &self,
         filter: &QueueFilter,
     ) -> Result<Vec<SubmissionRow>, StoreError> {
-        let (after_at, after_id) = filter.after.clone().unwrap_or_default();
+        use crate::filter::{Value, Where};
+        let mut conditions = Where::default();
+        let text = |v: &str| Value::Text(v.to_string());
+        if let Some(ball) = &filter.ball {
+            conditions.equals("s.ball", text(ball));
+        }
+        if let Some(program) = &filter.program {
+            conditions.equals("s.program", text(program));
+        }
+        if let Some(state) = &filter.state {
+            conditions.equals("s.state", text(state));
+        }
+        if let Some(partner) = filter.partner_id {
+            conditions.equals("a.partner_id", Value::Int(partner));
+        }
+        if let Some((at, id)) = &filter.after {
+            conditions.clause(
+                "s.updated_at > ? OR (s.updated_at = ? AND s.id > ?)",
+                vec![text(at), text(at), Value::Int(*id)],
+            );
+        }
+        // A queue shows summaries: the aggregate's document stays where it is.
         let sql = format!(
-            "SELECT {COLUMNS} FROM submissions s JOIN apps a ON a.id = s.app_id \
-             WHERE ($1 = '' OR s.ball = $1) AND ($2 = '' OR s.program = $2) \
-               AND ($3 = '' OR s.state = $3) AND ($4 = 0 OR a.partner_id = $4) \
-               AND (s.updated_at > $5 OR (s.updated_at = $5 AND s.id > $6)) \
-             ORDER BY s.updated_at, s.id LIMIT $7"
+            "SELECT {QUEUE_COLUMNS} FROM submissions s JOIN apps a ON a.id = s.app_id {} \
+             ORDER BY s.updated_at, s.id LIMIT ${}",
+            conditions.sql(),
+            conditions.next_placeholder()
         );
-        let rows = sqlx::query::<Any>(&sql)
-            .bind(filter.ball.as_deref().unwrap_or(""))
-            .bind(filter.program.as_deref().unwrap_or(""))
-            .bind(filter.state.as_deref().unwrap_or(""))
-            .bind(filter.partner_id.unwrap_or(0))
-            .bind(after_at)
-            .bind(after_id)
+        let rows = conditions
+            .bind(sqlx::query::<Any>(&sql))
             .bind(filter.limit)
             .fetch_all(&self.read)
             .await?;

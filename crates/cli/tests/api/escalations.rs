@@ -12,6 +12,7 @@ crate::on_both_databases!(
     an_escalation_goes_from_incident_to_removal_and_reinstatement,
     exclusions_and_resolutions_leave_or_restore_the_badge,
     removing_the_security_contact_escalates,
+    a_badge_moves_only_from_the_status_it_is_in,
 );
 
 fn site_admin(app: &TestApp, email: &str, site: &str) -> String {
@@ -302,4 +303,83 @@ fn removing_the_security_contact_escalates(db: Db) {
     let (_, opened) = app.get(&format!("/api/v1/escalations/{id}"), Some(&acme));
     assert_eq!(opened["cause"], "no-security-contact", "{opened}");
     assert_eq!(opened["source"], "system");
+}
+
+/// Several escalations against one badge: it stays suspended while any of them keeps it so, a
+/// removal cancels the others, and nothing brings a removed badge back but a new approval.
+fn a_badge_moves_only_from_the_status_it_is_in(db: Db) {
+    let app = TestApp::spawn_with(db, &["--test-clock"]);
+    let acme = app.partner("acme");
+    let staff = app.staff_token.clone();
+    let customer = site_admin(&app, "admin@customer.test", "customer.atlassian.net");
+    let key = "com.acme.contested";
+    app.app(&acme, key);
+    approve(&app, &acme, key);
+    let (status, body) = app.post(
+        &format!("/api/v1/apps/{key}/submissions"),
+        Some(&acme),
+        json!({"program": "cloud-fortified"}),
+    );
+    assert_eq!(status, 409, "it carries the badge: {body}");
+    let (status, first) = raise(&app, Some(&customer), key, "Sync stopped.");
+    assert_eq!(status, 201, "{first}");
+    assert!(
+        !first["history"][0]["actor"].as_str().unwrap().contains('@'),
+        "{first}"
+    );
+    let (status, body) = raise(&app, Some(&customer), key, "Still stopped.");
+    assert_eq!(
+        status, 409,
+        "one open escalation per site admin and app: {body}"
+    );
+    let (_, second) = raise(&app, Some(&staff), key, "Support unanswered.");
+    let (a, b) = (
+        first["id"].as_i64().unwrap(),
+        second["id"].as_i64().unwrap(),
+    );
+    for id in [a, b] {
+        let (status, body) = act(&app, &staff, id, json!({"action": "demote", "reason": "x"}));
+        assert_eq!(status, 200, "{body}");
+    }
+    advance(&app, "P7DT1M");
+    wait_for(&app, a, "suspended");
+    wait_for(&app, b, "suspended");
+    let status =
+        |app: &TestApp| cloud_fortified(app, key)["programs"]["cloudFortified"]["status"].clone();
+    assert_eq!(status(&app), "SUSPENDED");
+    let (status_code, body) = app.post(
+        &format!("/api/v1/apps/{key}/submissions"),
+        Some(&acme),
+        json!({"program": "cloud-fortified"}),
+    );
+    assert_eq!(
+        status_code, 409,
+        "suspended: its escalations decide: {body}"
+    );
+    act(
+        &app,
+        &staff,
+        a,
+        json!({"action": "resolve", "reason": "Fixed."}),
+    );
+    assert_eq!(
+        status(&app),
+        "SUSPENDED",
+        "the other escalation keeps it suspended"
+    );
+    let (_, third) = raise(&app, Some(&staff), key, "Another incident.");
+    let c = third["id"].as_i64().unwrap();
+    act(
+        &app,
+        &staff,
+        b,
+        json!({"action": "remove", "reason": "Not fixed."}),
+    );
+    assert_eq!(status(&app), "REMOVED");
+    let (_, cancelled) = app.get(&format!("/api/v1/escalations/{c}"), Some(&staff));
+    assert_eq!(cancelled["state"], "cancelled", "{cancelled}");
+    let (status_code, body) = raise(&app, Some(&staff), key, "Again.");
+    assert_eq!(status_code, 409, "nothing to escalate: {body}");
+    let (_, reviews) = app.get("/api/v1/reviews", Some(&staff));
+    assert_eq!(reviews["reviews"][0]["state"], "cancelled", "{reviews}");
 }

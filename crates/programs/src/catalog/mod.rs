@@ -285,6 +285,15 @@ impl Catalog {
 }
 
 impl ProgramDef {
+    /// Whether the program has ended on `today`: retired, or retiring and past its end.
+    pub fn is_over(&self, today: &str) -> bool {
+        match self.status {
+            ProgramStatus::Retired => true,
+            ProgramStatus::Retiring => self.retiring_on.as_deref().is_some_and(|end| end <= today),
+            ProgramStatus::Active | ProgramStatus::ClosedToNew => false,
+        }
+    }
+
     /// The newest set in force on `today`, if any.
     pub fn set_in_force(&self, today: &str) -> Option<&RequirementSet> {
         self.requirement_sets

@@ -11,6 +11,7 @@
 //! | `demotion-notice` | timer | `suspended` when the notice has run (a timer); `excluded`, `resolved` |
 //! | `suspended` | staff | `resolved` (the badge is restored), `removed` |
 //! | `resolved`, `excluded`, `removed` | nobody | decided; a removed app may open a new submission |
+//! | `cancelled` | nobody | the badge went another way first (removed by a review or another escalation, retired) |
 //!
 //! `excluded` closes an escalation whose cause does not count: a failure the marketplace caused,
 //! or downtime announced in advance.
@@ -45,6 +46,7 @@ pub enum EscalationState {
     Resolved,
     Excluded,
     Removed,
+    Cancelled,
 }
 
 impl EscalationState {
@@ -55,7 +57,7 @@ impl EscalationState {
             S::IncidentManagement | S::RemediationPlan => Ball::Partner,
             S::PlanReview | S::PlanOverdue | S::Suspended => Ball::Staff,
             S::DemotionNotice => Ball::Timer,
-            S::Resolved | S::Excluded | S::Removed => Ball::Nobody,
+            S::Resolved | S::Excluded | S::Removed | S::Cancelled => Ball::Nobody,
         }
     }
 
@@ -83,11 +85,13 @@ pub enum EscalationAction {
     /// The notice has run (a timer): the badge is suspended.
     Suspend,
     Remove,
+    /// The badge went another way first (a system move).
+    Cancel,
 }
 
 impl EscalationAction {
     /// Every action.
-    pub const ALL: [EscalationAction; 8] = [
+    pub const ALL: [EscalationAction; 9] = [
         EscalationAction::AgreePlan,
         EscalationAction::CompletePlan,
         EscalationAction::PlanOverdue,
@@ -96,13 +100,16 @@ impl EscalationAction {
         EscalationAction::Demote,
         EscalationAction::Suspend,
         EscalationAction::Remove,
+        EscalationAction::Cancel,
     ];
 
     /// Whose move it is.
     pub fn side(self) -> Side {
         match self {
             EscalationAction::CompletePlan => Side::Partner,
-            EscalationAction::PlanOverdue | EscalationAction::Suspend => Side::System,
+            EscalationAction::PlanOverdue
+            | EscalationAction::Suspend
+            | EscalationAction::Cancel => Side::System,
             _ => Side::Staff,
         }
     }
@@ -213,6 +220,7 @@ impl Escalation {
             (A::Demote, _) if open_stage => S::DemotionNotice,
             (A::Suspend, S::DemotionNotice) => S::Suspended,
             (A::Remove, S::Suspended) => S::Removed,
+            (A::Cancel, state) if !state.is_terminal() => S::Cancelled,
             _ => return None,
         })
     }

@@ -142,7 +142,7 @@ proptest! {
     /// only after a demotion told the partner at least the notice period before; a removal
     /// only follows a suspension; a refused move changes nothing.
     #[test]
-    fn random_escalation_moves_keep_the_rules(moves in proptest::collection::vec((0usize..8, 0usize..3, 0i64..12), 1..60)) {
+    fn random_escalation_moves_keep_the_rules(moves in proptest::collection::vec((0usize..9, 0usize..3, 0i64..12), 1..60)) {
         let mut e = raised();
         let sides = [Side::Partner, Side::Staff, Side::System];
         let mut t = T0;

@@ -22,7 +22,8 @@ pub use escalation::{
 };
 pub use review::{Finding, Review, ReviewAction, ReviewDelta, ReviewOutcome, ReviewState};
 pub use submission::{
-    MESSAGE_LIMIT, Message, Submission, SubmissionAction, SubmissionState, Transition, Waiting,
+    MAX_MESSAGES, MESSAGE_LIMIT, Message, Submission, SubmissionAction, SubmissionState,
+    Transition, Waiting,
 };
 
 use serde::{Deserialize, Serialize};

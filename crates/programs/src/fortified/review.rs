@@ -20,6 +20,10 @@ use super::calendar::ReviewDates;
 use super::{Ball, DAY, MoveError, Side, Transition, spelled};
 use crate::catalog::SetDelta;
 
+/// Days a partner has at least to resolve a finding reported late (after the usual
+/// remediation window): a decision, so that a late finding never comes due at once.
+pub const REFINDING_DAYS: i64 = 14;
+
 /// Where a review stands.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -286,9 +290,13 @@ impl Review {
                     actor: actor.to_string(),
                     text: reason.unwrap_or_default().to_string(),
                 });
-                // The partner has until 28 days after the review week ends; an extension staff
-                // already gave is kept.
-                let due = self.dates.remediation_due.max(self.due.unwrap_or(0));
+                // The partner has until 28 days after the review week ends, and at least
+                // REFINDING_DAYS from a later finding; an extension staff gave is kept.
+                let due = self
+                    .dates
+                    .remediation_due
+                    .max(at + REFINDING_DAYS * DAY)
+                    .max(self.due.unwrap_or(0));
                 self.due = Some(due);
             }
             ReviewAction::Extend => {
@@ -305,6 +313,7 @@ impl Review {
                 self.due = Some(due);
                 self.outcome = Some(ReviewOutcome::Extended);
             }
+            ReviewAction::Cancel => self.due = None,
             ReviewAction::Pass | ReviewAction::Remove => {
                 self.due = None;
                 self.outcome = Some(match to {

@@ -132,18 +132,20 @@ pub fn daily(buckets: &[Bucket], excluded: &[Window], now: i64, days: u32) -> Ve
         .collect()
 }
 
-/// Whether breaches on `breach_days` (each a day's start) repeat within the window before
-/// `now`: two different days or more.
-pub fn breach_repeated(breach_days: &[i64], now: i64, window_days: u32) -> bool {
+/// Whether a breach repeats within the window before `now`: `breaches` are the moments an SLO
+/// went from met (or unknown) to not met, so one long outage is one breach however long it
+/// lasts; two of them or more within the window repeat.
+pub fn breach_repeated(breaches: &[i64], now: i64, window_days: u32) -> bool {
     let since = now - i64::from(window_days) * DAY;
-    let mut days: Vec<i64> = breach_days
-        .iter()
-        .copied()
-        .filter(|d| *d >= since)
-        .collect();
-    days.sort_unstable();
-    days.dedup();
-    days.len() >= 2
+    let mut starts: Vec<i64> = breaches.iter().copied().filter(|d| *d >= since).collect();
+    starts.sort_unstable();
+    starts.dedup();
+    starts.len() >= 2
+}
+
+/// Whether a reading going from `before` to `after` starts a breach.
+pub fn breach_starts(before: Option<bool>, after: Option<bool>) -> bool {
+    before != Some(false) && after == Some(false)
 }
 
 /// A vulnerability's severity.

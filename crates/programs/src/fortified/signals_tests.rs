@@ -82,12 +82,17 @@ fn the_daily_history_covers_every_day_with_gaps_shown() {
 }
 
 #[test]
-fn a_breach_repeats_on_a_second_day_within_the_window() {
-    let today = NOW / DAY * DAY;
-    assert!(!breach_repeated(&[today], NOW, 28));
-    assert!(!breach_repeated(&[today, today], NOW, 28));
-    assert!(breach_repeated(&[today - 3 * DAY, today], NOW, 28));
-    assert!(!breach_repeated(&[today - 40 * DAY, today], NOW, 28));
+fn a_breach_repeats_when_a_second_one_starts_within_the_window() {
+    assert!(!breach_repeated(&[NOW], NOW, 28));
+    assert!(!breach_repeated(&[NOW, NOW], NOW, 28));
+    assert!(breach_repeated(&[NOW - 3 * DAY, NOW - HOUR], NOW, 28));
+    assert!(!breach_repeated(&[NOW - 40 * DAY, NOW], NOW, 28));
+    // A breach starts when a met (or unknown) SLO is no longer met; staying broken is not a
+    // new one.
+    assert!(breach_starts(Some(true), Some(false)));
+    assert!(breach_starts(None, Some(false)));
+    assert!(!breach_starts(Some(false), Some(false)));
+    assert!(!breach_starts(Some(false), Some(true)));
 }
 
 #[test]

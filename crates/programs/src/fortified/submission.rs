@@ -152,6 +152,9 @@ pub struct Message {
 /// The longest message body, in characters.
 pub const MESSAGE_LIMIT: usize = 10_000;
 
+/// The most messages a thread holds: the submission is one document, read whole.
+pub const MAX_MESSAGES: usize = 500;
+
 /// A submission and its checks.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -212,6 +215,11 @@ impl Submission {
         body: &str,
     ) -> Result<(), MoveError> {
         let body = message_body(body)?;
+        if self.messages.len() >= MAX_MESSAGES {
+            return Err(MoveError::Blocked(format!(
+                "the thread holds at most {MAX_MESSAGES} messages"
+            )));
+        }
         self.messages.push(Message {
             at,
             actor: actor.to_string(),

@@ -11,7 +11,7 @@ use apptrust_programs::catalog::Catalog;
 use apptrust_programs::fortified::{
     CheckAction, DAY, Escalation, EscalationAction, Side, Source, SubmissionAction,
 };
-use apptrust_service::badges::{ProgramBadgeMove, SUSPENDED, move_program_badge};
+use apptrust_service::badges::{APPROVED, ProgramBadgeMove, SUSPENDED, move_program_badge};
 use apptrust_service::cases::{NewCaseOf, insert_in};
 use apptrust_service::signals::{Batch, HealthCheck, ingest};
 use apptrust_service::submissions::{self, Move, SubmissionError};
@@ -241,7 +241,8 @@ async fn suspended(store: &Store, app: &App, staff: &Actor) -> Result<(), StoreE
         &escalation,
         &stamp,
     )
-    .await?;
+    .await?
+    .ok_or_else(|| StoreError::Conflict("the demo's escalation exists".into()))?;
     move_program_badge(
         tx.connection(),
         app.id,
@@ -252,6 +253,7 @@ async fn suspended(store: &Store, app: &App, staff: &Actor) -> Result<(), StoreE
             cause: "escalation",
             reasons: std::slice::from_ref(&escalation.reason),
             reference: &format!("escalation:{id}"),
+            from: &[APPROVED],
         },
         &stamp,
     )

@@ -65,7 +65,7 @@ async fn visible(
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
-        (status = 409, description = "`conflict`: the app does not carry the badge.", body = ErrorBody),
+        (status = 409, description = "`conflict`: the app does not carry the badge, or this site admin already has an open escalation about it.", body = ErrorBody),
         (status = 422, response = r::Unprocessable),
         (status = "default", response = r::ServerError),
     ),
@@ -90,6 +90,22 @@ pub async fn raise(
         return Err(ApiError::not_found("no app with this key"));
     }
     let app = state.store.app(&key).await?;
+    let user = caller.user();
+    // A customer is named by their site, not their e-mail address: the partner reads the
+    // escalation. One open escalation per site admin and app.
+    let (actor, unique_key) = match source {
+        Source::Customer => (
+            apptrust_store::Actor {
+                user_id: Some(user.id),
+                label: format!(
+                    "site admin of {}",
+                    user.site.as_deref().unwrap_or("a customer site")
+                ),
+            },
+            Some(format!("customer:{}", user.id)),
+        ),
+        _ => (user.actor(), None),
+    };
     let loaded = use_case::raise(
         &state.store,
         &state.programs,
@@ -98,9 +114,10 @@ pub async fn raise(
             program: &body.program,
             source,
             cause: None,
+            unique_key: unique_key.as_deref(),
             reason: &body.reason,
         },
-        &caller.user().actor(),
+        &actor,
     )
     .await?;
     Ok((StatusCode::CREATED, Json(view(&loaded))))
