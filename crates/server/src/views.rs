@@ -232,6 +232,25 @@ pub fn attempt(attempt: store::deliveries::AttemptRecord) -> api::webhooks::Deli
     }
 }
 
+/// Recorded moves (of a submission, its checks, a review, an escalation), oldest first.
+pub fn history(
+    moves: &[apptrust_programs::fortified::Transition],
+) -> Vec<api::submissions::HistoryEntry> {
+    moves
+        .iter()
+        .map(|t| api::submissions::HistoryEntry {
+            at: apptrust_service::submissions::shown(t.at),
+            actor: t.actor.clone(),
+            side: apptrust_programs::spelled(&t.side),
+            action: t.action.clone(),
+            requirement: t.requirement.clone(),
+            from: t.from.clone(),
+            to: t.to.clone(),
+            reason: t.reason.clone(),
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,6 @@ use apptrust_api::escalations::{
     EscalationActionRequest, EscalationPage, EscalationQuery, EscalationSummary, EscalationView,
     RaiseEscalation,
 };
-use apptrust_api::submissions::HistoryEntry;
 use apptrust_programs::AppKey;
 use apptrust_programs::fortified::{Escalation, EscalationAction, Side, Source};
 use apptrust_programs::spelled;
@@ -296,19 +295,6 @@ fn view(loaded: &Loaded<Escalation>) -> EscalationView {
             .filter(|a| a.side() != Side::System)
             .map(EscalationAction::name)
             .collect(),
-        history: e
-            .history
-            .iter()
-            .map(|t| HistoryEntry {
-                at: shown(t.at),
-                actor: t.actor.clone(),
-                side: spelled(&t.side),
-                action: t.action.clone(),
-                requirement: None,
-                from: t.from.clone(),
-                to: t.to.clone(),
-                reason: t.reason.clone(),
-            })
-            .collect(),
+        history: crate::views::history(&e.history),
     }
 }

@@ -6,7 +6,6 @@ use apptrust_api::reviews::{
     FindingView, RequirementChanges, ReviewActionRequest, ReviewDeltaView, ReviewPage, ReviewQuery,
     ReviewSummary, ReviewView,
 };
-use apptrust_api::submissions::HistoryEntry;
 use apptrust_programs::fortified::{Review, ReviewAction, Side};
 use apptrust_programs::spelled;
 use apptrust_service::cases::Loaded;
@@ -225,19 +224,6 @@ fn view(loaded: &Loaded<Review>) -> ReviewView {
             .filter(|a| a.side() != Side::System)
             .map(ReviewAction::name)
             .collect(),
-        history: review
-            .history
-            .iter()
-            .map(|t| HistoryEntry {
-                at: shown(t.at),
-                actor: t.actor.clone(),
-                side: spelled(&t.side),
-                action: t.action.clone(),
-                requirement: None,
-                from: t.from.clone(),
-                to: t.to.clone(),
-                reason: t.reason.clone(),
-            })
-            .collect(),
+        history: crate::views::history(&review.history),
     }
 }

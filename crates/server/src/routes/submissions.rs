@@ -3,9 +3,9 @@
 
 use apptrust_api::error::ErrorBody;
 use apptrust_api::submissions::{
-    CheckActionRequest, CheckView, CreateSubmission, EvidenceView, HistoryEntry, MessageView,
-    PostMessage, SubmissionActionRequest, SubmissionPage, SubmissionQuery, SubmissionSummary,
-    SubmissionView, WaitingSeconds, WaiverView,
+    CheckActionRequest, CheckView, CreateSubmission, EvidenceView, MessageView, PostMessage,
+    SubmissionActionRequest, SubmissionPage, SubmissionQuery, SubmissionSummary, SubmissionView,
+    WaitingSeconds, WaiverView,
 };
 use apptrust_programs::fortified::{CheckAction, MoveError, Side, SubmissionAction};
 use apptrust_programs::spelled;
@@ -448,20 +448,7 @@ async fn view(state: &AppState, loaded: &Loaded) -> Result<SubmissionView, ApiEr
                     .collect(),
             })
             .collect(),
-        history: s
-            .history
-            .iter()
-            .map(|t| HistoryEntry {
-                at: shown(t.at),
-                actor: t.actor.clone(),
-                side: spelled(&t.side),
-                action: t.action.clone(),
-                requirement: t.requirement.clone(),
-                from: t.from.clone(),
-                to: t.to.clone(),
-                reason: t.reason.clone(),
-            })
-            .collect(),
+        history: crate::views::history(&s.history),
         messages: s
             .messages
             .iter()
