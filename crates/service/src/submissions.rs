@@ -121,6 +121,27 @@ pub async fn open(
     let write = columns.write(&document, &now);
     let id =
         submissions::insert_in(tx.connection(), app.id, &definition.key, &set.id, &write).await?;
+    // Opening is news too: staff's queue has a new submission.
+    notifications::record_in(
+        tx.connection(),
+        &now,
+        notifications::SUBMISSION_MOVED,
+        app.id,
+        &format!("submission:{id}"),
+        serde_json::json!({
+            "submission": id,
+            "program": definition.key,
+            "action": "submit",
+            "side": "partner",
+            "actor": actor.label,
+            "from": null,
+            "state": spelled(&submission.state),
+            "ball": spelled(&submission.ball),
+            "due": null,
+            "reason": null,
+        }),
+    )
+    .await?;
     audit::record(
         tx.connection(),
         &now,

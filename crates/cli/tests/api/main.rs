@@ -22,6 +22,7 @@ mod reads;
 mod receivers;
 mod reporters;
 mod reviews;
+mod scenario;
 mod signals;
 mod submissions;
 mod support;

@@ -526,6 +526,7 @@ fn the_thread_holds_clarifications_and_every_move_is_announced(db: Db) {
         })
         .collect();
     let expected: Vec<(String, String)> = [
+        ("submission.moved", "submit"),
         ("submission.moved", "triage"),
         ("submission.moved", "request-info"),
         ("submission.message", "message"),
@@ -537,7 +538,7 @@ fn the_thread_holds_clarifications_and_every_move_is_announced(db: Db) {
     .map(|(e, a)| (e.to_string(), a.to_string()))
     .collect();
     assert_eq!(events, expected, "{told}");
-    let asked = &told["notifications"][1]["payload"];
+    let asked = &told["notifications"][2]["payload"];
     assert_eq!(asked["due"], shown_due);
     assert_eq!(asked["ball"], "partner");
     assert_eq!(asked["from"], "triage");
