@@ -52,7 +52,7 @@ pub struct ReviewDeltaView {
 }
 
 /// One year's review, whole.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ReviewView {
@@ -88,6 +88,9 @@ pub struct ReviewView {
     /// Moves possible now (by someone; the calendar's own are not listed).
     pub allowed_actions: Vec<String>,
     pub history: Vec<HistoryEntry>,
+    /// The app's SLOs with their daily history over the window: the reliability part of the
+    /// delta.
+    pub slos: Vec<crate::signals::Slo>,
 }
 
 /// A review on the calendar.

@@ -152,6 +152,7 @@ fn an_annual_review_runs_on_the_partners_calendar(db: Db) {
     advance_to(&app, scheduled["startsAt"].as_str().unwrap());
     let open = wait_for_state(&app, &staff, id, "in-review");
     assert_eq!(open["ball"], "staff");
+    assert_eq!(open["slos"][0]["metric"], "availability.percent", "{open}");
     if open["heldSet"] != open["requirementSet"] {
         assert!(
             !open["delta"]["requirements"]["added"]

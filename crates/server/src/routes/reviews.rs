@@ -122,7 +122,8 @@ pub async fn show(
     caller: SignedIn,
     Path(id): Path<i64>,
 ) -> Result<Json<ReviewView>, ApiError> {
-    Ok(Json(view(&visible(&state, &caller, id).await?)))
+    let loaded = visible(&state, &caller, id).await?;
+    Ok(Json(view(&state, &loaded).await?))
 }
 
 /// `POST /api/v1/reviews/{id}/actions`.
@@ -177,13 +178,15 @@ pub async fn act(
     .await?;
     // A pass may move the badge to a new set, a removal removes it: readers see it at once.
     state.trust_cache.forget(&loaded.row.app_key);
-    Ok(Json(view(&loaded)))
+    Ok(Json(view(&state, &loaded).await?))
 }
 
-fn view(loaded: &Loaded<Review>) -> ReviewView {
+async fn view(state: &AppState, loaded: &Loaded<Review>) -> Result<ReviewView, ApiError> {
     let (row, review) = (&loaded.row, &loaded.case);
+    let app = state.store.app(&row.app_key).await?;
+    let slos = crate::routes::signals::slo_report(state, &app).await?.slos;
     let d = &review.dates;
-    ReviewView {
+    Ok(ReviewView {
         id: row.id,
         app: row.app_key.clone(),
         program: row.program.clone(),
@@ -225,5 +228,6 @@ fn view(loaded: &Loaded<Review>) -> ReviewView {
             .map(ReviewAction::name)
             .collect(),
         history: crate::views::history(&review.history),
-    }
+        slos,
+    })
 }
