@@ -143,7 +143,7 @@ pub async fn move_program_badge(
     change: &ProgramBadgeMove<'_>,
     now: &str,
 ) -> Result<Option<String>, StoreError> {
-    let stored = badges::load_in(connection, app_id, change.badge).await?;
+    let stored = badges::lock_in(connection, app_id, change.badge).await?;
     let previous = stored
         .as_ref()
         .map_or_else(|| NOT_A_PARTICIPANT.to_string(), |b| b.status.clone());
@@ -205,6 +205,41 @@ pub async fn move_program_badge(
     Ok(Some(previous))
 }
 
+/// Moves the badge to `requirement_set` keeping its status (carried or suspended): what a
+/// passed review or a grace end does.
+pub async fn move_to_set(
+    connection: &mut Connection,
+    app_id: i64,
+    badge: &str,
+    requirement_set: &str,
+    cause: &str,
+    reference: &str,
+    now: &str,
+) -> Result<(), StoreError> {
+    let Some(current) = badges::lock_in(connection, app_id, badge).await? else {
+        return Ok(());
+    };
+    if current.status != APPROVED && current.status != SUSPENDED {
+        return Ok(());
+    }
+    move_program_badge(
+        connection,
+        app_id,
+        &ProgramBadgeMove {
+            badge,
+            to: &current.status,
+            requirement_set: Some(requirement_set),
+            cause,
+            reasons: &[],
+            reference,
+            from: &[APPROVED, SUSPENDED],
+        },
+        now,
+    )
+    .await
+    .map(|_| ())
+}
+
 /// Grants an approval program's badge (`badge`, as `cloudFortified`) on approval, against the
 /// requirement set `requirement_set`: the badge row, its event (cause `approval`) and the
 /// `badge.gained` notification, in the caller's transaction.
@@ -226,7 +261,8 @@ pub async fn grant_on_approval(
             cause: "approval",
             reasons: &[],
             reference,
-            from: &[],
+            // Never over a retired badge (an approval racing the program's end).
+            from: &[NOT_A_PARTICIPANT, REMOVED],
         },
         now,
     )

@@ -238,18 +238,13 @@ impl ProgramCalendar {
             if !reviewed_in_grace {
                 continue;
             }
-            move_program_badge(
+            crate::badges::move_to_set(
                 connection,
                 holder.app_id,
-                &ProgramBadgeMove {
-                    badge: &program.badge,
-                    to: APPROVED,
-                    requirement_set: Some(&set.id),
-                    cause: "annual-review",
-                    reasons: &[format!("the grace period of {} ended", set.id)],
-                    reference: &format!("requirement-set:{}", set.id),
-                    from: &[APPROVED],
-                },
+                &program.badge,
+                &set.id,
+                "annual-review",
+                &format!("requirement-set:{}", set.id),
                 now,
             )
             .await?;

@@ -61,6 +61,17 @@ pub async fn schedule_first_in(
         now,
     )
     .await?;
+    // Likewise an escalation left open against the earlier badge.
+    crate::escalations::cancel_open_in(
+        connection,
+        submission.app_id,
+        &submission.program,
+        None,
+        "a new approval",
+        approved_at,
+        now,
+    )
+    .await?;
     let zone = zone_of(connection, submission.partner_id).await?;
     let dates = ReviewDates::first(&zone, approved_at);
     schedule_in(
@@ -403,20 +414,13 @@ async fn pass_in(
     now: &str,
 ) -> Result<(), StoreError> {
     if review.requirement_set != review.held_set {
-        move_program_badge(
+        crate::badges::move_to_set(
             connection,
             row.app_id,
-            &ProgramBadgeMove {
-                badge: &badge_of(catalog, &row.program)?,
-                to: APPROVED,
-                requirement_set: Some(&review.requirement_set),
-                cause: "annual-review",
-                reasons: &[],
-                reference: &format!("review:{}", row.id),
-                // Only the set moves, and only on a carried badge (a suspended one waits for
-                // its escalation).
-                from: &[APPROVED],
-            },
+            &badge_of(catalog, &row.program)?,
+            &review.requirement_set,
+            "annual-review",
+            &format!("review:{}", row.id),
             now,
         )
         .await?;

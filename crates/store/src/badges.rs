@@ -18,6 +18,23 @@ pub struct StoredBadge {
 }
 
 /// The app's badge of `program`, if it has one.
+/// The app's badge of `program`, locked for the rest of the caller's transaction (on
+/// PostgreSQL; SQLite has one writer): a move that checks the status it moves from cannot race
+/// another move of the same badge. The lock is taken with a no-op update, which both databases
+/// read the same way.
+pub async fn lock_in(
+    connection: &mut Connection,
+    app_id: i64,
+    program: &str,
+) -> Result<Option<StoredBadge>, StoreError> {
+    sqlx::query::<Any>("UPDATE badges SET status = status WHERE app_id = $1 AND program = $2")
+        .bind(app_id)
+        .bind(program)
+        .execute(&mut *connection)
+        .await?;
+    load_in(connection, app_id, program).await
+}
+
 pub async fn load_in(
     connection: &mut Connection,
     app_id: i64,

@@ -215,7 +215,8 @@ impl Submission {
         body: &str,
     ) -> Result<(), MoveError> {
         let body = message_body(body)?;
-        if self.messages.len() >= MAX_MESSAGES {
+        // The service's own notices always land: a full thread must not stop a review notice.
+        if side != Side::System && self.messages.len() >= MAX_MESSAGES {
             return Err(MoveError::Blocked(format!(
                 "the thread holds at most {MAX_MESSAGES} messages"
             )));
@@ -342,6 +343,11 @@ impl Submission {
             Some(reason) if threaded => Some(message_body(reason)?),
             _ => None,
         };
+        if message.is_some() && self.messages.len() >= MAX_MESSAGES {
+            return Err(MoveError::Blocked(format!(
+                "the thread holds at most {MAX_MESSAGES} messages"
+            )));
+        }
         match action {
             SubmissionAction::RequestInfo => {
                 let due = due.unwrap_or(at + CLARIFICATION_DAYS * DAY);
