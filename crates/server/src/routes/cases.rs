@@ -1,5 +1,5 @@
-//! What the lists of cases (the review calendar, the escalation queue) share: reading the cursor
-//! and paging a filter.
+//! What the keyset-paged lists (the submission queue, the review calendar, the escalation queue)
+//! share: reading the cursor (`time|id`) and cutting a page with the cursor of the next.
 
 use apptrust_service::submissions::seconds;
 use apptrust_store::cases::{CaseFilter, CaseRow};
@@ -28,11 +28,27 @@ pub(crate) async fn page(
     let limit = filter.limit;
     filter.limit = limit + 1;
     let mut rows = state.store.cases(&filter).await?;
-    let next = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        rows.last()
-            .map(|r| format!("{}|{}", r.sort_at, r.id))
-            .unwrap_or_default()
-    });
+    let next = cut(&mut rows, limit, |r| (r.sort_at.as_str(), r.id));
     Ok((rows, next))
+}
+
+/// Cuts `rows` (read with one more than `limit`) to the page, and returns the next page's
+/// cursor from its last row's `(time, id)`, or `None` on the last page.
+pub(crate) fn cut<T>(
+    rows: &mut Vec<T>,
+    limit: i64,
+    key: impl Fn(&T) -> (&str, i64),
+) -> Option<String> {
+    if rows.len() as i64 <= limit {
+        return None;
+    }
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
+    Some(
+        rows.last()
+            .map(|r| {
+                let (at, id) = key(r);
+                format!("{at}|{id}")
+            })
+            .unwrap_or_default(),
+    )
 }

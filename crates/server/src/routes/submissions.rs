@@ -165,16 +165,7 @@ pub async fn list(
     let Query(query) = query.map_err(|e| ApiError::bad_request(e.body_text()))?;
     let side = side_of(&caller)?;
     let limit = page_limit(query.limit)?;
-    let after = query
-        .after
-        .as_deref()
-        .map(|cursor| {
-            cursor
-                .rsplit_once('|')
-                .and_then(|(at, id)| Some((at.to_string(), id.parse::<i64>().ok()?)))
-                .ok_or_else(|| ApiError::bad_request("`after` is the previous page's `next`"))
-        })
-        .transpose()?;
+    let after = crate::routes::cases::cursor(query.after.as_deref())?;
     let filter = QueueFilter {
         ball: query.ball,
         program: query.program,
@@ -188,12 +179,7 @@ pub async fn list(
         limit: limit + 1,
     };
     let mut rows = state.store.submission_queue(&filter).await?;
-    let next = (rows.len() as i64 > limit).then(|| {
-        rows.truncate(usize::try_from(limit).unwrap_or(0));
-        rows.last()
-            .map(|r| format!("{}|{}", r.updated_at, r.id))
-            .unwrap_or_default()
-    });
+    let next = crate::routes::cases::cut(&mut rows, limit, |r| (r.updated_at.as_str(), r.id));
     Ok(Json(SubmissionPage {
         submissions: rows
             .into_iter()
