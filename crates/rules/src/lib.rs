@@ -20,6 +20,7 @@ pub mod forge;
 pub mod host_lists;
 pub mod inventory;
 mod platform_hosts;
+pub mod reach;
 pub mod residency;
 pub mod rules;
 pub mod verdict;
