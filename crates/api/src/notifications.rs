@@ -42,11 +42,23 @@ pub enum Event {
     /// A requirement set was published, came into force, or its grace ended.
     #[serde(rename = "requirements.changed")]
     RequirementsChanged,
+    /// To a site's admins: an app installed on the site lost a badge.
+    #[serde(rename = "installation.badge-lost")]
+    InstallationBadgeLost,
+    /// To a site's admins: a new major of an installed app waits for their consent.
+    #[serde(rename = "installation.consent-required")]
+    InstallationConsentRequired,
+    /// To a site's admins: the egress of the version in force on their site changed.
+    #[serde(rename = "installation.egress-changed")]
+    InstallationEgressChanged,
+    /// To a site's admins: an installation now breaks the site's policy (it is flagged).
+    #[serde(rename = "installation.policy-broken")]
+    InstallationPolicyBroken,
 }
 
 impl Event {
     /// Every event, in the order the documentation lists them.
-    pub const ALL: [Event; 12] = [
+    pub const ALL: [Event; 16] = [
         Event::BadgeGained,
         Event::BadgeLost,
         Event::ConsentRequired,
@@ -59,6 +71,10 @@ impl Event {
         Event::VulnerabilityOverdue,
         Event::EditionPublished,
         Event::RequirementsChanged,
+        Event::InstallationBadgeLost,
+        Event::InstallationConsentRequired,
+        Event::InstallationEgressChanged,
+        Event::InstallationPolicyBroken,
     ];
 
     /// The event's name.
@@ -76,6 +92,10 @@ impl Event {
             Event::VulnerabilityOverdue => "vulnerability.overdue",
             Event::EditionPublished => "edition.published",
             Event::RequirementsChanged => "requirements.changed",
+            Event::InstallationBadgeLost => "installation.badge-lost",
+            Event::InstallationConsentRequired => "installation.consent-required",
+            Event::InstallationEgressChanged => "installation.egress-changed",
+            Event::InstallationPolicyBroken => "installation.policy-broken",
         }
     }
 }

@@ -89,6 +89,15 @@ pub async fn save_runs_on_atlassian(
         )
         .await?;
     }
+    crate::installations::hooks::after_badge_moved_in(
+        connection,
+        app_id,
+        event.program,
+        (previous.as_str(), event.to.as_str()),
+        &reasons,
+        now,
+    )
+    .await?;
     let version = event.version.to_string();
     badges::insert_event_in(
         connection,
@@ -187,6 +196,15 @@ pub async fn move_program_badge(
         )
         .await?;
     }
+    crate::installations::hooks::after_badge_moved_in(
+        connection,
+        app_id,
+        change.badge,
+        (&previous, change.to),
+        change.reasons,
+        now,
+    )
+    .await?;
     badges::insert_event_in(
         connection,
         app_id,

@@ -11,6 +11,7 @@ pub mod dry_run;
 pub mod duration;
 pub mod editions;
 pub mod escalations;
+pub mod installations;
 pub mod notify;
 pub mod partners;
 pub mod program_calendar;

@@ -189,7 +189,8 @@ impl Store {
             DatabaseKind::Sqlite => "",
         };
         let rows = sqlx::query::<Any>(&format!(
-            "SELECT n.id, n.event, a.partner_id FROM notifications n JOIN apps a ON a.id = n.app_id \
+            "SELECT n.id, n.event, a.partner_id, n.site_id FROM notifications n \
+             JOIN apps a ON a.id = n.app_id \
              WHERE n.dispatched_at IS NULL ORDER BY n.id LIMIT $1{skip_locked}"
         ))
         .bind(limit)
@@ -199,7 +200,10 @@ impl Store {
             let id: i64 = row.try_get("id")?;
             let event: String = row.try_get("event")?;
             let partner_id: i64 = row.try_get("partner_id")?;
-            dispatch_one(&mut tx, &now, id, &event, partner_id, email).await?;
+            match row.try_get::<Option<i64>, _>("site_id")? {
+                Some(site_id) => dispatch_to_site(&mut tx, &now, id, &event, site_id, email).await?,
+                None => dispatch_one(&mut tx, &now, id, &event, partner_id, email).await?,
+            }
         }
         tx.commit().await?;
         Ok(rows.len())
@@ -534,6 +538,40 @@ async fn dispatch_one(
         .bind(notification_id)
         .bind(now)
         .bind(partner_id)
+        .bind(event)
+        .execute(&mut *connection)
+        .await?;
+    }
+    sqlx::query::<Any>("UPDATE notifications SET dispatched_at = $2 WHERE id = $1")
+        .bind(notification_id)
+        .bind(now)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Creates the deliveries of a notification for a site's admins (e-mail to each of them who
+/// may sign in and did not opt out) and marks it dispatched. Neither the app's partner nor
+/// staff webhooks receive it: it names a customer's site.
+async fn dispatch_to_site(
+    connection: &mut AnyConnection,
+    now: &str,
+    notification_id: i64,
+    event: &str,
+    site_id: i64,
+    email: bool,
+) -> Result<(), StoreError> {
+    if email {
+        sqlx::query::<Any>(
+            "INSERT INTO deliveries (notification_id, channel, user_id, status, next_attempt_at, created_at) \
+             SELECT $1, 'email', u.id, 'pending', $2, $2 FROM users u JOIN sites s ON s.key = u.site \
+             WHERE u.role = 'site-admin' AND s.id = $3 AND u.disabled_at IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM email_opt_outs o WHERE o.user_id = u.id AND o.event = $4) \
+             ORDER BY u.id",
+        )
+        .bind(notification_id)
+        .bind(now)
+        .bind(site_id)
         .bind(event)
         .execute(&mut *connection)
         .await?;

@@ -92,6 +92,12 @@ const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_queue_indexes.sql"),
         include_str!("../migrations/postgres/0014_queue_indexes.sql"),
     ),
+    (
+        15,
+        "installations",
+        include_str!("../migrations/sqlite/0015_installations.sql"),
+        include_str!("../migrations/postgres/0015_installations.sql"),
+    ),
 ];
 
 fn migrator(kind: DatabaseKind) -> Migrator {

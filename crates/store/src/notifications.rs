@@ -45,8 +45,17 @@ pub const EDITION_PUBLISHED: &str = "edition.published";
 /// its grace ended.
 pub const REQUIREMENTS_CHANGED: &str = "requirements.changed";
 
+/// To a site's admins: an app installed on the site lost a badge.
+pub const INSTALLATION_BADGE_LOST: &str = "installation.badge-lost";
+/// To a site's admins: a new major of an installed app waits for their consent.
+pub const INSTALLATION_CONSENT_REQUIRED: &str = "installation.consent-required";
+/// To a site's admins: the egress of the version in force on their site changed.
+pub const INSTALLATION_EGRESS_CHANGED: &str = "installation.egress-changed";
+/// To a site's admins: an installation now breaks the site's policy.
+pub const INSTALLATION_POLICY_BROKEN: &str = "installation.policy-broken";
+
 /// Every event, in the order the documentation lists them.
-pub const EVENTS: [&str; 12] = [
+pub const EVENTS: [&str; 16] = [
     BADGE_GAINED,
     BADGE_LOST,
     CONSENT_REQUIRED,
@@ -59,6 +68,10 @@ pub const EVENTS: [&str; 12] = [
     VULNERABILITY_OVERDUE,
     EDITION_PUBLISHED,
     REQUIREMENTS_CHANGED,
+    INSTALLATION_BADGE_LOST,
+    INSTALLATION_CONSENT_REQUIRED,
+    INSTALLATION_EGRESS_CHANGED,
+    INSTALLATION_POLICY_BROKEN,
 ];
 
 /// A notification as its owner reads it.
@@ -82,6 +95,32 @@ pub async fn record_in(
     subject: &str,
     details: Value,
 ) -> Result<(), StoreError> {
+    record_with(connection, now, event, app_id, None, subject, details).await
+}
+
+/// Writes a notification for the admins of site `site` (its id and key) about app `app_id`
+/// installed there; the payload names the site. The app's partner never receives it.
+pub async fn record_for_site_in(
+    connection: &mut AnyConnection,
+    now: &str,
+    event: &str,
+    app_id: i64,
+    site: (i64, &str),
+    subject: &str,
+    details: Value,
+) -> Result<(), StoreError> {
+    record_with(connection, now, event, app_id, Some(site), subject, details).await
+}
+
+async fn record_with(
+    connection: &mut AnyConnection,
+    now: &str,
+    event: &str,
+    app_id: i64,
+    site: Option<(i64, &str)>,
+    subject: &str,
+    details: Value,
+) -> Result<(), StoreError> {
     let app_key: String = sqlx::query_scalar::<Any, String>("SELECT key FROM apps WHERE id = $1")
         .bind(app_id)
         .fetch_one(&mut *connection)
@@ -89,16 +128,20 @@ pub async fn record_in(
     let mut payload = serde_json::json!({"event": event, "app": app_key, "at": now});
     if let (Some(payload), Value::Object(details)) = (payload.as_object_mut(), details) {
         payload.extend(details);
+        if let Some((_, key)) = site {
+            payload.insert("site".into(), key.into());
+        }
     }
     sqlx::query::<Any>(
-        "INSERT INTO notifications (event, app_id, subject, payload, created_at) \
-         VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO notifications (event, app_id, subject, payload, created_at, site_id) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(event)
     .bind(app_id)
     .bind(subject)
     .bind(payload.to_string())
     .bind(now)
+    .bind(site.map(|(id, _)| id))
     .execute(connection)
     .await?;
     Ok(())
@@ -151,7 +194,8 @@ impl Store {
     /// The partner whose app notification `id` is about.
     pub async fn notification_partner(&self, id: i64) -> Result<i64, StoreError> {
         sqlx::query_scalar::<Any, i64>(
-            "SELECT a.partner_id FROM notifications n JOIN apps a ON a.id = n.app_id WHERE n.id = $1",
+            "SELECT a.partner_id FROM notifications n JOIN apps a ON a.id = n.app_id \
+             WHERE n.id = $1 AND n.site_id IS NULL",
         )
         .bind(id)
         .fetch_optional(&self.read)
@@ -168,7 +212,7 @@ impl Store {
     ) -> Result<Vec<Notification>, StoreError> {
         let rows = sqlx::query::<Any>(
             "SELECT id, event, subject, payload, created_at FROM notifications \
-             WHERE app_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+             WHERE app_id = $1 AND id > $2 AND site_id IS NULL ORDER BY id LIMIT $3",
         )
         .bind(app.id)
         .bind(after)

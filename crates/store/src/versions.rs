@@ -216,16 +216,19 @@ pub struct LatestVersion {
     pub version: AppVersion,
 }
 
-/// The environment's highest version, read in the caller's transaction.
+/// The environment's highest version, or the highest of one major (`line`), read in the
+/// caller's transaction.
 pub async fn latest_in(
     connection: &mut crate::Connection,
     environment_id: i64,
+    line: Option<u32>,
 ) -> Result<Option<LatestVersion>, StoreError> {
     let row = sqlx::query::<Any>(
         "SELECT id, major, minor, patch FROM versions WHERE environment_id = $1 \
-         ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
+         AND ($2 < 0 OR major = $2) ORDER BY major DESC, minor DESC, patch DESC LIMIT 1",
     )
     .bind(environment_id)
+    .bind(line.map_or(-1, i64::from))
     .fetch_optional(connection)
     .await?;
     row.map(|row| {
@@ -242,6 +245,7 @@ pub async fn latest_in(
 #[derive(Clone, Debug)]
 pub struct ComparedVersion {
     pub id: i64,
+    pub version: AppVersion,
     pub manifest: String,
     pub variables: Variables,
     /// `None` when the version has no readable current evaluation.
@@ -329,22 +333,26 @@ impl Store {
         &self,
         app_id: i64,
         environment: &str,
+        line: Option<u32>,
     ) -> Result<Option<ComparedVersion>, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT v.id, v.manifest, v.variables, ev.verdict, ev.rules, ev.blockers \
+            "SELECT v.id, v.major, v.minor, v.patch, v.manifest, v.variables, ev.verdict, \
+             ev.rules, ev.blockers \
              FROM versions v \
              JOIN environments e ON e.id = v.environment_id \
              LEFT JOIN evaluations ev ON ev.version_id = v.id AND ev.current = 1 \
-             WHERE e.app_id = $1 AND e.name = $2 \
+             WHERE e.app_id = $1 AND e.name = $2 AND ($3 < 0 OR v.major = $3) \
              ORDER BY v.major DESC, v.minor DESC, v.patch DESC LIMIT 1",
         )
         .bind(app_id)
         .bind(environment)
+        .bind(line.map_or(-1, i64::from))
         .fetch_optional(&self.read)
         .await?;
         row.map(|row| {
             Ok(ComparedVersion {
                 id: row.try_get("id")?,
+                version: version_of(&row)?,
                 manifest: row.try_get("manifest")?,
                 variables: Variables::from_stored(
                     row.try_get::<Option<String>, _>("variables")?.as_deref(),

@@ -16,6 +16,9 @@ pub const MAX_STORED_CHANGES: usize = 200;
 pub(super) struct Classified {
     pub major: bool,
     pub json: String,
+    /// What changed in the egress and the remotes, for the sites the version applies to
+    /// (variable values hidden).
+    pub egress: Vec<String>,
 }
 
 impl Classified {
@@ -25,6 +28,17 @@ impl Classified {
     fn new(mut report: ChangeReport, hidden: &[&Variables]) -> Result<Classified, StoreError> {
         let omitted = report.changes.len().saturating_sub(MAX_STORED_CHANGES);
         report.changes.truncate(MAX_STORED_CHANGES);
+        let mut egress = serde_json::Value::from(
+            report
+                .changes
+                .iter()
+                .filter(|c| c.area == "egress" || c.area == "remotes")
+                .map(|c| c.description.clone())
+                .collect::<Vec<_>>(),
+        );
+        for variables in hidden {
+            variables.hide_in(&mut egress);
+        }
         let mut value = serde_json::to_value(&report)?;
         for variables in hidden {
             variables.hide_in(&mut value);
@@ -35,28 +49,55 @@ impl Classified {
         Ok(Classified {
             major: report.major,
             json: value.to_string(),
+            egress: serde_json::from_value(egress)?,
         })
     }
 }
 
-/// Classifies the deploy against the environment's latest version. Returns the id of the
-/// version it compared with (none for a first deploy) and the report; the report is `None` when
-/// a side cannot be read (a stored manifest that an older engine accepted and this one cannot
-/// read), which the caller treats as needing consent.
+/// What a deploy was compared with.
+pub(super) struct Compared {
+    /// The version compared with (none for a first deploy).
+    pub id: Option<i64>,
+    /// The major line of a backport: a version requested for an older major than the
+    /// environment's latest is compared with, and numbered after, the latest of its own major.
+    pub line: Option<u32>,
+}
+
+/// Classifies the deploy against the environment's latest version (or, for a backport, the
+/// latest of the requested major). Returns what it compared with and the report; the report is
+/// `None` when a side cannot be read (a stored manifest that an older engine accepted and this
+/// one cannot read), which the caller treats as needing consent.
 pub(super) async fn classify_ahead(
     store: &Store,
     request: &DeployRequest<'_>,
     evaluator: &Evaluator,
-) -> Result<(Option<i64>, Option<Classified>), StoreError> {
-    let Some(previous) = store
-        .version_to_compare(request.app.id, request.environment)
-        .await?
-    else {
-        return Ok((None, None));
+) -> Result<(Compared, Option<Classified>), StoreError> {
+    let (app, environment) = (request.app, request.environment);
+    let Some(mut previous) = store.version_to_compare(app.id, environment, None).await? else {
+        return Ok((Compared { id: None, line: None }, None));
     };
-    let id = previous.id;
+    let mut line = None;
+    if let Some(requested) = request.requested_version
+        && requested.major < previous.version.major
+    {
+        previous = store
+            .version_to_compare(app.id, environment, Some(requested.major))
+            .await?
+            .ok_or_else(|| {
+                StoreError::Conflict(format!(
+                    "`{environment}` of `{}` has no version of major {} to update; a version \
+                     for an older major updates one deployed before",
+                    app.key, requested.major
+                ))
+            })?;
+        line = Some(requested.major);
+    }
+    let compared = Compared {
+        id: Some(previous.id),
+        line,
+    };
     let (Some(new), Some(verdict)) = (request.assessed.side.clone(), previous.verdict) else {
-        return Ok((Some(id), None));
+        return Ok((compared, None));
     };
     // The previous version is read with the values it was deployed with.
     let variables = previous.variables;
@@ -79,5 +120,5 @@ pub(super) async fn classify_ahead(
             ))
         })
         .await?;
-    Ok((Some(id), report.transpose()?))
+    Ok((compared, report.transpose()?))
 }

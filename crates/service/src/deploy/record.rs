@@ -9,7 +9,7 @@ use apptrust_store::{Connection, Store, StoreError, audit, evaluation, notificat
 
 use crate::badges;
 
-use super::classify::Classified;
+use super::classify::{Classified, Compared};
 use super::{DeployOutcome, DeployRequest, reporter};
 
 /// Writes the deploy if the environment's latest version is still `compared_with` (the one
@@ -17,7 +17,7 @@ use super::{DeployOutcome, DeployRequest, reporter};
 pub(super) async fn record_if_latest(
     store: &Store,
     request: &DeployRequest<'_>,
-    compared_with: Option<i64>,
+    compared_with: Compared,
     report: Option<Classified>,
 ) -> Result<Option<DeployOutcome>, StoreError> {
     let app = request.app;
@@ -33,8 +33,9 @@ pub(super) async fn record_if_latest(
                 app.key, request.environment
             ))
         })?;
-    let previous = versions::latest_in(tx.connection(), environment_id).await?;
-    if previous.as_ref().map(|p| p.id) != compared_with {
+    let line = compared_with.line;
+    let previous = versions::latest_in(tx.connection(), environment_id, line).await?;
+    if previous.as_ref().map(|p| p.id) != compared_with.id {
         tx.rollback().await?;
         return Ok(None);
     }
@@ -49,8 +50,21 @@ pub(super) async fn record_if_latest(
     let previous_version = previous.as_ref().map(|p| p.version);
     // A change that cannot be classified is treated as needing consent: the safe side.
     let needs_consent = report.as_ref().is_none_or(|r| r.major) && previous.is_some();
+    if let (Some(major), true) = (line, needs_consent) {
+        return Err(StoreError::Conflict(format!(
+            "a version for major {major} (older than the latest of `{}`) must be a minor change \
+             of {}: this one makes changes installed sites must consent to (apptrust diff shows \
+             them); deploy it as a new major",
+            request.environment,
+            previous_version.map_or_else(String::new, |v| v.to_string())
+        )));
+    }
     let version = AppVersion::choose(previous_version, needs_consent, request.requested_version)
         .map_err(|e| StoreError::Conflict(e.to_string()))?;
+    let egress_changes = report
+        .as_ref()
+        .map(|r| r.egress.clone())
+        .unwrap_or_default();
     let change_json = report.map(|r| r.json);
     let stored_key = request
         .idempotency_key
@@ -98,6 +112,18 @@ pub(super) async fn record_if_latest(
         .await?;
     }
 
+    if request.environment == "production" {
+        crate::installations::hooks::after_production_deploy_in(
+            tx.connection(),
+            app.id,
+            version,
+            previous_version,
+            &egress_changes,
+            &now,
+        )
+        .await?;
+    }
+
     let mut badge = badges::load_runs_on_atlassian(tx.connection(), app.id).await?;
     let before = badge.status;
     let rules = stored.rule_codes();
@@ -111,7 +137,8 @@ pub(super) async fn record_if_latest(
     let before_version = badge.version;
     // A version reported by the platform always moves the badge; one reported by a partner or
     // staff member only while the operator counts them.
-    let event = if store.counts_for_badges(reporter(request.deployer)) {
+    // The badge follows the newest major: a backport to an older one leaves it alone.
+    let event = if line.is_none() && store.counts_for_badges(reporter(request.deployer)) {
         badge.apply(&deploy, Cause::AutoEvaluation)
     } else {
         None
