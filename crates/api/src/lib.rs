@@ -20,6 +20,7 @@ pub mod editions;
 pub mod environments;
 pub mod error;
 pub mod escalations;
+pub mod installations;
 pub mod notifications;
 pub mod paging;
 pub mod partners;

@@ -105,6 +105,10 @@ pub struct ServeArgs {
     /// How long public trust documents are served from memory, in ms [default: 1000].
     #[arg(long, env = "APPTRUST_TRUST_CACHE_MS", value_name = "MS")]
     pub trust_cache_ms: Option<u64>,
+    /// How long egress decisions trust a remembered installation and bearer token, in ms
+    /// [default: 250]: changes on another instance take effect within this time.
+    #[arg(long, env = "APPTRUST_EGRESS_CACHE_MS", value_name = "MS")]
+    pub egress_cache_ms: Option<u64>,
     /// Gap between re-evaluation rounds (looking for versions evaluated by an older rules
     /// engine), in ms [default: 5000].
     #[arg(long, env = "APPTRUST_JOB_INTERVAL_MS", value_name = "MS")]

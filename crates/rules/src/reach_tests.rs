@@ -28,7 +28,11 @@ fn allowed(reach: &Reach, url: &str) -> bool {
 
 #[test]
 fn hosts_wildcards_and_schemes() {
-    let r = reach(&["api.example.com", "*.cdn.example.com", "wss://live.example.com"]);
+    let r = reach(&[
+        "api.example.com",
+        "*.cdn.example.com",
+        "wss://live.example.com",
+    ]);
     assert!(allowed(&r, "https://api.example.com/v1/x?y=1"));
     assert!(allowed(&r, "https://API.Example.COM./v1"));
     assert!(allowed(&r, "https://api.example.com:8443/"));
@@ -45,7 +49,10 @@ fn hosts_wildcards_and_schemes() {
     assert!(!allowed(&r, "https://evil.example.net\\@api.example.com/"));
     assert!(!allowed(&r, "https://api.example.com:99999/"));
     assert!(!allowed(&r, "api.example.com"));
-    assert!(!allowed(&r, &format!("https://api.example.com/{}", "a".repeat(9000))));
+    assert!(!allowed(
+        &r,
+        &format!("https://api.example.com/{}", "a".repeat(9000))
+    ));
 }
 
 #[test]
@@ -67,17 +74,26 @@ fn everything_custom_schemes_and_idna() {
 fn analytics_switched_off_is_named() {
     let items = vec![item("eu.posthog.com", true), item("api.example.com", false)];
     let r = Reach::new(&items, &[]);
-    assert_eq!(r.decide("https://eu.posthog.com/e", true), Decision::Allowed(0));
+    assert_eq!(
+        r.decide("https://eu.posthog.com/e", true),
+        Decision::Allowed(0)
+    );
     let Decision::Denied(why) = r.decide("https://eu.posthog.com/e", false) else {
         panic!("analytics must be refused when switched off");
     };
     assert!(why.contains("switched analytics egress off"), "{why}");
-    assert_eq!(r.decide("https://api.example.com/", false), Decision::Allowed(1));
+    assert_eq!(
+        r.decide("https://api.example.com/", false),
+        Decision::Allowed(1)
+    );
     assert_eq!(r.in_force(false).count(), 1);
     // A host declared both ways stays reachable through its functional entry.
     let items = vec![item("eu.posthog.com", true), item("eu.posthog.com", false)];
     let r = Reach::new(&items, &[]);
-    assert_eq!(r.decide("https://eu.posthog.com/", false), Decision::Allowed(1));
+    assert_eq!(
+        r.decide("https://eu.posthog.com/", false),
+        Decision::Allowed(1)
+    );
 }
 
 #[test]
@@ -89,7 +105,10 @@ fn remotes_are_reachable_by_their_urls() {
         in_scope_eud: true,
     }];
     let r = Reach::new(&[], &remotes);
-    assert_eq!(r.decide("https://eu.backend.example.com/x", false), Decision::Allowed(0));
+    assert_eq!(
+        r.decide("https://eu.backend.example.com/x", false),
+        Decision::Allowed(0)
+    );
     assert!(!allowed(&r, "https://us.backend.example.com/x"));
 }
 
@@ -123,8 +142,16 @@ permissions:
           inScopeEUD: false
 "#;
     let egress = version_egress(manifest, &crate::CheckOptions::default()).expect("readable");
-    let lists: Vec<&str> = egress.reach.entries.iter().map(|e| e.list.as_str()).collect();
-    assert_eq!(lists, ["fetch.backend", "fetch.backend", "remotes", "remotes"]);
+    let lists: Vec<&str> = egress
+        .reach
+        .entries
+        .iter()
+        .map(|e| e.list.as_str())
+        .collect();
+    assert_eq!(
+        lists,
+        ["fetch.backend", "fetch.backend", "remotes", "remotes"]
+    );
     assert!(egress.reach.entries[1].analytics);
     assert_eq!(egress.reach.entries[2].region.as_deref(), Some("EU"));
     assert!(egress.residency.is_some());
@@ -165,8 +192,15 @@ fn host() -> impl Strategy<Value = Host> {
 #[derive(Clone, Debug)]
 enum EntrySpec {
     Everything,
-    Exact { scheme: Option<&'static str>, host: Host, port: Option<u16>, dot: bool },
-    Wildcard { host: Host },
+    Exact {
+        scheme: Option<&'static str>,
+        host: Host,
+        port: Option<u16>,
+        dot: bool,
+    },
+    Wildcard {
+        host: Host,
+    },
 }
 
 fn entry() -> impl Strategy<Value = EntrySpec> {
@@ -187,7 +221,12 @@ impl EntrySpec {
     fn written(&self) -> String {
         match self {
             EntrySpec::Everything => "*".into(),
-            EntrySpec::Exact { scheme, host, port, dot } => {
+            EntrySpec::Exact {
+                scheme,
+                host,
+                port,
+                dot,
+            } => {
                 let mut s = scheme.map(|s| format!("{s}://")).unwrap_or_default();
                 s.push_str(&host.written.join("."));
                 if *dot {
@@ -207,9 +246,9 @@ impl EntrySpec {
     fn covers(&self, scheme: &str, host: &[String]) -> bool {
         match self {
             EntrySpec::Everything => scheme == "https" || scheme == "wss",
-            EntrySpec::Exact { scheme: s, host: h, .. } => {
-                s.unwrap_or("https").eq_ignore_ascii_case(scheme) && h.ascii == host
-            }
+            EntrySpec::Exact {
+                scheme: s, host: h, ..
+            } => s.unwrap_or("https").eq_ignore_ascii_case(scheme) && h.ascii == host,
             EntrySpec::Wildcard { host: h } => {
                 scheme == "https"
                     && host.len() > h.ascii.len()

@@ -108,6 +108,73 @@ impl SignedIn {
     }
 }
 
+impl SignedIn {
+    /// The user if they may see and change site `site`: staff and the site's own admins.
+    /// Anyone else is told there is no such site, so that sites cannot be probed.
+    pub fn for_site(&self, site: &str) -> Result<&User, ApiError> {
+        match self.0.role {
+            Role::Staff => Ok(&self.0),
+            Role::SiteAdmin if self.0.site.as_deref() == Some(site) => Ok(&self.0),
+            _ => Err(ApiError::not_found(format!("no site `{site}`"))),
+        }
+    }
+
+    /// Whether the user may read what an egress proxy reads of an installation on `site`: the
+    /// platform's service account, staff and the site's own admins.
+    pub fn may_read_egress(&self, site: &str) -> bool {
+        matches!(self.0.role, Role::Platform | Role::Staff)
+            || (self.0.role == Role::SiteAdmin && self.0.site.as_deref() == Some(site))
+    }
+}
+
+/// The caller of a hot route (egress decisions): a bearer token's holder is remembered for
+/// `egress-cache-ms`, so that the platform's proxy does not cost a query per outbound request.
+/// Sessions are read as everywhere else.
+pub struct HotCaller(pub SignedIn);
+
+impl FromRequestParts<AppState> for HotCaller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let bearer = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(str::trim);
+        let Some(token) = bearer else {
+            return SignedIn::from_request_parts(parts, state)
+                .await
+                .map(HotCaller);
+        };
+        let hash = secrets::hash(token);
+        let holder = match state.egress_cache.caller(&hash) {
+            Some(holder) => holder,
+            None => {
+                let holder = state.store.token_holder(token).await?.ok_or_else(|| {
+                    invalid_token(
+                        "the token is unknown, revoked or expired, or its user is disabled",
+                    )
+                })?;
+                state.egress_cache.put_caller(hash, holder.clone());
+                holder
+            }
+        };
+        if let Some(expires_at) = &holder.expires_at
+            && state.store.seconds_until(expires_at) <= 0
+        {
+            return Err(invalid_token("the token expired"));
+        }
+        Ok(HotCaller(SignedIn(
+            holder.user,
+            Via::Token {
+                id: holder.token_id,
+                expires_at: holder.expires_at,
+            },
+        )))
+    }
+}
+
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = ApiError;
 

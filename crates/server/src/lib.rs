@@ -6,6 +6,7 @@ mod admission;
 mod auth;
 mod connection;
 pub mod demo;
+mod egress_cache;
 mod error;
 mod extract;
 mod headers;

@@ -37,6 +37,10 @@ pub struct Settings {
     /// How long a public trust document may be served from memory, in milliseconds. Deploys on
     /// the same instance refresh it at once; other instances see a change within this time.
     pub trust_cache_ms: u64,
+    /// How long egress decisions trust what they remember of an installation (its switch and
+    /// version in force) and of a bearer token, in milliseconds: a change made on another
+    /// instance takes effect within this time.
+    pub egress_cache_ms: u64,
     /// The gap between re-evaluation rounds, which look for stored versions evaluated by an
     /// older rules engine, in milliseconds (rounded up to whole seconds).
     pub job_interval_ms: u64,
@@ -136,6 +140,7 @@ impl Default for Settings {
             max_sign_in_body_bytes: 1024,
             max_signals_body_bytes: 256 * 1024,
             trust_cache_ms: 1000,
+            egress_cache_ms: 250,
             job_interval_ms: 5000,
             timer_interval_ms: 1000,
             evaluation_slots: std::thread::available_parallelism().map_or(2, usize::from),

@@ -139,6 +139,10 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
             Duration::from_millis(settings.trust_cache_ms),
             settings.max_trust_negatives,
         )),
+        egress_cache: Arc::new(crate::egress_cache::EgressCache::new(
+            Duration::from_millis(settings.egress_cache_ms),
+        )),
+        version_egress: Arc::default(),
         metrics: Arc::new(Metrics::default()),
         stale_evaluations: Arc::new(crate::metrics::CachedFigure::new(Duration::from_millis(
             settings.metrics_refresh_ms,

@@ -17,6 +17,10 @@ pub struct AppState {
     pub programs: Arc<apptrust_programs::catalog::Catalog>,
     pub settings: Arc<Settings>,
     pub trust_cache: Arc<TrustCache>,
+    /// Installations' egress and the proxy's tokens, for egress decisions (`egress-cache-ms`).
+    pub egress_cache: Arc<crate::egress_cache::EgressCache>,
+    /// Versions' egress, read once from their manifests.
+    pub version_egress: Arc<apptrust_service::installations::egress::VersionEgressCache>,
     pub metrics: Arc<Metrics>,
     /// The count of stale evaluations shown by `/metrics`, recounted at most once per
     /// `metrics-refresh-ms`.

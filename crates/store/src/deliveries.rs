@@ -201,7 +201,9 @@ impl Store {
             let event: String = row.try_get("event")?;
             let partner_id: i64 = row.try_get("partner_id")?;
             match row.try_get::<Option<i64>, _>("site_id")? {
-                Some(site_id) => dispatch_to_site(&mut tx, &now, id, &event, site_id, email).await?,
+                Some(site_id) => {
+                    dispatch_to_site(&mut tx, &now, id, &event, site_id, email).await?
+                }
                 None => dispatch_one(&mut tx, &now, id, &event, partner_id, email).await?,
             }
         }

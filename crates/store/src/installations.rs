@@ -346,7 +346,9 @@ impl Store {
                 allow_analytics_egress: row.try_get::<i64, _>("allow_analytics_egress")? != 0,
                 version_id: row.try_get("version_id")?,
                 revision: row.try_get("revision")?,
-                uninstalled: row.try_get::<Option<String>, _>("uninstalled_at")?.is_some(),
+                uninstalled: row
+                    .try_get::<Option<String>, _>("uninstalled_at")?
+                    .is_some(),
             })
         })
         .transpose()

@@ -203,18 +203,41 @@ impl Store {
         .ok_or_else(|| StoreError::NotFound(format!("no notification {id}")))
     }
 
-    /// An app's notifications after id `after`, oldest first, at most `limit`.
+    /// An app's notifications after id `after`, oldest first, at most `limit` (not those for
+    /// the sites it is installed on).
     pub async fn notifications(
         &self,
         app: &App,
         after: i64,
         limit: i64,
     ) -> Result<Vec<Notification>, StoreError> {
-        let rows = sqlx::query::<Any>(
+        self.notifications_where("app_id = $1 AND site_id IS NULL", app.id, after, limit)
+            .await
+    }
+
+    /// The notifications for site `site_id`'s admins after id `after`, oldest first.
+    pub async fn site_notifications(
+        &self,
+        site_id: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        self.notifications_where("site_id = $1", site_id, after, limit)
+            .await
+    }
+
+    async fn notifications_where(
+        &self,
+        filter: &str,
+        owner: i64,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<Notification>, StoreError> {
+        let rows = sqlx::query::<Any>(&format!(
             "SELECT id, event, subject, payload, created_at FROM notifications \
-             WHERE app_id = $1 AND id > $2 AND site_id IS NULL ORDER BY id LIMIT $3",
-        )
-        .bind(app.id)
+             WHERE {filter} AND id > $2 ORDER BY id LIMIT $3"
+        ))
+        .bind(owner)
         .bind(after)
         .bind(limit)
         .fetch_all(&self.read)

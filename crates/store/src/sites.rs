@@ -109,7 +109,9 @@ impl Store {
         .bind(&now)
         .fetch_one(&mut *tx)
         .await
-        .map_err(conflict_if_duplicate(|| format!("site `{key}` exists already")))?;
+        .map_err(conflict_if_duplicate(|| {
+            format!("site `{key}` exists already")
+        }))?;
         let created = site(&row)?;
         audit::record(
             &mut tx,

@@ -22,6 +22,9 @@ pub fn run(args: &ServeArgs) -> Result<u8, String> {
     if let Some(ms) = args.trust_cache_ms {
         settings.trust_cache_ms = ms;
     }
+    if let Some(ms) = args.egress_cache_ms {
+        settings.egress_cache_ms = ms;
+    }
     if let Some(ms) = args.job_interval_ms {
         settings.job_interval_ms = ms;
     }

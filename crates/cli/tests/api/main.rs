@@ -12,6 +12,7 @@ mod deploys;
 mod escalations;
 mod hostile_clients;
 mod hostile_deploys;
+mod installations;
 mod jobs;
 mod logs;
 mod notifications;

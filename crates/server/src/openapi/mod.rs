@@ -44,6 +44,7 @@ use crate::auth::SESSION_COOKIE;
         (name = "deployments"),
         (name = "audit"),
         (name = "notifications", description = "Webhooks, deliveries and e-mail settings (docs/notifications.md)."),
+        (name = "installations", description = "Customer sites, installed apps, admin egress controls, consent and egress decisions (docs/admin.md)."),
         (name = "test", description = "Only on a server started with `apptrust serve --test-clock`; elsewhere these routes do not exist (404, as any unknown route)."),
     ),
     security(("bearerAuth" = []), ("sessionCookie" = [])),

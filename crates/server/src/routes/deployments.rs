@@ -196,6 +196,9 @@ pub async fn create(
     )
     .await?;
     state.trust_cache.forget(&app.key);
+    if env == "production" {
+        state.egress_cache.forget_app(app.id);
+    }
     let status = if outcome.replayed {
         StatusCode::OK
     } else {

@@ -64,7 +64,7 @@ async fn visible(
         (status = 401, response = r::Unauthorized),
         (status = 403, response = r::Forbidden),
         (status = 404, response = r::NotFound),
-        (status = 409, description = "`conflict`: the app does not carry the badge, or this site admin already has an open escalation about it.", body = ErrorBody),
+        (status = 409, description = "`conflict`: the app does not carry the badge, is not installed on the site admin's site, or this site admin already has an open escalation about it.", body = ErrorBody),
         (status = 422, response = r::Unprocessable),
         (status = "default", response = r::ServerError),
     ),
@@ -90,6 +90,20 @@ pub async fn raise(
     }
     let app = state.store.app(&key).await?;
     let user = caller.user();
+    // A customer escalates an app installed on their own site.
+    if source == Source::Customer {
+        let site = user.site.as_deref().unwrap_or_default();
+        if state.store.installation_on(site, app.id).await?.is_none() {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "conflict",
+                format!(
+                    "`{}` is not installed on your site `{site}`: customers escalate apps they run",
+                    app.key
+                ),
+            ));
+        }
+    }
     // A customer is named by their site, not their e-mail address: the partner reads the
     // escalation. One open escalation per site admin and app.
     let (actor, unique_key) = match source {

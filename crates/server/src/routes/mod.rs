@@ -8,6 +8,7 @@ mod editions;
 mod environments;
 mod escalations;
 mod health;
+mod installations;
 mod openapi;
 mod pages;
 mod partners;
@@ -15,6 +16,7 @@ mod programs;
 mod reviews;
 mod session;
 mod signals;
+mod sites;
 mod submissions;
 mod test_clock;
 mod trust;
@@ -144,7 +146,26 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         .routes(routes!(versions::show))
         .routes(routes!(deployments::create).layer(DefaultBodyLimit::max(settings.max_body_bytes)))
         .routes(routes!(versions::list_deployments))
-        .routes(routes!(audit::list));
+        .routes(routes!(audit::list))
+        .routes(routes!(sites::list, sites::create))
+        .routes(routes!(sites::show))
+        .routes(routes!(sites::update_policy))
+        .routes(routes!(sites::installations, sites::install))
+        .routes(routes!(sites::notifications))
+        .routes(routes!(
+            installations::show,
+            installations::update,
+            installations::uninstall
+        ))
+        .routes(routes!(installations::egress))
+        .routes(routes!(installations::decide))
+        .routes(routes!(
+            installations::show_consent,
+            installations::give_consent
+        ))
+        .routes(routes!(installations::decline))
+        .routes(routes!(installations::logs_access))
+        .routes(routes!(installations::counts));
     // Without `--test-clock` the route does not exist at all: 404 to everyone, before any
     // sign-in or body check could tell it apart from a missing route.
     let api = if test_clock {

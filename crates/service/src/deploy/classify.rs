@@ -74,7 +74,13 @@ pub(super) async fn classify_ahead(
 ) -> Result<(Compared, Option<Classified>), StoreError> {
     let (app, environment) = (request.app, request.environment);
     let Some(mut previous) = store.version_to_compare(app.id, environment, None).await? else {
-        return Ok((Compared { id: None, line: None }, None));
+        return Ok((
+            Compared {
+                id: None,
+                line: None,
+            },
+            None,
+        ));
     };
     let mut line = None;
     if let Some(requested) = request.requested_version

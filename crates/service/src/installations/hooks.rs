@@ -128,8 +128,7 @@ pub async fn after_production_deploy_in(
                 }),
             )
             .await?;
-        } else if !new_major && installation.major == version.major && !egress_changes.is_empty()
-        {
+        } else if !new_major && installation.major == version.major && !egress_changes.is_empty() {
             notifications::record_for_site_in(
                 connection,
                 now,
