@@ -4,6 +4,7 @@
 //! refuse an installation and flag one after a badge loss; notifications to the right site's
 //! admins and to no one else.
 
+use proptest::prelude::*;
 use serde_json::{Value, json};
 
 use crate::support::{Db, ELIGIBLE, TestApp};
@@ -31,7 +32,7 @@ pub(crate) fn manifest(backend: &[&str], analytics: &[&str], remote: bool) -> St
     }
     text.push_str("  external:\n    fetch:\n      backend:\n");
     for host in backend {
-        text.push_str(&format!("        - address: {host}\n"));
+        text.push_str(&format!("        - address: '{host}'\n"));
     }
     for host in analytics {
         text.push_str(&format!(
@@ -413,4 +414,122 @@ fn policies_refuse_and_flag(db: Db) {
     assert_eq!(status, 200);
     let (_, cleared) = app.get(&format!("/api/v1/installations/{id}"), Some(&strict));
     assert!(cleared.get("policyBreaks").is_none(), "{cleared}");
+}
+
+/// One declared backend entry of a generated manifest.
+fn entry_strategy() -> impl Strategy<Value = String> {
+    let label = prop::sample::select(vec!["api", "API", "cdn", "eu", "x1", "a-b", "bücher", "MÜNCHEN"]);
+    let base = prop::sample::select(vec!["example.com", "Example.NET", "test.org"]);
+    prop_oneof![
+        1 => Just("*".to_string()),
+        5 => (
+            prop::option::of(prop::sample::select(vec!["https://", "wss://"])),
+            label.clone(),
+            base.clone(),
+            prop::option::of(prop::sample::select(vec![":8443", ":443", ":"])),
+            any::<bool>(),
+        )
+            .prop_map(|(scheme, label, base, port, dot)| {
+                format!(
+                    "{}{label}.{base}{}{}",
+                    scheme.unwrap_or_default(),
+                    if dot { "." } else { "" },
+                    port.unwrap_or_default()
+                )
+            }),
+        3 => (label, base).prop_map(|(label, base)| format!("*.{label}.{base}")),
+    ]
+}
+
+/// A URL aimed near the generated entries: their hosts with a prefix or none, in another case,
+/// in punycode, with a trailing dot, a port and another scheme; or a stranger.
+fn url_strategy() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec!["https", "wss", "http", "HTTPS"]),
+        prop::option::of(prop::sample::select(vec!["deep", "a.b", "Z"])),
+        prop::sample::select(vec![
+            "api", "Api", "cdn", "eu", "x1", "a-b", "bücher", "xn--bcher-kva", "münchen",
+            "xn--mnchen-3ya", "other",
+        ]),
+        prop::sample::select(vec!["example.com", "EXAMPLE.net", "test.org", "elsewhere.io"]),
+        any::<bool>(),
+        prop::option::of(prop::sample::select(vec![":8443", ":1", ":65535"])),
+    )
+        .prop_map(|(scheme, prefix, label, base, dot, port)| {
+            format!(
+                "{scheme}://{}{label}.{base}{}{}/p?q=1",
+                prefix.map(|p| format!("{p}.")).unwrap_or_default(),
+                if dot { "." } else { "" },
+                port.unwrap_or_default()
+            )
+        })
+}
+
+/// The decision API allows a URL exactly when the checker's address rules say the effective
+/// egress covers it: random manifests (hosts, wildcards, ports, schemes, case, trailing dots,
+/// IDNA) are deployed and installed, and every decision is compared with the rules crate's own
+/// reading of the same manifest, with analytics egress on and off.
+#[test]
+fn decisions_match_the_checkers_address_rules() {
+    use apptrust_rules::reach::{Decision, version_egress};
+    use proptest::test_runner::{Config, TestRunner};
+
+    let app = TestApp::spawn(Db::Sqlite);
+    let acme = app.partner("acme");
+    let admin = site_with_admin(&app, "prop.atlassian.net", "EU", "admin@prop.test");
+    let mut runner = TestRunner::new(Config {
+        cases: 24,
+        ..Config::default()
+    });
+    let case = std::sync::atomic::AtomicUsize::new(0);
+    // How many decisions allowed and denied: both must occur, or the test proves little.
+    let seen = [
+        std::sync::atomic::AtomicUsize::new(0),
+        std::sync::atomic::AtomicUsize::new(0),
+    ];
+    let strategy = (
+        prop::collection::vec(entry_strategy(), 1..5),
+        any::<bool>(),
+        prop::collection::vec(url_strategy(), 12),
+    );
+    runner
+        .run(&strategy, |(entries, analytics_on, urls)| {
+            let n = case.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let key = format!("com.acme.prop{n}");
+            app.app(&acme, &key);
+            let refs: Vec<&str> = entries.iter().map(String::as_str).collect();
+            let text = manifest(&refs, &["eu.posthog.com"], false);
+            let (status, body) = app.deploy(&acme, &key, "production", json!({"manifest": text}));
+            prop_assert_eq!(status, 201, "{}", body);
+            let id = install(&app, &admin, "prop.atlassian.net", &key)["id"]
+                .as_i64()
+                .unwrap();
+            if !analytics_on {
+                let (status, _) = app.request(
+                    "PATCH",
+                    &format!("/api/v1/installations/{id}"),
+                    Some(&admin),
+                    Some(json!({"allowAnalyticsEgress": false})),
+                );
+                prop_assert_eq!(status, 200);
+            }
+            let stored = crate::support::for_app(&text, &key);
+            let rules = version_egress(stored.as_bytes(), &Default::default()).unwrap();
+            for url in urls.iter().chain(["https://eu.posthog.com/e".to_string()].iter()) {
+                let expected = matches!(rules.reach.decide(url, analytics_on), Decision::Allowed(_));
+                seen[usize::from(expected)].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                prop_assert_eq!(
+                    allowed(&app, &admin, id, url),
+                    expected,
+                    "url {} entries {:?} analytics {}",
+                    url,
+                    entries,
+                    analytics_on
+                );
+            }
+            Ok(())
+        })
+        .unwrap();
+    let [denied, allowed_count] = seen.map(std::sync::atomic::AtomicUsize::into_inner);
+    assert!(denied > 20 && allowed_count > 20, "denied {denied}, allowed {allowed_count}");
 }
