@@ -333,14 +333,17 @@ fn announce(
              \x20   curl -H 'Authorization: Bearer {}' '{url}/api/v1/reviews?open=true'\n\
              \x20   curl -H 'Authorization: Bearer {}' '{url}/api/v1/escalations?open=true'\n\
              \x20   curl {url}/api/v1/apps/com.acme.board-sync/trust\n\
+             \x20   curl -H 'Authorization: Bearer {}' {url}/api/v1/sites/globex.atlassian.net/installations\n\
              \x20   apptrust deploy --server {url} --token {} --app com.acme.issue-insights --environment staging examples/eligible/manifest.yml\n\
-             \n  Demo tokens (new at every start):\n    staff:   {}\n    partner: {}",
+             \n  Demo tokens (new at every start):\n    staff:      {}\n    partner:    {}\n    site admin: {} (globex.atlassian.net)",
             demo.partner_token,
             demo.partner_token,
             demo.staff_token,
+            demo.site_admin_token,
             demo.partner_token,
             demo.staff_token,
-            demo.partner_token
+            demo.partner_token,
+            demo.site_admin_token
         );
     }
     let _ = out.flush();

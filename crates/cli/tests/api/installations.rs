@@ -7,6 +7,7 @@
 use proptest::prelude::*;
 use serde_json::{Value, json};
 
+use crate::receivers::SmtpSink;
 use crate::support::{Db, ELIGIBLE, TestApp};
 
 crate::on_both_databases!(switches_consent_and_decisions, policies_refuse_and_flag,);
@@ -312,7 +313,8 @@ fn switches_consent_and_decisions(db: Db) {
 }
 
 fn policies_refuse_and_flag(db: Db) {
-    let app = TestApp::spawn(db);
+    let smtp = SmtpSink::start();
+    let app = TestApp::spawn_with(db, &["--smtp-url", &smtp.url()]);
     let acme = app.partner("acme");
     let strict = site_with_admin(&app, "strict.atlassian.net", "EU", "admin@strict.test");
     let relaxed = site_with_admin(&app, "relaxed.atlassian.net", "EU", "admin@relaxed.test");
@@ -404,6 +406,45 @@ fn policies_refuse_and_flag(db: Db) {
         relaxed_events,
         ["installation.consent-required", "installation.badge-lost"]
     );
+    // E-mail: each site's admin gets their own site's news and nothing else; the partner's
+    // members never hear of the sites.
+    let mails_to = |address: &str| -> Vec<String> {
+        smtp.messages()
+            .iter()
+            .filter(|m| m.to.iter().any(|to| to == address))
+            .map(|m| m.subject().unwrap_or_default())
+            .collect()
+    };
+    crate::support::eventually("the admins' e-mail", || {
+        mails_to("admin@strict.test").len() == 3 && mails_to("admin@relaxed.test").len() == 2
+    });
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let strict_mail = mails_to("admin@strict.test");
+    assert_eq!(strict_mail.len(), 3, "{strict_mail:?}");
+    assert!(
+        strict_mail
+            .iter()
+            .all(|s| s.contains("strict.atlassian.net")),
+        "{strict_mail:?}"
+    );
+    let relaxed_mail = mails_to("admin@relaxed.test");
+    assert_eq!(relaxed_mail.len(), 2, "{relaxed_mail:?}");
+    assert!(
+        relaxed_mail
+            .iter()
+            .all(|s| s.contains("relaxed.atlassian.net")),
+        "{relaxed_mail:?}"
+    );
+    for mail in smtp.messages() {
+        let to_admin = mail.to.iter().any(|to| to.starts_with("admin@"));
+        assert!(
+            to_admin || !mail.data.contains("atlassian.net"),
+            "a partner member heard of a site: {:?}",
+            mail.subject()
+        );
+        assert_eq!(mail.to.len(), 1, "one recipient per message");
+    }
+
     // Relaxing the policy clears the flag.
     let (status, _) = app.request(
         "PATCH",
@@ -418,7 +459,9 @@ fn policies_refuse_and_flag(db: Db) {
 
 /// One declared backend entry of a generated manifest.
 fn entry_strategy() -> impl Strategy<Value = String> {
-    let label = prop::sample::select(vec!["api", "API", "cdn", "eu", "x1", "a-b", "bücher", "MÜNCHEN"]);
+    let label = prop::sample::select(vec![
+        "api", "API", "cdn", "eu", "x1", "a-b", "bücher", "MÜNCHEN",
+    ]);
     let base = prop::sample::select(vec!["example.com", "Example.NET", "test.org"]);
     prop_oneof![
         1 => Just("*".to_string()),
@@ -448,10 +491,24 @@ fn url_strategy() -> impl Strategy<Value = String> {
         prop::sample::select(vec!["https", "wss", "http", "HTTPS"]),
         prop::option::of(prop::sample::select(vec!["deep", "a.b", "Z"])),
         prop::sample::select(vec![
-            "api", "Api", "cdn", "eu", "x1", "a-b", "bücher", "xn--bcher-kva", "münchen",
-            "xn--mnchen-3ya", "other",
+            "api",
+            "Api",
+            "cdn",
+            "eu",
+            "x1",
+            "a-b",
+            "bücher",
+            "xn--bcher-kva",
+            "münchen",
+            "xn--mnchen-3ya",
+            "other",
         ]),
-        prop::sample::select(vec!["example.com", "EXAMPLE.net", "test.org", "elsewhere.io"]),
+        prop::sample::select(vec![
+            "example.com",
+            "EXAMPLE.net",
+            "test.org",
+            "elsewhere.io",
+        ]),
         any::<bool>(),
         prop::option::of(prop::sample::select(vec![":8443", ":1", ":65535"])),
     )
@@ -515,8 +572,12 @@ fn decisions_match_the_checkers_address_rules() {
             }
             let stored = crate::support::for_app(&text, &key);
             let rules = version_egress(stored.as_bytes(), &Default::default()).unwrap();
-            for url in urls.iter().chain(["https://eu.posthog.com/e".to_string()].iter()) {
-                let expected = matches!(rules.reach.decide(url, analytics_on), Decision::Allowed(_));
+            for url in urls
+                .iter()
+                .chain(["https://eu.posthog.com/e".to_string()].iter())
+            {
+                let expected =
+                    matches!(rules.reach.decide(url, analytics_on), Decision::Allowed(_));
                 seen[usize::from(expected)].fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 prop_assert_eq!(
                     allowed(&app, &admin, id, url),
@@ -531,5 +592,8 @@ fn decisions_match_the_checkers_address_rules() {
         })
         .unwrap();
     let [denied, allowed_count] = seen.map(std::sync::atomic::AtomicUsize::into_inner);
-    assert!(denied > 20 && allowed_count > 20, "denied {denied}, allowed {allowed_count}");
+    assert!(
+        denied > 20 && allowed_count > 20,
+        "denied {denied}, allowed {allowed_count}"
+    );
 }

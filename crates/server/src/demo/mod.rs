@@ -14,6 +14,7 @@ use apptrust_store::variables::Variables;
 use apptrust_store::{Actor, Store, StoreError};
 
 mod fortified;
+mod sites;
 
 const ELIGIBLE: &str = include_str!("../../../../examples/eligible/manifest.yml");
 const NOT_ELIGIBLE: &str = include_str!("../../../../examples/not-eligible/manifest.yml");
@@ -22,6 +23,7 @@ const NOT_ELIGIBLE: &str = include_str!("../../../../examples/not-eligible/manif
 pub struct DemoLogins {
     pub staff_token: String,
     pub partner_token: String,
+    pub site_admin_token: String,
 }
 
 const STAFF_EMAIL: &str = "staff@demo.apptrust.invalid";
@@ -39,7 +41,10 @@ pub async fn seed(
 ) -> Result<DemoLogins, StoreError> {
     let actor = Actor::system("demo");
     let (users, partners) = store
-        .data_other_than(&[STAFF_EMAIL, PARTNER_EMAIL], &[PARTNER])
+        .data_other_than(
+            &[STAFF_EMAIL, PARTNER_EMAIL, sites::ADMIN_EMAIL],
+            &[PARTNER],
+        )
         .await?;
     if users > 0 || partners > 0 {
         return Err(StoreError::Conflict(format!(
@@ -79,27 +84,30 @@ pub async fn seed(
                 &actor,
             )
             .await?;
-        seed_apps(store, &developer, &actor, evaluator).await?;
+        let site_admin = sites::seed_site(store, &actor).await?;
+        seed_apps(store, &developer, &site_admin, &actor, evaluator).await?;
         let staff = demo_user(store, staff_email).await?;
         fortified::seed(store, programs, &staff, &developer).await?;
     }
     let staff = demo_user(store, staff_email).await?;
     let partner = demo_user(store, partner_email).await?;
+    let site_admin = demo_user(store, sites::ADMIN_EMAIL).await?;
     let new = NewToken {
         label: "demo",
         expires_at: None,
         parent: None,
     };
     let mut tokens = Vec::new();
-    for user in [&staff, &partner] {
+    for user in [&staff, &partner, &site_admin] {
         store.revoke_all_tokens(user.id, &actor).await?;
         tokens.push(store.create_token(user, &new, i64::MAX, &actor).await?.1);
     }
-    let [staff_token, partner_token] =
-        <[String; 2]>::try_from(tokens).map_err(|_| StoreError::Invalid("demo tokens".into()))?;
+    let [staff_token, partner_token, site_admin_token] =
+        <[String; 3]>::try_from(tokens).map_err(|_| StoreError::Invalid("demo tokens".into()))?;
     Ok(DemoLogins {
         staff_token,
         partner_token,
+        site_admin_token,
     })
 }
 
@@ -113,6 +121,7 @@ async fn demo_user(store: &Store, email: &str) -> Result<User, StoreError> {
 async fn seed_apps(
     store: &Store,
     developer: &User,
+    site_admin: &User,
     actor: &Actor,
     evaluator: &Evaluator,
 ) -> Result<(), StoreError> {
@@ -131,15 +140,17 @@ async fn seed_apps(
         .create_app(&app("com.acme.issue-insights", "Issue Insights")?, actor)
         .await?;
     deploy(store, evaluator, &issues, developer, "production", ELIGIBLE).await?;
+    sites::install(store, site_admin, &issues, true).await?;
     // An app that had the badge and lost it when a new version widened its egress: the two
     // examples, as versions of one Forge app of its own.
     let reports = store
         .create_app(&app("com.acme.vendor-reports", "Vendor Reports")?, actor)
         .await?;
-    for (environment, manifest) in [
-        ("production", ELIGIBLE),
-        ("development", NOT_ELIGIBLE),
-        ("production", NOT_ELIGIBLE),
+    // Globex installed it before the new major came: that major waits for its consent.
+    for (environment, manifest, then_install) in [
+        ("production", ELIGIBLE, true),
+        ("development", NOT_ELIGIBLE, false),
+        ("production", NOT_ELIGIBLE, false),
     ] {
         let manifest = with_app_id(manifest, VENDOR_REPORTS_APP_ID);
         deploy(
@@ -151,6 +162,9 @@ async fn seed_apps(
             &manifest,
         )
         .await?;
+        if then_install {
+            sites::install(store, site_admin, &reports, false).await?;
+        }
     }
     // An app that will be approved, then suspended after a customer's escalation.
     let board = store
@@ -158,6 +172,8 @@ async fn seed_apps(
         .await?;
     let manifest = with_app_id(ELIGIBLE, BOARD_SYNC_APP_ID);
     deploy(store, evaluator, &board, developer, "production", &manifest).await?;
+    sites::install(store, site_admin, &board, false).await?;
+    sites::require_runs_on_atlassian(store, site_admin).await?;
     Ok(())
 }
 

@@ -165,15 +165,71 @@ pub fn render(event: &str, payload: &Value) -> Rendered {
             ),
             list("blockers"),
         ),
+        apptrust_store::notifications::INSTALLATION_BADGE_LOST => (
+            format!(
+                "{app}, installed on {}, lost the {program} badge",
+                text("site")
+            ),
+            format!(
+                "{app}, installed on {}, no longer carries the {program} badge (now {}). The \
+                 reasons:",
+                text("site"),
+                text("to")
+            ),
+            list("reasons"),
+        ),
+        apptrust_store::notifications::INSTALLATION_CONSENT_REQUIRED => (
+            format!(
+                "{app} {} waits for your consent on {}",
+                text("version"),
+                text("site")
+            ),
+            format!(
+                "Version {} of {app} is a new major version: {} keeps running major {} until a \
+                 site admin consents. GET /api/v1/installations/{}/consent shows what it adds.",
+                text("version"),
+                text("site"),
+                payload
+                    .get("installed")
+                    .map(Value::to_string)
+                    .unwrap_or_default(),
+                payload
+                    .get("installation")
+                    .map(Value::to_string)
+                    .unwrap_or_default()
+            ),
+            Vec::new(),
+        ),
+        apptrust_store::notifications::INSTALLATION_EGRESS_CHANGED => (
+            format!("{app} on {} reaches other hosts now", text("site")),
+            format!(
+                "Version {} of {app}, now in force on {}, changes what it may reach:",
+                text("version"),
+                text("site")
+            ),
+            list("changes"),
+        ),
+        apptrust_store::notifications::INSTALLATION_POLICY_BROKEN => (
+            format!("{app} breaks the policy of {}", text("site")),
+            format!(
+                "{app}, installed on {}, now breaks the site's policy and is flagged:",
+                text("site")
+            ),
+            list("reasons"),
+        ),
         other => (
             format!("{app}: {other}"),
             format!("{other} happened to {app}."),
             Vec::new(),
         ),
     };
+    let why = match payload.get("site").and_then(Value::as_str) {
+        Some(site) => format!("you administer {site}, where {app} is installed"),
+        None => format!("you are a member of the partner that owns {app}"),
+    };
     let footer = format!(
-        "You receive this because you are a member of the partner that owns {app}. To stop \
-         e-mail about {event}, add it to emailOptOut with PUT /api/v1/me/notification-settings."
+        "You receive this because {why}. To stop e-mail about {event}, add it to emailOptOut \
+         with PUT /api/v1/me/notification-settings."
     );
     let mut plain = format!("{lead}\n");
     for item in &items {
