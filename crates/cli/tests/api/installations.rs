@@ -597,3 +597,60 @@ fn decisions_match_the_checkers_address_rules() {
         "denied {denied}, allowed {allowed_count}"
     );
 }
+
+/// Two instances on one PostgreSQL database: a switch flipped through one instance changes the
+/// other's decisions once its memory of the installation ages out (`egress-cache-ms`; how
+/// quickly is measured in docs/performance.md, not here), and so does a new minor version.
+#[test]
+fn a_switch_reaches_the_other_instance() {
+    let app = TestApp::spawn(Db::Postgres);
+    let (second_url, mut second) = app.second_instance();
+    let acme = app.partner("acme");
+    let key = "com.acme.shared";
+    app.app(&acme, key);
+    let admin = site_with_admin(&app, "shared.atlassian.net", "EU", "admin@shared.test");
+    deploy(
+        &app,
+        &acme,
+        key,
+        &manifest(&["api.example.com"], &["eu.posthog.com"], false),
+        None,
+    );
+    let id = install(&app, &admin, "shared.atlassian.net", key)["id"]
+        .as_i64()
+        .unwrap();
+    let decide_on_second = |url: &str| -> bool {
+        let response = ureq::post(&format!(
+            "{second_url}/api/v1/installations/{id}/egress/decisions"
+        ))
+        .set("Authorization", &format!("Bearer {admin}"))
+        .send_json(json!({"url": url}))
+        .expect("decision");
+        let body: Value = response.into_json().unwrap();
+        body["allowed"].as_bool().unwrap()
+    };
+    assert!(decide_on_second("https://eu.posthog.com/e"));
+    let (status, _) = app.request(
+        "PATCH",
+        &format!("/api/v1/installations/{id}"),
+        Some(&admin),
+        Some(json!({"allowAnalyticsEgress": false})),
+    );
+    assert_eq!(status, 200);
+    crate::support::eventually("the second instance sees the switch", || {
+        !decide_on_second("https://eu.posthog.com/e")
+    });
+    // A minor that drops a host, deployed through the first instance.
+    deploy(
+        &app,
+        &acme,
+        key,
+        &manifest(&[], &["eu.posthog.com"], false),
+        None,
+    );
+    crate::support::eventually("the second instance sees the new minor", || {
+        !decide_on_second("https://api.example.com/")
+    });
+    let _ = second.kill();
+    let _ = second.wait();
+}
