@@ -44,6 +44,10 @@ pub enum Command {
     Admin(AdminCommand),
     /// Deploy a manifest to an apptrust server and print its verdict (for CI pipelines).
     Deploy(DeployArgs),
+    /// A site's installations on an apptrust server: switches, effective egress, egress
+    /// decisions and consent to new majors (for site admins' scripts).
+    #[command(subcommand)]
+    Installations(InstallationsCommand),
     /// Trust programs and their requirement sets, as data.
     #[command(subcommand)]
     Programs(ProgramsCommand),
@@ -203,6 +207,120 @@ pub struct DeployArgs {
     pub format: ReportFormat,
 }
 
+/// The server, the token and the output format of a client command (as `deploy` takes them).
+#[derive(Args, Debug)]
+pub struct ClientArgs {
+    /// The server's base URL, e.g. http://127.0.0.1:8080.
+    #[arg(long, env = "APPTRUST_SERVER", value_name = "URL")]
+    pub server: String,
+    /// An API token (prefer the APPTRUST_TOKEN variable: flags show up in process lists).
+    #[arg(
+        long,
+        env = "APPTRUST_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub token: Option<String>,
+    /// How long to wait for each of the server's answers, in seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Output format (human, or json: the server's JSON body as is).
+    #[arg(long, short = 'f', value_enum, default_value_t = ReportFormat::Human)]
+    pub format: ReportFormat,
+}
+
+/// `apptrust installations`. Exit status: 0 done (for `decide`: allowed), 1 denied (`decide`),
+/// 2 an error, including any the server answers.
+#[derive(Subcommand, Debug)]
+pub enum InstallationsCommand {
+    /// List a site's installations, one line each (every page).
+    List(InstallationsListArgs),
+    /// Show one installation.
+    Show(InstallationArgs),
+    /// Switch analytics egress and the partner's logs access on or off.
+    Set(InstallationsSetArgs),
+    /// The allow-list in force, the switched-off analytics entries and the residency.
+    Egress(InstallationArgs),
+    /// Whether the installed app may reach a URL: exit 0 when allowed, 1 when denied.
+    Decide(InstallationsDecideArgs),
+    /// What the offered major changes; with --accept or --decline, answer it.
+    Consent(InstallationsConsentArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct InstallationsListArgs {
+    /// The site's key, e.g. acme.atlassian.net.
+    #[arg(long, value_name = "SITE")]
+    pub site: String,
+    /// Installations asked for per request (1 to 200) [default: the server's].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(i64).range(1..=200))]
+    pub page_size: Option<i64>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InstallationArgs {
+    /// The installation's id.
+    pub id: i64,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+/// On or off.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Switch {
+    On,
+    Off,
+}
+
+#[derive(Args, Debug)]
+#[command(group(
+    clap::ArgGroup::new("switches")
+        .args(["analytics_egress", "logs_access"])
+        .required(true)
+        .multiple(true)
+))]
+pub struct InstallationsSetArgs {
+    /// The installation's id.
+    pub id: i64,
+    /// Analytics egress: whether the app may reach its analytics destinations.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub analytics_egress: Option<Switch>,
+    /// Whether the app's partner may read this installation's logs.
+    #[arg(long, value_enum, value_name = "on|off")]
+    pub logs_access: Option<Switch>,
+    /// Refuse the change (409) if the installation moved past this revision.
+    #[arg(long, value_name = "N")]
+    pub revision: Option<i64>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InstallationsDecideArgs {
+    /// The installation's id.
+    pub id: i64,
+    /// The outbound URL, whole (https://api.example.com/v1/items).
+    pub url: String,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InstallationsConsentArgs {
+    /// The installation's id.
+    pub id: i64,
+    /// Consent to this major (the one offered, as `consent ID` shows it).
+    #[arg(long, value_name = "MAJOR", conflicts_with = "decline")]
+    pub accept: Option<u32>,
+    /// Decline this major: the installation stays on its own until a newer one is offered.
+    #[arg(long, value_name = "MAJOR")]
+    pub decline: Option<u32>,
+    #[command(flatten)]
+    pub client: ClientArgs,
+}
+
 /// Output formats of `check`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -214,8 +332,8 @@ pub enum Format {
     Sarif,
 }
 
-/// Output formats of `diff`, `rules` and `deploy`: they have no SARIF form, so they do not
-/// accept one (rather than print something else when asked for it).
+/// Output formats of `diff`, `rules`, `deploy` and `installations`: they have no SARIF form, so
+/// they do not accept one (rather than print something else when asked for it).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum ReportFormat {
     /// Text for people.

@@ -37,6 +37,7 @@ fn main() -> ExitCode {
         #[cfg(feature = "service")]
         Command::Admin(command) => commands::admin::run(&command),
         Command::Deploy(args) => commands::deploy::run(&args),
+        Command::Installations(command) => commands::installations::run(&command),
         Command::Programs(command) => commands::programs::run(&command),
     };
     match result {

@@ -6,6 +6,7 @@ pub mod check;
 pub mod deploy;
 pub mod diff;
 pub mod explain;
+pub mod installations;
 #[cfg(feature = "service")]
 pub mod migrate;
 pub mod programs;

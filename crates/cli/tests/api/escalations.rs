@@ -2,11 +2,13 @@
 //! raises one, staff agree a plan, its due date passes, a demotion tells the partner before the
 //! badge is suspended, the badge is removed, and a new submission reinstates the app with its
 //! history kept. Staff exclusions and a resolution that restores a suspended badge too.
+//! Customers escalate only apps installed on their own site.
 
 use serde_json::{Value, json};
 
+use crate::installations::{install, site_with_admin};
 use crate::submissions::{advance, approve};
-use crate::support::{Db, TestApp, eventually};
+use crate::support::{Db, ELIGIBLE, TestApp, eventually};
 
 crate::on_both_databases!(
     an_escalation_goes_from_incident_to_removal_and_reinstatement,
@@ -15,14 +17,18 @@ crate::on_both_databases!(
     a_badge_moves_only_from_the_status_it_is_in,
 );
 
-fn site_admin(app: &TestApp, email: &str, site: &str) -> String {
-    let (status, body) = app.post(
-        "/api/v1/users",
-        Some(&app.staff_token),
-        json!({"name": "Site admin", "email": email, "role": "site-admin", "site": site}),
-    );
+/// A production version of `key` (a customer installs what runs in production).
+fn deploy(app: &TestApp, partner: &str, key: &str) {
+    let (status, body) = app.deploy(partner, key, "production", json!({"manifest": ELIGIBLE}));
     assert_eq!(status, 201, "{body}");
-    body["token"].as_str().unwrap().to_string()
+}
+
+/// Asserts that `admin`, whose site does not run `key`, may not escalate it.
+fn not_installed(app: &TestApp, admin: &str, key: &str) {
+    let (status, body) = raise(app, Some(admin), key, "We heard it is slow.");
+    assert_eq!(status, 409, "{body}");
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(message.contains("not installed"), "{message}");
 }
 
 fn act(app: &TestApp, token: &str, id: i64, body: Value) -> (u16, Value) {
@@ -62,15 +68,29 @@ fn an_escalation_goes_from_incident_to_removal_and_reinstatement(db: Db) {
     let acme = app.partner("acme");
     let other = app.partner("other");
     let staff = app.staff_token.clone();
-    let customer = site_admin(&app, "admin@customer.test", "customer.atlassian.net");
-    let neighbour = site_admin(&app, "admin@neighbour.test", "neighbour.atlassian.net");
+    let customer = site_with_admin(&app, "customer.atlassian.net", "EU", "admin@customer.test");
+    let neighbour = site_with_admin(
+        &app,
+        "neighbour.atlassian.net",
+        "US",
+        "admin@neighbour.test",
+    );
     app.app(&acme, "com.acme.escalated");
     let key = "com.acme.escalated";
+    // The customer runs the app; the neighbour does not.
+    deploy(&app, &acme, key);
+    install(&app, &customer, "customer.atlassian.net", key);
 
-    // Nothing to escalate before the badge; partners do not escalate; anonymous callers neither.
+    // Nothing to escalate before the badge; partners do not escalate; anonymous callers neither;
+    // nor a site admin whose site does not run the app.
     let (status, body) = raise(&app, Some(&customer), key, "Sync stopped.");
     assert_eq!(status, 409, "{body}");
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("badge"),
+        "{body}"
+    );
     approve(&app, &acme, key);
+    not_installed(&app, &neighbour, key);
     assert_eq!(raise(&app, None, key, "x").0, 401);
     assert_eq!(raise(&app, Some(&acme), key, "x").0, 403);
     let (status, body) = raise(&app, Some(&customer), key, "  ");
@@ -311,10 +331,19 @@ fn a_badge_moves_only_from_the_status_it_is_in(db: Db) {
     let app = TestApp::spawn_with(db, &["--test-clock"]);
     let acme = app.partner("acme");
     let staff = app.staff_token.clone();
-    let customer = site_admin(&app, "admin@customer.test", "customer.atlassian.net");
+    let customer = site_with_admin(&app, "customer.atlassian.net", "EU", "admin@customer.test");
+    let elsewhere = site_with_admin(
+        &app,
+        "elsewhere.atlassian.net",
+        "EU",
+        "admin@elsewhere.test",
+    );
     let key = "com.acme.contested";
     app.app(&acme, key);
+    deploy(&app, &acme, key);
+    install(&app, &customer, "customer.atlassian.net", key);
     approve(&app, &acme, key);
+    not_installed(&app, &elsewhere, key);
     let (status, body) = app.post(
         &format!("/api/v1/apps/{key}/submissions"),
         Some(&acme),

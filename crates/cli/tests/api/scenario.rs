@@ -2,9 +2,10 @@
 //! a submission with a clarification (and a second one rejected by the 14-day timeout), a soak,
 //! approval and the badge, the month's go-to-market edition, the annual review with its notice
 //! and a finding remediated, an SLO breach opening a system escalation, a customer escalation
-//! ending in suspension and removal, and reinstatement through a new submission. Every step's
-//! notification is awaited at a real webhook receiver the test runs on loopback, and at the end
-//! what the receiver got is compared with the app's notifications as the API lists them.
+//! (from a site that runs the app) ending in suspension and removal, and reinstatement through
+//! a new submission. Every step's notification is awaited at a real webhook receiver the test
+//! runs on loopback, and at the end what the receiver got is compared with the app's
+//! notifications as the API lists them.
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -13,6 +14,7 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::installations::{install, site_with_admin};
 use crate::receivers::{Received, WebhookReceiver};
 use crate::submissions::{advance, approve};
 use crate::support::{Db, TempDir, TestApp, eventually};
@@ -23,6 +25,8 @@ crate::on_both_databases!(cloud_fortified_from_submission_to_reinstatement);
 const APP: &str = "com.acme.fortress";
 /// The app whose clarification goes unanswered.
 const QUIET: &str = "com.acme.quiet";
+/// The customer site that runs the app and escalates it.
+const SITE: &str = "customer.atlassian.net";
 
 /// Every event a webhook may subscribe to: the receiver must get all of an app's notifications.
 const EVENTS: [&str; 12] = [
@@ -672,13 +676,37 @@ fn cloud_fortified_from_submission_to_reinstatement(db: Db) {
         json!({"escalation": breach, "action": "resolve", "state": "resolved"}),
     );
 
-    // 7. A customer's site admin escalates; the agreed plan goes overdue; staff demote; the
-    //    notice runs out and the badge is suspended; staff remove it.
-    let customer = user(
-        &app,
-        json!({"name": "Site admin", "email": "admin@customer.test", "role": "site-admin",
-               "site": "customer.atlassian.net"}),
+    // 7. A customer's site admin, whose site runs the app, escalates; the agreed plan goes
+    //    overdue; staff demote; the notice runs out and the badge is suspended; staff remove
+    //    it. The app's first production version (which carries Runs on Atlassian) is what the
+    //    customer installs; an admin whose site does not run the app may not escalate it.
+    let (status, deployed) = app.deploy(
+        &acme,
+        APP,
+        "production",
+        json!({"manifest": crate::support::ELIGIBLE}),
     );
+    assert_eq!(status, 201, "{deployed}");
+    heard(
+        &receiver,
+        "badge.gained",
+        APP,
+        json!({"program": "runsOnAtlassian", "to": "APPROVED"}),
+    );
+    let customer = site_with_admin(&app, SITE, "EU", "admin@customer.test");
+    let elsewhere = site_with_admin(
+        &app,
+        "elsewhere.atlassian.net",
+        "US",
+        "admin@elsewhere.test",
+    );
+    install(&app, &customer, SITE, APP);
+    let (status, refused) = app.post(
+        &format!("/api/v1/apps/{APP}/escalations"),
+        Some(&elsewhere),
+        json!({"program": "cloud-fortified", "reason": "We heard it is slow."}),
+    );
+    assert_eq!(status, 409, "not installed there: {refused}");
     let (status, raised) = app.post(
         &format!("/api/v1/apps/{APP}/escalations"),
         Some(&customer),
@@ -755,6 +783,19 @@ fn cloud_fortified_from_submission_to_reinstatement(db: Db) {
         cloud_fortified(&app)["programs"]["cloudFortified"]["status"],
         "SUSPENDED"
     );
+    // The customer's site heard of it too, on its own list: never at the partner's webhook.
+    let (status, told) = app.get(
+        &format!("/api/v1/sites/{SITE}/notifications"),
+        Some(&customer),
+    );
+    assert_eq!(status, 200, "{told}");
+    let site_events: Vec<&str> = told["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n["event"].as_str().unwrap())
+        .collect();
+    assert_eq!(site_events, ["installation.badge-lost"], "{told}");
     escalation_move(
         &app,
         &staff,
@@ -875,6 +916,10 @@ fn cloud_fortified_from_submission_to_reinstatement(db: Db) {
         .iter()
         .map(|n| n["event"].as_str().unwrap())
         .collect();
+    assert!(
+        seen.iter().all(|e| !e.starts_with("installation.")),
+        "the site's news is not the partner's: {seen:?}"
+    );
     for event in [
         "submission.moved",
         "submission.check-moved",
