@@ -218,6 +218,11 @@ pub struct EgressDecisionRequest {
     /// The outbound URL, whole (`https://api.example.com/v1/items`).
     #[cfg_attr(feature = "openapi", schema(max_length = 8192))]
     pub url: String,
+    /// The egress list to decide for: `fetch.backend` (the default: the backend egress proxy's;
+    /// the remotes' URLs count too) or a browser list (`fetch.client`, `fonts`, `frames`,
+    /// `images`, `media`, `navigation`, `scripts`, `styles`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list: Option<String>,
 }
 
 /// Allow or deny, with the entry that allows or the reason that denies.

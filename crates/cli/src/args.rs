@@ -303,6 +303,10 @@ pub struct InstallationsDecideArgs {
     pub id: i64,
     /// The outbound URL, whole (https://api.example.com/v1/items).
     pub url: String,
+    /// The egress list to decide for [default: fetch.backend, the backend proxy's]; a browser
+    /// list such as images or fetch.client.
+    #[arg(long, value_name = "LIST")]
+    pub list: Option<String>,
     #[command(flatten)]
     pub client: ClientArgs,
 }

@@ -23,7 +23,7 @@ pub enum Address {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refusal(pub String);
 
-const BLOCKED_SCHEMES: [&str; 12] = [
+pub(crate) const BLOCKED_SCHEMES: [&str; 12] = [
     "javascript",
     "data",
     "vbscript",

@@ -14,14 +14,21 @@
 //!   that scheme;
 //! - ports and paths play no part (Forge ignores an entry's path for backend egress, and its
 //!   port), but a URL whose port or host cannot be read is refused;
-//! - a remote's base URLs (every region's) are reachable as declared.
+//! - a URL that two parsers could read differently is refused rather than guessed at: one with
+//!   a backslash, a tab or line break, a user name or password, surrounding spaces, an empty
+//!   host label or more than one trailing dot; so is any blocked scheme (`javascript:`,
+//!   `file:`, ...), however it is written;
+//! - a decision is asked for one list: `fetch.backend` (the egress proxy's, the default), whose
+//!   remotes' base URLs (every region's) are reachable too, or one of the browser's lists
+//!   (`fetch.client`, `images`, ...). A host declared only for images never lets the backend
+//!   reach it.
 //!
 //! Analytics entries (those an admin's "analytics egress" switch controls) are kept in the list
 //! with their flag, so that a refusal can say that the switch, not the manifest, refused it.
 
 use serde::Serialize;
 
-use crate::address::{Address, check_address};
+use crate::address::{Address, BLOCKED_SCHEMES, check_address};
 use crate::inventory::EgressItem;
 
 /// The longest URL a decision reads; longer ones are refused unread.
@@ -73,6 +80,24 @@ pub struct Reach {
     pub entries: Vec<ReachEntry>,
 }
 
+/// The list a decision is asked for by default: the backend's, which the egress proxy
+/// enforces (its remotes' URLs included).
+pub const BACKEND: &str = "fetch.backend";
+/// The list name of remotes' base URLs in a [`Reach`].
+pub const REMOTES: &str = "remotes";
+
+/// The lists a decision may be asked for.
+pub fn lists() -> impl Iterator<Item = &'static str> {
+    apptrust_manifest::EgressList::ALL
+        .into_iter()
+        .map(|l| l.path())
+}
+
+/// Whether a decision may be asked for list `name`.
+pub fn is_list(name: &str) -> bool {
+    lists().any(|l| l == name)
+}
+
 /// The answer for one URL.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
@@ -112,7 +137,7 @@ impl Reach {
             })
             .collect();
         entries.extend(remotes.iter().map(|r| ReachEntry {
-            list: "remotes".into(),
+            list: REMOTES.into(),
             address: r.url.clone(),
             remote: Some(r.remote.clone()),
             region: Some(r.region.clone()),
@@ -131,17 +156,18 @@ impl Reach {
             .filter(move |e| analytics_allowed || !e.analytics)
     }
 
-    /// Whether `url` may be reached, and by which entry (the first that covers it). With
-    /// analytics egress off, analytics entries cover nothing; a URL only they would cover is
-    /// refused saying so.
-    pub fn decide(&self, url: &str, analytics_allowed: bool) -> Decision {
+    /// Whether `url` may be reached through list `list` (see [`LISTS`]), and by which entry
+    /// (the first that covers it). With analytics egress off, analytics entries cover nothing;
+    /// a URL only they would cover is refused saying so.
+    pub fn decide(&self, url: &str, analytics_allowed: bool, list: &str) -> Decision {
         let target = match Target::parse(url) {
             Ok(target) => target,
             Err(why) => return Decision::Denied(why),
         };
         let mut switched_off = None;
         for (index, entry) in self.entries.iter().enumerate() {
-            if !target.covered_by(&entry.pattern) {
+            let in_list = entry.list == list || (list == BACKEND && entry.list == REMOTES);
+            if !in_list || !target.covered_by(&entry.pattern) {
                 continue;
             }
             if entry.analytics && !analytics_allowed {
@@ -159,7 +185,7 @@ impl Reach {
                 self.entries[index].list
             ),
             None => format!(
-                "no egress entry of the installed version covers `{}`",
+                "no `{list}` entry of the installed version covers `{}`",
                 target.describe()
             ),
         })
@@ -182,7 +208,13 @@ impl Target {
                 "the URL is longer than {MAX_URL_BYTES} bytes and is not read"
             ));
         }
-        let url = url.trim();
+        if url.trim() != url || url.chars().any(|c| matches!(c, '\\' | '\t' | '\n' | '\r')) {
+            return Err(
+                "the URL holds a backslash, a tab, a line break or surrounding spaces, which \
+                 parsers read differently; send it as the request will use it"
+                    .into(),
+            );
+        }
         let scheme_end = url.find(':').filter(|&end| {
             end > 0
                 && url[..end]
@@ -193,17 +225,31 @@ impl Target {
             return Err("the URL has no scheme; send it whole, as in `https://host/path`".into());
         };
         let scheme = url[..end].to_ascii_lowercase();
+        if BLOCKED_SCHEMES.contains(&scheme.as_str()) {
+            return Err(format!("`{scheme}:` URLs are never allowed"));
+        }
         if !matches!(scheme.as_str(), "http" | "https" | "ws" | "wss") {
             return Ok(Target::Scheme(scheme));
         }
         let parsed = url::Url::parse(url).map_err(|e| format!("the URL cannot be read: {e}"))?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(
+                "the URL carries a user name or password, which parsers read differently".into(),
+            );
+        }
         if scheme != "https" && scheme != "wss" {
             return Err(format!(
                 "`{scheme}:` URLs are never allowed: Forge egress is `https` and `wss` only"
             ));
         }
         let host = match parsed.host() {
-            Some(url::Host::Domain(domain)) => domain.trim_end_matches('.').to_string(),
+            Some(url::Host::Domain(domain)) => {
+                let domain = domain.strip_suffix('.').unwrap_or(domain);
+                if domain.split('.').any(str::is_empty) {
+                    return Err(format!("the host `{domain}` has an empty label"));
+                }
+                domain.to_string()
+            }
             Some(url::Host::Ipv4(ip)) => ip.to_string(),
             Some(url::Host::Ipv6(ip)) => format!("[{ip}]"),
             None => return Err("the URL has no host".into()),

@@ -23,7 +23,7 @@ fn reach(addresses: &[&str]) -> Reach {
 }
 
 fn allowed(reach: &Reach, url: &str) -> bool {
-    matches!(reach.decide(url, true), Decision::Allowed(_))
+    matches!(reach.decide(url, true, BACKEND), Decision::Allowed(_))
 }
 
 #[test]
@@ -36,7 +36,7 @@ fn hosts_wildcards_and_schemes() {
     assert!(allowed(&r, "https://api.example.com/v1/x?y=1"));
     assert!(allowed(&r, "https://API.Example.COM./v1"));
     assert!(allowed(&r, "https://api.example.com:8443/"));
-    assert!(allowed(&r, "https://user:pw@api.example.com/"));
+    assert!(!allowed(&r, "https://user:pw@api.example.com/"));
     assert!(!allowed(&r, "http://api.example.com/"));
     assert!(!allowed(&r, "wss://api.example.com/"));
     assert!(!allowed(&r, "https://example.com/"));
@@ -53,6 +53,45 @@ fn hosts_wildcards_and_schemes() {
         &r,
         &format!("https://api.example.com/{}", "a".repeat(9000))
     ));
+    // What parsers read differently is refused, not guessed at.
+    for ambiguous in [
+        "https://api.example.com\\@evil.com/",
+        "https://api.exam\nple.com/",
+        "https://api.example.com../",
+        " https://api.example.com/",
+        "https://user@api.example.com/",
+        "https://a..cdn.example.com/",
+    ] {
+        assert!(!allowed(&r, ambiguous), "{ambiguous:?}");
+    }
+}
+
+#[test]
+fn blocked_schemes_and_lists() {
+    let mut items = vec![
+        item("JavaScript:", false),
+        item("FILE:", false),
+        item("zoommtg:", false),
+    ];
+    for i in &mut items {
+        i.list = "navigation";
+    }
+    items.push(EgressItem {
+        list: "images",
+        ..item("img.example.com", false)
+    });
+    let r = Reach::new(&items, &[]);
+    let navigation = |url: &str| matches!(r.decide(url, true, "navigation"), Decision::Allowed(_));
+    assert!(!navigation("javascript:alert(1)"));
+    assert!(!navigation("file:///etc/passwd"));
+    assert!(navigation("zoommtg:join"));
+    // A host declared for images is not the backend's to reach.
+    assert!(!allowed(&r, "https://img.example.com/a.png"));
+    assert!(matches!(
+        r.decide("https://img.example.com/a.png", true, "images"),
+        Decision::Allowed(_)
+    ));
+    assert!(is_list("images") && is_list("fetch.backend") && !is_list("remotes"));
 }
 
 #[test]
@@ -63,6 +102,7 @@ fn everything_custom_schemes_and_idna() {
     assert!(!allowed(&r, "http://anything.example.org/"));
     assert!(allowed(&r, "ZoomMtg:join?x=1"));
     assert!(!allowed(&r, "msteams:join"));
+    assert!(!allowed(&r, "JAVASCRIPT:alert(1)"));
     let r = reach(&["bücher.example", "*.MÜNCHEN.example."]);
     assert!(allowed(&r, "https://xn--bcher-kva.example/"));
     assert!(allowed(&r, "https://BÜCHER.example/"));
@@ -75,15 +115,15 @@ fn analytics_switched_off_is_named() {
     let items = vec![item("eu.posthog.com", true), item("api.example.com", false)];
     let r = Reach::new(&items, &[]);
     assert_eq!(
-        r.decide("https://eu.posthog.com/e", true),
+        r.decide("https://eu.posthog.com/e", true, BACKEND),
         Decision::Allowed(0)
     );
-    let Decision::Denied(why) = r.decide("https://eu.posthog.com/e", false) else {
+    let Decision::Denied(why) = r.decide("https://eu.posthog.com/e", false, BACKEND) else {
         panic!("analytics must be refused when switched off");
     };
     assert!(why.contains("switched analytics egress off"), "{why}");
     assert_eq!(
-        r.decide("https://api.example.com/", false),
+        r.decide("https://api.example.com/", false, BACKEND),
         Decision::Allowed(1)
     );
     assert_eq!(r.in_force(false).count(), 1);
@@ -91,7 +131,7 @@ fn analytics_switched_off_is_named() {
     let items = vec![item("eu.posthog.com", true), item("eu.posthog.com", false)];
     let r = Reach::new(&items, &[]);
     assert_eq!(
-        r.decide("https://eu.posthog.com/", false),
+        r.decide("https://eu.posthog.com/", false, BACKEND),
         Decision::Allowed(1)
     );
 }
@@ -106,7 +146,7 @@ fn remotes_are_reachable_by_their_urls() {
     }];
     let r = Reach::new(&[], &remotes);
     assert_eq!(
-        r.decide("https://eu.backend.example.com/x", false),
+        r.decide("https://eu.backend.example.com/x", false, BACKEND),
         Decision::Allowed(0)
     );
     assert!(!allowed(&r, "https://us.backend.example.com/x"));

@@ -114,7 +114,9 @@ impl SignedIn {
     pub fn for_site(&self, site: &str) -> Result<&User, ApiError> {
         match self.0.role {
             Role::Staff => Ok(&self.0),
-            Role::SiteAdmin if self.0.site.as_deref() == Some(site) => Ok(&self.0),
+            Role::SiteAdmin if !site.is_empty() && self.0.site.as_deref() == Some(site) => {
+                Ok(&self.0)
+            }
             _ => Err(ApiError::not_found(format!("no site `{site}`"))),
         }
     }

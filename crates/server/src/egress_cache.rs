@@ -3,14 +3,16 @@
 //! force, its revision) is kept here with the version's compiled allow-list, and the bearer
 //! tokens of the callers (the platform's egress proxy) are remembered too.
 //!
-//! Nothing here is trusted for longer than `egress-cache-ms` (250 ms by default). An entry that
-//! old is still answered from while one request re-reads it in the background (one query), so
-//! a change made on another instance (a switch, a consent, a new minor version, an uninstall,
-//! a revoked token) takes effect everywhere within `egress-cache-ms` plus one query; a change
-//! made on this instance drops the entry at once.
+//! Nothing here is trusted for longer than `egress-cache-ms` (250 ms by default). The first
+//! request to find an entry that old re-reads it (one query) before answering; requests that
+//! arrive while it does are answered from the old entry, but never from one older than twice
+//! `egress-cache-ms` (those read too). So a change made on another instance (a switch, a
+//! consent, a new minor version, an uninstall, a revoked token) takes effect everywhere within
+//! `egress-cache-ms` plus one query. A change made on this instance drops the entry at once,
+//! and a read that began before it is not remembered after it (the cache's epoch moved).
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -24,15 +26,15 @@ const MAX_ENTRIES: usize = 200_000;
 /// An installation as decisions see it.
 pub struct Known {
     pub state: EgressState,
-    /// The version in force's egress; `None` when the installed major has no production
-    /// version.
-    pub egress: Option<Arc<VersionEgress>>,
+    /// The version in force's egress, or why there is none to allow anything by (no
+    /// production version of the installed major; a manifest that cannot be read).
+    pub egress: Result<Arc<VersionEgress>, String>,
     read_at: Instant,
     refreshing: AtomicBool,
 }
 
 impl Known {
-    pub fn new(state: EgressState, egress: Option<Arc<VersionEgress>>) -> Known {
+    pub fn new(state: EgressState, egress: Result<Arc<VersionEgress>, String>) -> Known {
         Known {
             state,
             egress,
@@ -44,12 +46,10 @@ impl Known {
 
 /// What the cache holds for an installation.
 pub enum Lookup {
-    /// Nothing: read it and `put` it.
-    Miss,
-    /// Young enough.
+    /// Nothing usable: read it and `put` it (with the epoch given).
+    Read(u64),
+    /// Young enough (or being re-read by another request, and not too old).
     Fresh(Arc<Known>),
-    /// Old: answer from it; this caller should re-read it (no other caller was told to).
-    Refresh(Arc<Known>),
 }
 
 struct Caller {
@@ -62,6 +62,8 @@ pub struct EgressCache {
     ttl: Duration,
     installations: RwLock<HashMap<i64, Arc<Known>>>,
     callers: RwLock<HashMap<String, Arc<Caller>>>,
+    /// Moves at every `forget`: a read that began before is not remembered after.
+    epoch: AtomicU64,
 }
 
 impl EgressCache {
@@ -70,36 +72,46 @@ impl EgressCache {
             ttl,
             installations: RwLock::new(HashMap::new()),
             callers: RwLock::new(HashMap::new()),
+            epoch: AtomicU64::new(0),
         }
     }
 
     /// What is known of installation `id`.
     pub fn lookup(&self, id: i64) -> Lookup {
+        // Read before the entry: an entry put after a forget that this read missed is
+        // refused at `put` by the epoch.
+        let epoch = self.epoch.load(Ordering::Acquire);
         let found = self
             .installations
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&id)
             .cloned();
-        match found {
-            None => Lookup::Miss,
-            Some(known) if known.read_at.elapsed() < self.ttl => Lookup::Fresh(known),
-            Some(known) => {
-                if known.refreshing.swap(true, Ordering::AcqRel) {
-                    Lookup::Fresh(known)
-                } else {
-                    Lookup::Refresh(known)
-                }
-            }
+        let Some(known) = found else {
+            return Lookup::Read(epoch);
+        };
+        let age = known.read_at.elapsed();
+        if age < self.ttl {
+            return Lookup::Fresh(known);
         }
+        // One request re-reads; the others answer from the old entry while it is not too old.
+        if age < self.ttl * 2 && known.refreshing.swap(true, Ordering::AcqRel) {
+            return Lookup::Fresh(known);
+        }
+        Lookup::Read(epoch)
     }
 
-    /// Remembers installation `id` as just read.
-    pub fn put(&self, id: i64, known: Arc<Known>) {
+    /// Remembers installation `id` as read by a request that looked it up at `epoch`; nothing
+    /// if something was forgotten since (the read may predate the change).
+    pub fn put(&self, id: i64, known: Arc<Known>, epoch: u64) {
         let mut map = self
             .installations
             .write()
             .unwrap_or_else(|e| e.into_inner());
+        if self.epoch.load(Ordering::Acquire) != epoch {
+            map.remove(&id);
+            return;
+        }
         if map.len() >= MAX_ENTRIES {
             map.clear();
         }
@@ -108,19 +120,23 @@ impl EgressCache {
 
     /// Forgets installation `id` (changed on this instance).
     pub fn forget(&self, id: i64) {
-        self.installations
+        let mut map = self
+            .installations
             .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&id);
+            .unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        map.remove(&id);
     }
 
     /// Forgets every installation of app `app_id` (a production version landed on this
     /// instance: the version in force may have changed).
     pub fn forget_app(&self, app_id: i64) {
-        self.installations
+        let mut map = self
+            .installations
             .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .retain(|_, known| known.state.app_id != app_id);
+            .unwrap_or_else(|e| e.into_inner());
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        map.retain(|_, known| known.state.app_id != app_id);
     }
 
     /// The holder of a token (by its hash) read less than `ttl` ago.

@@ -162,6 +162,28 @@ pub async fn save_in(
     .await?)
 }
 
+/// Sets only an installation's policy flag (and moves its revision), in the caller's
+/// transaction: a re-check never rewrites the switches or the major an admin may be changing
+/// at the same time. Nothing for an uninstalled installation.
+pub async fn set_policy_breaks_in(
+    connection: &mut Connection,
+    id: i64,
+    breaks: Option<&[String]>,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let breaks = breaks.map(serde_json::to_string).transpose()?;
+    let done = sqlx::query::<Any>(
+        "UPDATE installations SET policy_breaks = $2, updated_at = $3, revision = revision + 1 \
+         WHERE id = $1 AND uninstalled_at IS NULL",
+    )
+    .bind(id)
+    .bind(breaks)
+    .bind(now)
+    .execute(connection)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// The app's installations (not uninstalled), in the caller's transaction.
 pub async fn active_for_app_in(
     connection: &mut Connection,
@@ -237,6 +259,8 @@ pub struct EgressState {
     pub allow_analytics_egress: bool,
     /// The latest production version of the installed major; `None` when it has none.
     pub version_id: Option<i64>,
+    /// That version's number.
+    pub version: Option<String>,
     pub revision: i64,
     pub uninstalled: bool,
 }
@@ -330,11 +354,15 @@ impl Store {
     pub async fn egress_state(&self, id: i64) -> Result<Option<EgressState>, StoreError> {
         let row = sqlx::query::<Any>(
             "SELECT s.key AS site, i.app_id, i.allow_analytics_egress, i.revision, \
-             i.uninstalled_at, (SELECT v.id FROM versions v \
-               JOIN environments e ON e.id = v.environment_id \
-               WHERE e.app_id = i.app_id AND e.name = 'production' AND v.major = i.major \
-               ORDER BY v.minor DESC, v.patch DESC LIMIT 1) AS version_id \
-             FROM installations i JOIN sites s ON s.id = i.site_id WHERE i.id = $1",
+             i.uninstalled_at, v.id AS version_id, \
+             CAST(v.major AS TEXT) || '.' || CAST(v.minor AS TEXT) || '.' || \
+               CAST(v.patch AS TEXT) AS version \
+             FROM installations i JOIN sites s ON s.id = i.site_id \
+             LEFT JOIN versions v ON v.id = (SELECT v2.id FROM versions v2 \
+               JOIN environments e ON e.id = v2.environment_id \
+               WHERE e.app_id = i.app_id AND e.name = 'production' AND v2.major = i.major \
+               ORDER BY v2.minor DESC, v2.patch DESC LIMIT 1) \
+             WHERE i.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.read)
@@ -345,6 +373,7 @@ impl Store {
                 app_id: row.try_get("app_id")?,
                 allow_analytics_egress: row.try_get::<i64, _>("allow_analytics_egress")? != 0,
                 version_id: row.try_get("version_id")?,
+                version: row.try_get("version")?,
                 revision: row.try_get("revision")?,
                 uninstalled: row
                     .try_get::<Option<String>, _>("uninstalled_at")?

@@ -181,6 +181,7 @@ fn decide(args: &InstallationsDecideArgs) -> Result<u8, String> {
     let client = Client::new(&args.client)?;
     let body = EgressDecisionRequest {
         url: args.url.clone(),
+        list: args.list.clone(),
     };
     let (text, decision) = client.call::<EgressDecision>(
         &format!("decide egress for installation {}", args.id),

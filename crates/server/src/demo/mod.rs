@@ -89,6 +89,10 @@ pub async fn seed(
         let staff = demo_user(store, staff_email).await?;
         fortified::seed(store, programs, &staff, &developer).await?;
     }
+    // A demo database made before the demo had a site gets it now (without installations).
+    if store.site(sites::SITE).await.is_err() {
+        sites::seed_site(store, &actor).await?;
+    }
     let staff = demo_user(store, staff_email).await?;
     let partner = demo_user(store, partner_email).await?;
     let site_admin = demo_user(store, sites::ADMIN_EMAIL).await?;

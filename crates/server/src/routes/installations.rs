@@ -9,7 +9,7 @@ use apptrust_api::installations::{
     EgressDecisionRequest, EgressEntry, Installation, LogsAccess, MajorCount, RemoteAtSite,
     SiteResidency, UpdateInstallation,
 };
-use apptrust_rules::reach::{Decision, ReachEntry};
+use apptrust_rules::reach::{BACKEND, Decision, ReachEntry, is_list};
 use apptrust_service::installations::consent::{self, Answer, ConsentState};
 use apptrust_service::installations::egress::{effective_entries, site_residency};
 use apptrust_service::installations::{self as use_case, SwitchUpdate};
@@ -184,53 +184,44 @@ pub async fn uninstall(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// What decisions know of installation `id`: from memory when young enough; re-read in the
-/// background when old (answering from the old state meanwhile); read now when unknown.
-async fn known(state: &AppState, id: i64) -> Result<Arc<Known>, ApiError> {
-    match state.egress_cache.lookup(id) {
-        Lookup::Fresh(known) => Ok(known),
-        Lookup::Refresh(known) => {
-            let state = state.clone();
-            tokio::spawn(async move {
-                // A failed refresh leaves the old entry, flagged for another try.
-                match read_known(&state, id).await {
-                    Ok(fresh) => state.egress_cache.put(id, fresh),
-                    Err(_) => state.egress_cache.forget(id),
-                }
-            });
-            Ok(known)
-        }
-        Lookup::Miss => {
-            let fresh = read_known(state, id).await?;
-            state.egress_cache.put(id, fresh.clone());
-            Ok(fresh)
-        }
-    }
-}
-
-async fn read_known(state: &AppState, id: i64) -> Result<Arc<Known>, ApiError> {
-    let installation = state
-        .store
-        .egress_state(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("no installation {id}")))?;
-    let egress = match installation.version_id {
-        Some(version) => Some(
-            state
-                .version_egress
-                .get(&state.store, &state.evaluator, version)
-                .await?,
-        ),
-        None => None,
-    };
-    Ok(Arc::new(Known::new(installation, egress)))
-}
-
-/// The installation as an egress reader sees it: the platform, staff, the site's admins.
+/// The installation as an egress reader sees it (the platform, staff, the site's admins): from
+/// memory when young enough, read otherwise (see `egress_cache`). The caller is checked against
+/// the installation's site before its version's manifest is ever read.
 async fn for_egress(state: &AppState, caller: &SignedIn, id: i64) -> Result<Arc<Known>, ApiError> {
-    let known = known(state, id).await?;
+    let missing = || ApiError::not_found(format!("no installation {id}"));
+    let known = match state.egress_cache.lookup(id) {
+        Lookup::Fresh(known) => known,
+        Lookup::Read(epoch) => {
+            let installation = state.store.egress_state(id).await?.ok_or_else(missing)?;
+            if installation.uninstalled || !caller.may_read_egress(&installation.site) {
+                return Err(missing());
+            }
+            let egress = match installation.version_id {
+                None => Err(
+                    "the installed major has no production version: the app may reach nothing"
+                        .to_string(),
+                ),
+                Some(version) => match state
+                    .version_egress
+                    .get(&state.store, &state.evaluator, version)
+                    .await
+                {
+                    Ok(egress) => Ok(egress),
+                    // Remembered as a refusal like any other answer: an unreadable manifest
+                    // allows nothing, and is not read again at every request.
+                    Err(apptrust_store::StoreError::Corrupt(why)) => Err(format!(
+                        "the version in force cannot be read, so it allows nothing ({why})"
+                    )),
+                    Err(other) => return Err(other.into()),
+                },
+            };
+            let known = Arc::new(Known::new(installation, egress));
+            state.egress_cache.put(id, known.clone(), epoch);
+            known
+        }
+    };
     if known.state.uninstalled || !caller.may_read_egress(&known.state.site) {
-        return Err(ApiError::not_found(format!("no installation {id}")));
+        return Err(missing());
     }
     Ok(known)
 }
@@ -260,7 +251,7 @@ pub async fn egress(
     let installation = state.store.installation(id).await?;
     let allow = known.state.allow_analytics_egress;
     let (allowed, switched_off, residency) = match &known.egress {
-        Some(egress) => {
+        Ok(egress) => {
             let split = effective_entries(egress, allow);
             let residency = site_residency(egress, &installation.residency);
             (
@@ -283,12 +274,13 @@ pub async fn egress(
                 }),
             )
         }
-        None => (Vec::new(), Vec::new(), None),
+        Err(_) => (Vec::new(), Vec::new(), None),
     };
-    let version = consent::versions(&state.store, &installation)
-        .await?
-        .in_force
-        .map(|v| v.version.to_string());
+    // The version the allow-list above was read from, not one read afresh.
+    let version = match &known.egress {
+        Ok(_) => known.state.version.clone(),
+        Err(_) => None,
+    };
     Ok(Json(EffectiveEgress {
         installation: id,
         site: installation.site,
@@ -329,20 +321,30 @@ pub async fn decide(
     Path(id): Path<i64>,
     ApiJson(body): ApiJson<EgressDecisionRequest>,
 ) -> Result<Json<EgressDecision>, ApiError> {
+    let list = body.list.as_deref().unwrap_or(BACKEND);
+    if !is_list(list) {
+        return Err(ApiError::unprocessable(format!(
+            "`list` must name an egress list: {}",
+            apptrust_rules::reach::lists()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let known = for_egress(&state, &caller, id).await?;
-    let Some(egress) = &known.egress else {
-        return Ok(Json(EgressDecision {
-            allowed: false,
-            entry: None,
-            reason: Some(
-                "the installed major has no production version: the app may reach nothing".into(),
-            ),
-        }));
+    let egress = match &known.egress {
+        Ok(egress) => egress,
+        Err(why) => {
+            return Ok(Json(EgressDecision {
+                allowed: false,
+                entry: None,
+                reason: Some(why.clone()),
+            }));
+        }
     };
     Ok(Json(
         match egress
             .reach
-            .decide(&body.url, known.state.allow_analytics_egress)
+            .decide(&body.url, known.state.allow_analytics_egress, list)
         {
             Decision::Allowed(index) => EgressDecision {
                 allowed: true,

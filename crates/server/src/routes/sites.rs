@@ -110,7 +110,10 @@ pub async fn list(
     let user = caller.user();
     let only = match user.role {
         Role::Staff => None,
-        Role::SiteAdmin => Some(user.site.clone().unwrap_or_default()),
+        Role::SiteAdmin => match user.site.clone() {
+            Some(site) if !site.is_empty() => Some(site),
+            _ => return Err(ApiError::forbidden("this site admin has no site")),
+        },
         Role::Partner | Role::Platform => {
             return Err(ApiError::forbidden("only staff and site admins see sites"));
         }

@@ -53,6 +53,19 @@ pub async fn create(
     let role = Role::parse(&body.role).ok_or_else(|| {
         ApiError::unprocessable("`role` must be `partner`, `staff`, `site-admin` or `platform`")
     })?;
+    // A site admin acts on exactly one site; no one else has one.
+    match (role, body.site.as_deref()) {
+        (Role::SiteAdmin, Some(site)) => apptrust_service::installations::check_site_key(site)?,
+        (Role::SiteAdmin, None) => {
+            return Err(ApiError::unprocessable(
+                "a `site-admin` needs `site`: the key of the site they administer",
+            ));
+        }
+        (_, Some(_)) => {
+            return Err(ApiError::unprocessable("only a `site-admin` has a `site`"));
+        }
+        (_, None) => {}
+    }
     let new = NewUser {
         name: body.name,
         email: body.email,

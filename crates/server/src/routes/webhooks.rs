@@ -41,6 +41,16 @@ fn known_events(
             EVENTS.join(", ")
         )));
     }
+    // The events for a site's admins never reach a webhook (they name a customer's site; see
+    // docs/admin.md): subscribing to them would wait forever.
+    if field == "events"
+        && let Some(site_event) = events.iter().find(|e| e.starts_with("installation."))
+    {
+        return Err(ApiError::unprocessable(format!(
+            "`{site_event}` goes to the site's admins by e-mail and \
+             GET /api/v1/sites/{{site}}/notifications, never to webhooks"
+        )));
+    }
     if events.is_empty() && !allow_empty {
         return Err(ApiError::unprocessable(format!(
             "`{field}` must name at least one event: {}",

@@ -13,13 +13,22 @@ use apptrust_store::evaluator::Evaluator;
 use apptrust_store::{Store, StoreError};
 use serde::Serialize;
 
-/// How many versions' egress a cache holds before it starts again empty.
-pub const VERSION_EGRESS_CAPACITY: usize = 10_000;
+/// How many destinations (entries of all the versions held, each a few hundred bytes) a cache
+/// holds before it starts again empty: a deploy may declare tens of thousands, so the bound is
+/// on them, not on versions.
+pub const VERSION_EGRESS_CAPACITY: usize = 500_000;
 
 /// Versions' egress, read once each.
 #[derive(Debug, Default)]
 pub struct VersionEgressCache {
-    versions: Mutex<HashMap<i64, Arc<VersionEgress>>>,
+    versions: Mutex<Held>,
+}
+
+#[derive(Debug, Default)]
+struct Held {
+    by_id: HashMap<i64, Arc<VersionEgress>>,
+    /// Destinations held, across versions.
+    entries: usize,
 }
 
 impl VersionEgressCache {
@@ -30,7 +39,7 @@ impl VersionEgressCache {
         evaluator: &Evaluator,
         id: i64,
     ) -> Result<Arc<VersionEgress>, StoreError> {
-        if let Some(found) = self.lock().get(&id) {
+        if let Some(found) = self.lock().by_id.get(&id) {
             return Ok(found.clone());
         }
         let source = store.version_source(id).await?;
@@ -47,15 +56,19 @@ impl VersionEgressCache {
                 ))
             })?;
         let read = Arc::new(read);
-        let mut versions = self.lock();
-        if versions.len() >= VERSION_EGRESS_CAPACITY {
-            versions.clear();
+        let size = read.reach.entries.len() + read.inventory.len() + 1;
+        let mut held = self.lock();
+        if held.entries + size > VERSION_EGRESS_CAPACITY {
+            held.by_id.clear();
+            held.entries = 0;
         }
-        versions.insert(id, read.clone());
+        if held.by_id.insert(id, read.clone()).is_none() {
+            held.entries += size;
+        }
         Ok(read)
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<i64, Arc<VersionEgress>>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Held> {
         self.versions.lock().unwrap_or_else(|e| e.into_inner())
     }
 }

@@ -22,9 +22,11 @@ pub async fn reflag_in(
     if flag == installation.policy_breaks {
         return Ok(());
     }
-    let mut changed = installation.clone();
-    changed.policy_breaks = flag.clone();
-    installations::save_in(connection, &changed, now).await?;
+    if !installations::set_policy_breaks_in(connection, installation.id, flag.as_deref(), now)
+        .await?
+    {
+        return Ok(());
+    }
     audit::record(
         connection,
         now,

@@ -125,6 +125,11 @@ pub async fn install(
             app.key
         )));
     };
+    // The required badges are locked, so that a badge lost at the same moment either comes
+    // first (and this install is refused) or sees this installation (and flags it).
+    for badge in &site.required_badges {
+        apptrust_store::badges::lock_in(tx.connection(), app.id, badge).await?;
+    }
     let breaks = policy::breaks_in(tx.connection(), &site.required_badges, app.id).await?;
     if !breaks.is_empty() {
         return Err(StoreError::Invalid(format!(
@@ -192,6 +197,11 @@ pub async fn update_switches(
     expected_revision: Option<i64>,
     actor: &Actor,
 ) -> Result<Installation, StoreError> {
+    if update.allow_analytics_egress.is_none() && update.allow_logs_access.is_none() {
+        return Err(StoreError::Invalid(
+            "give `allowAnalyticsEgress`, `allowLogsAccess` or both".into(),
+        ));
+    }
     change(store, id, expected_revision, actor, |installation| {
         let before = (
             installation.allow_analytics_egress,
