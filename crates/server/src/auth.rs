@@ -13,6 +13,7 @@ use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{Method, header};
 
+use crate::egress_cache::CallerLookup;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -149,18 +150,22 @@ impl FromRequestParts<AppState> for HotCaller {
                 .await
                 .map(HotCaller);
         };
-        let hash = secrets::hash(token);
-        let holder = match state.egress_cache.caller(&hash) {
-            Some(holder) => holder,
-            None => {
-                let holder = state.store.token_holder(token).await?.ok_or_else(|| {
-                    invalid_token(
+        let holder = match state.egress_cache.caller(token) {
+            CallerLookup::Known(holder) => holder,
+            CallerLookup::Read => match state.store.token_holder(token).await? {
+                Some(holder) => {
+                    state
+                        .egress_cache
+                        .put_caller(token.to_string(), holder.clone());
+                    holder
+                }
+                None => {
+                    state.egress_cache.forget_caller(token);
+                    return Err(invalid_token(
                         "the token is unknown, revoked or expired, or its user is disabled",
-                    )
-                })?;
-                state.egress_cache.put_caller(hash, holder.clone());
-                holder
-            }
+                    ));
+                }
+            },
         };
         if let Some(expires_at) = &holder.expires_at
             && state.store.seconds_until(expires_at) <= 0

@@ -133,7 +133,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
         .unwrap_or_else(|| "instance".to_string());
     crate::logging::set_instance(&instance);
     let limits = serve_limits(&settings);
-    let state = AppState {
+    let state = AppState::new(crate::state::Shared {
         programs,
         trust_cache: Arc::new(TrustCache::new(
             Duration::from_millis(settings.trust_cache_ms),
@@ -159,7 +159,7 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
         loopback: address.ip().is_loopback(),
         settings: Arc::new(settings),
         store: store.clone(),
-    };
+    });
     announce(&address, &state, demo.as_ref());
     // One timer runner per instance; at start it fires what came due while the service was down.
     // Re-evaluation after a rules-engine change is one of its kinds of work.
