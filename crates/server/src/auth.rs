@@ -7,6 +7,7 @@
 use apptrust_programs::AppKey;
 use apptrust_store::apps::App;
 use apptrust_store::secrets;
+use apptrust_store::tokens::TokenHolder;
 use apptrust_store::users::{Role, User};
 
 use axum::extract::FromRequestParts;
@@ -152,20 +153,17 @@ impl FromRequestParts<AppState> for HotCaller {
         };
         let holder = match state.egress_cache.caller(token) {
             CallerLookup::Known(holder) => holder,
-            CallerLookup::Read => match state.store.token_holder(token).await? {
-                Some(holder) => {
-                    state
-                        .egress_cache
-                        .put_caller(token.to_string(), holder.clone());
-                    holder
-                }
-                None => {
-                    state.egress_cache.forget_caller(token);
-                    return Err(invalid_token(
-                        "the token is unknown, revoked or expired, or its user is disabled",
-                    ));
-                }
-            },
+            CallerLookup::Refresh(holder) => {
+                let (state, token) = (state.clone(), token.to_string());
+                tokio::spawn(async move {
+                    // A failed read forgets the token: the next request reads it itself.
+                    let _ = reread_caller(&state, &token).await;
+                });
+                holder
+            }
+            CallerLookup::Read => reread_caller(state, token).await?.ok_or_else(|| {
+                invalid_token("the token is unknown, revoked or expired, or its user is disabled")
+            })?,
         };
         if let Some(expires_at) = &holder.expires_at
             && state.store.seconds_until(expires_at) <= 0
@@ -179,6 +177,27 @@ impl FromRequestParts<AppState> for HotCaller {
                 expires_at: holder.expires_at,
             },
         )))
+    }
+}
+
+/// Reads a bearer token's holder and remembers it, or forgets the token when it is refused
+/// (or cannot be read).
+async fn reread_caller(state: &AppState, token: &str) -> Result<Option<TokenHolder>, ApiError> {
+    match state.store.token_holder(token).await {
+        Ok(Some(holder)) => {
+            state
+                .egress_cache
+                .put_caller(token.to_string(), holder.clone());
+            Ok(Some(holder))
+        }
+        Ok(None) => {
+            state.egress_cache.forget_caller(token);
+            Ok(None)
+        }
+        Err(e) => {
+            state.egress_cache.forget_caller(token);
+            Err(e.into())
+        }
     }
 }
 

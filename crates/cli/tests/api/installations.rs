@@ -636,7 +636,16 @@ fn decisions_match_the_checkers_address_rules() {
 #[test]
 fn a_switch_reaches_the_other_instance() {
     let app = TestApp::spawn(Db::Postgres);
-    let (second_url, mut second) = app.second_instance();
+    let (second_url, second) = app.second_instance();
+    // Killed however the test ends: a leftover server would keep the test's output open.
+    struct Killed(std::process::Child);
+    impl Drop for Killed {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _second = Killed(second);
     let acme = app.partner("acme");
     let key = "com.acme.shared";
     app.app(&acme, key);
@@ -669,9 +678,10 @@ fn a_switch_reaches_the_other_instance() {
         Some(json!({"allowAnalyticsEgress": false})),
     );
     assert_eq!(status, 200);
-    // The second instance remembered the installation for longer than egress-cache-ms (250 ms)
-    // by now: its next decision reads it again before answering, never from the old state.
-    std::thread::sleep(std::time::Duration::from_millis(400));
+    // The second instance remembered the installation for longer than twice egress-cache-ms
+    // (250 ms) by now: its next decision reads it again before answering, never from the old
+    // state.
+    std::thread::sleep(std::time::Duration::from_millis(600));
     assert!(
         !decide_on_second("https://eu.posthog.com/e"),
         "an entry older than egress-cache-ms answered"
@@ -687,6 +697,4 @@ fn a_switch_reaches_the_other_instance() {
     crate::support::eventually("the second instance sees the new minor", || {
         !decide_on_second("https://api.example.com/")
     });
-    let _ = second.kill();
-    let _ = second.wait();
 }

@@ -191,11 +191,51 @@ async fn for_egress(state: &AppState, caller: &SignedIn, id: i64) -> Result<Arc<
     let missing = || ApiError::not_found(format!("no installation {id}"));
     let known = match state.egress_cache.lookup(id) {
         Lookup::Fresh(known) => known,
+        Lookup::Refresh(known, epoch) => {
+            let state = state.clone();
+            tokio::spawn(async move {
+                // A failed re-read forgets the entry: the next request reads it itself.
+                match read_known(&state, id).await {
+                    Ok(Some(fresh)) => state.egress_cache.put(id, fresh, epoch),
+                    _ => state.egress_cache.forget(id),
+                }
+            });
+            known
+        }
         Lookup::Read(epoch) => {
-            let installation = state.store.egress_state(id).await?.ok_or_else(missing)?;
+            let Some(installation) = state.store.egress_state(id).await? else {
+                return Err(missing());
+            };
+            // Checked before the version is read: who may not read it learns nothing.
             if installation.uninstalled || !caller.may_read_egress(&installation.site) {
                 return Err(missing());
             }
+            let known = read_egress(state, installation).await?;
+            state.egress_cache.put(id, known.clone(), epoch);
+            known
+        }
+    };
+    if known.state.uninstalled || !caller.may_read_egress(&known.state.site) {
+        return Err(missing());
+    }
+    Ok(known)
+}
+
+/// Reads what decisions need of installation `id`; `None` when there is no such installation.
+async fn read_known(state: &AppState, id: i64) -> Result<Option<Arc<Known>>, ApiError> {
+    match state.store.egress_state(id).await? {
+        Some(installation) => Ok(Some(read_egress(state, installation).await?)),
+        None => Ok(None),
+    }
+}
+
+/// Joins an installation's state to its version's egress.
+async fn read_egress(
+    state: &AppState,
+    installation: apptrust_store::installations::EgressState,
+) -> Result<Arc<Known>, ApiError> {
+    {
+        {
             let egress = match installation.version_id {
                 None => Err(
                     "the installed major has no production version: the app may reach nothing"
@@ -215,15 +255,9 @@ async fn for_egress(state: &AppState, caller: &SignedIn, id: i64) -> Result<Arc<
                     Err(other) => return Err(other.into()),
                 },
             };
-            let known = Arc::new(Known::new(installation, egress));
-            state.egress_cache.put(id, known.clone(), epoch);
-            known
+            Ok(Arc::new(Known::new(installation, egress)))
         }
-    };
-    if known.state.uninstalled || !caller.may_read_egress(&known.state.site) {
-        return Err(missing());
     }
-    Ok(known)
 }
 
 /// `GET /api/v1/installations/{id}/egress`.
