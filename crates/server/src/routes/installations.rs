@@ -234,30 +234,25 @@ async fn read_egress(
     state: &AppState,
     installation: apptrust_store::installations::EgressState,
 ) -> Result<Arc<Known>, ApiError> {
-    {
+    let egress = match installation.version_id {
+        None => Err(
+            "the installed major has no production version: the app may reach nothing".to_string(),
+        ),
+        Some(version) => match state
+            .version_egress
+            .get(&state.store, &state.evaluator, version)
+            .await
         {
-            let egress = match installation.version_id {
-                None => Err(
-                    "the installed major has no production version: the app may reach nothing"
-                        .to_string(),
-                ),
-                Some(version) => match state
-                    .version_egress
-                    .get(&state.store, &state.evaluator, version)
-                    .await
-                {
-                    Ok(egress) => Ok(egress),
-                    // Remembered as a refusal like any other answer: an unreadable manifest
-                    // allows nothing, and is not read again at every request.
-                    Err(apptrust_store::StoreError::Corrupt(why)) => Err(format!(
-                        "the version in force cannot be read, so it allows nothing ({why})"
-                    )),
-                    Err(other) => return Err(other.into()),
-                },
-            };
-            Ok(Arc::new(Known::new(installation, egress)))
-        }
-    }
+            Ok(egress) => Ok(egress),
+            // Remembered as a refusal like any other answer: an unreadable manifest
+            // allows nothing, and is not read again at every request.
+            Err(apptrust_store::StoreError::Corrupt(why)) => Err(format!(
+                "the version in force cannot be read, so it allows nothing ({why})"
+            )),
+            Err(other) => return Err(other.into()),
+        },
+    };
+    Ok(Arc::new(Known::new(installation, egress)))
 }
 
 /// `GET /api/v1/installations/{id}/egress`.
