@@ -195,25 +195,13 @@ async fn for_egress(state: &AppState, caller: &SignedIn, id: i64) -> Result<Arc<
             let state = state.clone();
             tokio::spawn(async move {
                 // A failed re-read forgets the entry: the next request reads it itself.
-                match read_known(&state, id).await {
-                    Ok(Some(fresh)) => state.egress_cache.put(id, fresh, epoch),
-                    _ => state.egress_cache.forget(id),
+                if !matches!(read_shared(&state, id, epoch).await, Ok(Some(_))) {
+                    state.egress_cache.forget(id);
                 }
             });
             known
         }
-        Lookup::Read(epoch) => {
-            let Some(installation) = state.store.egress_state(id).await? else {
-                return Err(missing());
-            };
-            // Checked before the version is read: who may not read it learns nothing.
-            if installation.uninstalled || !caller.may_read_egress(&installation.site) {
-                return Err(missing());
-            }
-            let known = read_egress(state, installation).await?;
-            state.egress_cache.put(id, known.clone(), epoch);
-            known
-        }
+        Lookup::Read(epoch) => read_shared(state, id, epoch).await?.ok_or_else(missing)?,
     };
     if known.state.uninstalled || !caller.may_read_egress(&known.state.site) {
         return Err(missing());
@@ -221,12 +209,30 @@ async fn for_egress(state: &AppState, caller: &SignedIn, id: i64) -> Result<Arc<
     Ok(known)
 }
 
-/// Reads what decisions need of installation `id`; `None` when there is no such installation.
-async fn read_known(state: &AppState, id: i64) -> Result<Option<Arc<Known>>, ApiError> {
-    match state.store.egress_state(id).await? {
-        Some(installation) => Ok(Some(read_egress(state, installation).await?)),
-        None => Ok(None),
-    }
+/// Reads installation `id` and remembers it, or joins the read of it under way; `None` when
+/// there is no such installation. The caller is checked afterwards, on what was read.
+async fn read_shared(
+    state: &AppState,
+    id: i64,
+    epoch: u64,
+) -> Result<Option<Arc<Known>>, ApiError> {
+    let flight = state.egress_cache.flight(id, epoch);
+    let answer = flight
+        .answer
+        .get_or_try_init(|| async {
+            let known = match state.store.egress_state(id).await? {
+                Some(installation) => Some(read_egress(state, installation).await?),
+                None => None,
+            };
+            if let Some(known) = &known {
+                state.egress_cache.put(id, known.clone(), flight.epoch);
+            }
+            Ok::<_, ApiError>(known)
+        })
+        .await
+        .cloned();
+    state.egress_cache.land(id, &flight);
+    answer
 }
 
 /// Joins an installation's state to its version's egress.
