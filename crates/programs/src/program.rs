@@ -32,6 +32,16 @@ impl Program {
         }
     }
 
+    /// The badge's name as people read it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Program::RunsOnAtlassian => "Runs on Atlassian",
+            Program::CloudFortified => "Cloud Fortified",
+            Program::CloudSecurityParticipant => "Cloud Security Participant",
+            Program::BugBountyParticipant => "Bug Bounty Participant",
+        }
+    }
+
     /// Reads a program key.
     pub fn from_key(key: &str) -> Option<Program> {
         Program::ALL.into_iter().find(|p| p.key() == key)

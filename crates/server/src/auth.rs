@@ -270,13 +270,17 @@ fn invalid_token(why: &str) -> ApiError {
 
 /// The session secret from the `Cookie` header, if present.
 pub fn session_cookie(parts: &Parts) -> Option<String> {
-    parts
-        .headers
+    cookie_value(&parts.headers, SESSION_COOKIE)
+}
+
+/// A cookie's value from the `Cookie` headers, if present.
+pub fn cookie_value(headers: &axum::http::HeaderMap, name: &str) -> Option<String> {
+    headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.to_string())
 }

@@ -10,8 +10,8 @@ use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
 
-/// The pages are server-rendered with inline styles and no script.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+/// The pages are server-rendered with one stylesheet of our own and no script.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'self'; \
      img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The longest error text kept from a plain-text rejection.
@@ -54,12 +54,13 @@ pub async fn finish(request: Request, next: Next) -> Response {
 
 /// An error response that is not JSON yet, rewritten as the API's error body.
 async fn as_json_error(response: Response, method: &axum::http::Method) -> Response {
-    let is_json = response
+    // A page's error is a page (see `web::PageError`), and stays one.
+    let is_json_or_page = response
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if is_json {
+        .is_some_and(|v| v.starts_with("application/json") || v.starts_with("text/html"));
+    if is_json_or_page {
         return response;
     }
     let (parts, body) = response.into_parts();

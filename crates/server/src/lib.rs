@@ -19,5 +19,6 @@ pub mod startup;
 mod state;
 mod trust_cache;
 mod views;
+mod web;
 
 pub use settings::Settings;

@@ -19,6 +19,7 @@ mod jobs;
 mod logs;
 mod notifications;
 mod operations;
+mod pages;
 mod program_timers;
 mod programs;
 mod reads;

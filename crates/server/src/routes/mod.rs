@@ -6,17 +6,16 @@ mod cases;
 mod deployments;
 mod editions;
 mod environments;
-mod escalations;
+pub(crate) mod escalations;
 mod health;
-mod installations;
+pub(crate) mod installations;
 mod openapi;
-mod pages;
 mod partners;
 mod programs;
 mod reviews;
-mod session;
+pub(crate) mod session;
 mod signals;
-mod sites;
+pub(crate) mod sites;
 mod submissions;
 mod test_clock;
 mod trust;
@@ -45,7 +44,7 @@ pub fn router(state: AppState) -> Router {
     // Built now, so that the first reader of the document does not wait for it.
     std::sync::LazyLock::force(&crate::openapi::DOCUMENT);
     let (app, _) = operations(&settings, settings.test_clock).split_for_parts();
-    let app = app
+    let app = crate::web::with_pages(app, &settings)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
@@ -174,7 +173,6 @@ fn operations(settings: &Settings, test_clock: bool) -> OpenApiRouter<AppState> 
         api
     };
     OpenApiRouter::with_openapi(crate::openapi::ApiDoc::openapi())
-        .routes(routes!(pages::index))
         .routes(routes!(health::healthz))
         .routes(routes!(health::readyz))
         .routes(routes!(health::metrics))

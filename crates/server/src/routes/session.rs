@@ -41,9 +41,39 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(body): ApiJson<SignIn>,
 ) -> Result<Response, ApiError> {
+    let opened = open(&state, &headers, &body.token).await?;
+    let body = NewSession {
+        user: views::user(&opened.user),
+        csrf_token: opened.csrf_token,
+        csrf_header: CSRF_HEADER.to_string(),
+        expires_at: opened.expires_at,
+    };
+    Ok((
+        StatusCode::CREATED,
+        [(header::SET_COOKIE, opened.cookie)],
+        axum::Json(body),
+    )
+        .into_response())
+}
+
+/// A session just opened: its cookie to set, its user and CSRF token.
+pub(crate) struct Opened {
+    pub cookie: String,
+    pub user: apptrust_store::users::User,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+/// Opens a session for the holder of API token `token` (the API's sign-in and the sign-in
+/// page alike).
+pub(crate) async fn open(
+    state: &AppState,
+    headers: &HeaderMap,
+    token: &str,
+) -> Result<Opened, ApiError> {
     let holder = state
         .store
-        .token_holder(body.token.trim())
+        .token_holder(token.trim())
         .await?
         .ok_or_else(|| {
             ApiError::new(
@@ -68,32 +98,25 @@ pub async fn create(
             }
             other => other.into(),
         })?;
-    let secure = if secure_cookie(&state, &headers) {
+    let secure = if secure_cookie(state, headers) {
         "; Secure"
     } else {
         ""
     };
-    let cookie = format!(
-        "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
-        opened.secret, opened.max_age
-    );
-    let body = NewSession {
-        user: views::user(&holder.user),
+    Ok(Opened {
+        cookie: format!(
+            "{SESSION_COOKIE}={}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}{secure}",
+            opened.secret, opened.max_age
+        ),
+        user: holder.user,
         csrf_token: opened.csrf_token,
-        csrf_header: CSRF_HEADER.to_string(),
         expires_at: opened.expires_at,
-    };
-    Ok((
-        StatusCode::CREATED,
-        [(header::SET_COOKIE, cookie)],
-        axum::Json(body),
-    )
-        .into_response())
+    })
 }
 
 /// Whether the session cookie gets `Secure`: as configured, or automatically when the server
 /// is reachable beyond loopback or a proxy in front says the request came over HTTPS.
-fn secure_cookie(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn secure_cookie(state: &AppState, headers: &HeaderMap) -> bool {
     state.settings.secure_cookies.unwrap_or_else(|| {
         let https = headers
             .get("x-forwarded-proto")

@@ -1,0 +1,276 @@
+//! `/check` and `/check/diff`: the checker in the browser. Paste a manifest and see what
+//! `apptrust check` says of it (the verdict, each finding at its line with its fix, the egress
+//! inventory and the residency report); or paste two and see what `apptrust diff` says. No
+//! account is needed and nothing is stored. The forms change nothing, so they carry no CSRF
+//! token; cross-site posts are still refused (see `viewer`). Evaluations run in the same lanes
+//! as deploys, so the page cannot take the server's CPU from them.
+
+use apptrust_rules::changes::{Impact, Which, classify};
+use apptrust_rules::{Evaluation, Verdict};
+use axum::extract::State;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+use super::PageError;
+use super::annotate::annotated;
+use super::layout::page;
+use super::trust_page::reasons;
+use super::viewer::Viewer;
+
+#[derive(Deserialize, Default)]
+pub struct CheckForm {
+    #[serde(default)]
+    manifest: String,
+}
+
+/// `GET /check`.
+pub async fn form(viewer: Viewer) -> Markup {
+    page(
+        &viewer,
+        "Check a manifest",
+        "/check",
+        check_form("", html! {}),
+    )
+}
+
+/// `POST /check`.
+pub async fn check(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<CheckForm>,
+) -> Result<Markup, PageError> {
+    let source = form.manifest;
+    if source.trim().is_empty() {
+        let empty = html! { p.notice.bad role="alert" { "Paste a manifest first." } };
+        return Ok(page(
+            &viewer,
+            "Check a manifest",
+            "/check",
+            check_form("", empty),
+        ));
+    }
+    let bytes = source.clone().into_bytes();
+    let evaluation = state
+        .evaluator
+        .run(bytes.len(), move |options| {
+            apptrust_rules::evaluate(&bytes, options)
+        })
+        .await
+        .map_err(ApiError::from)?;
+    let result = result(&source, &evaluation);
+    Ok(page(
+        &viewer,
+        "Check a manifest",
+        "/check",
+        check_form(&source, result),
+    ))
+}
+
+fn check_form(source: &str, result: Markup) -> Markup {
+    html! {
+        h1 { "Check a manifest" }
+        p { "What " code { "apptrust check" } " says of a Forge " code { "manifest.yml" }
+            ": whether it qualifies for Runs on Atlassian, why not, and how to fix it. Nothing is stored." }
+        (result)
+        section {
+            form method="post" action="/check" {
+                div.field {
+                    label for="manifest" { "manifest.yml" }
+                    textarea #manifest name="manifest" rows="18" spellcheck="false" required { (source) }
+                }
+                button type="submit" { "Check" }
+            }
+        }
+    }
+}
+
+/// The verdict, the findings on the file, the egress inventory and the residency report.
+fn result(source: &str, e: &Evaluation) -> Markup {
+    html! {
+        section aria-labelledby="verdict" {
+            h2 #verdict { "Verdict" }
+            (verdict(e.verdict))
+            @if !e.rules.is_empty() {
+                h3 { "Rules that fire" }
+                (reasons(&e.rules.iter().map(|c| c.name().to_string()).collect::<Vec<_>>()))
+            }
+            @if !e.blockers.is_empty() {
+                h3 { "Forge would refuse to deploy it" }
+                (reasons(&e.blockers.iter().map(|c| c.name().to_string()).collect::<Vec<_>>()))
+            }
+        }
+        section aria-labelledby="findings" {
+            h2 #findings { "Findings (" (e.findings.len()) ")" }
+            (annotated(source, &e.findings))
+        }
+        @if !e.egress.is_empty() {
+            section aria-labelledby="egress" {
+                h2 #egress { "Egress inventory" }
+                div.scroll { table.stack {
+                    thead { tr {
+                        th scope="col" { "Line" } th scope="col" { "List" } th scope="col" { "Address" }
+                        th scope="col" { "Category" } th scope="col" { "In-scope EUD" }
+                        th scope="col" { "Admin can block" }
+                    } }
+                    tbody { @for item in &e.egress { tr {
+                        td { a href={ "#L" (item.line) } { (item.line) } }
+                        td { code { (item.list) } }
+                        td { code { (item.address.as_deref().or(item.remote.as_deref()).unwrap_or("")) } }
+                        td { (item.category.as_deref().unwrap_or("")) }
+                        td { (yes_no(item.in_scope_eud)) }
+                        td { (yes_no(item.admin_can_block)) }
+                    } } }
+                } }
+            }
+        }
+        @if let Some(residency) = &e.residency {
+            section aria-labelledby="residency" {
+                h2 #residency { "Data residency" }
+                p {
+                    @if residency.eud_may_leave_residency {
+                        span.badge.bad { "End-user data may leave the host product's residency" }
+                    } @else {
+                        span.badge.ok { "End-user data follows the host product's residency" }
+                    }
+                }
+                @if !residency.remotes.is_empty() {
+                    div.scroll { table.stack {
+                        thead { tr {
+                            th scope="col" { "Remote" } th scope="col" { "Regions" }
+                            th scope="col" { "Missing regions" } th scope="col" { "Stores EUD" }
+                        } }
+                        tbody { @for r in &residency.remotes { tr {
+                            td { code { (r.key.as_deref().unwrap_or("(unnamed)")) } }
+                            td { (r.regions.join(", ")) }
+                            td { (r.missing_regions.join(", ")) }
+                            td { (yes_no(r.stores_eud)) }
+                        } } }
+                    } }
+                }
+            }
+        }
+    }
+}
+
+fn verdict(v: Verdict) -> Markup {
+    let (class, text) = match v {
+        Verdict::Eligible => ("ok", "Eligible for Runs on Atlassian"),
+        Verdict::NotEligible => ("bad", "Not eligible for Runs on Atlassian"),
+        Verdict::Blocked => ("bad", "Blocked: Forge would refuse to deploy it"),
+        Verdict::Error => ("bad", "The file cannot be read as a manifest"),
+    };
+    html! { p class={ "verdict " (class) } role="status" { (text) " (" code { (v.as_str()) } ")" } }
+}
+
+fn yes_no(value: bool) -> &'static str {
+    if value { "yes" } else { "no" }
+}
+
+#[derive(Deserialize, Default)]
+pub struct DiffForm {
+    #[serde(default)]
+    old: String,
+    #[serde(default)]
+    new: String,
+}
+
+/// `GET /check/diff`.
+pub async fn diff_form(viewer: Viewer) -> Markup {
+    page(
+        &viewer,
+        "Compare manifests",
+        "/check/diff",
+        compare_form(&DiffForm::default(), html! {}),
+    )
+}
+
+/// `POST /check/diff`.
+pub async fn diff(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    axum::Form(form): axum::Form<DiffForm>,
+) -> Result<Markup, PageError> {
+    let (old, new) = (form.old.clone().into_bytes(), form.new.clone().into_bytes());
+    let report = state
+        .evaluator
+        .run(old.len() + new.len(), move |options| {
+            classify(&old, &new, options)
+        })
+        .await
+        .map_err(ApiError::from)?;
+    let result = match report {
+        Err(unreadable) => html! {
+            section {
+                h2 { "The " (unreadable.side) " manifest cannot be compared" }
+                (verdict(unreadable.evaluation.verdict))
+                ul { @for f in &unreadable.evaluation.findings {
+                    li { code { (f.code.name()) } ": " (f.message) }
+                } }
+            }
+        },
+        Ok(report) => html! {
+            section aria-labelledby="classification" {
+                h2 #classification { "Classification" }
+                @if report.major {
+                    p.verdict.bad role="status" { "Major: installed sites must consent before it applies" }
+                } @else {
+                    p.verdict.ok role="status" { "Minor: it rolls out without consent" }
+                }
+                dl.facts {
+                    dt { "Before" } dd { code { (report.before.as_str()) } }
+                    dt { "After" } dd { code { (report.after.as_str()) } }
+                }
+                @if report.changes.is_empty() {
+                    p { "The manifests are the same." }
+                } @else {
+                    div.scroll { table.stack {
+                        thead { tr {
+                            th scope="col" { "Impact" } th scope="col" { "Area" }
+                            th scope="col" { "Change" } th scope="col" { "Where" }
+                        } }
+                        tbody { @for c in &report.changes { tr {
+                            td { @if c.impact == Impact::Major { span.badge.bad { "major" } } @else { span.badge.none { "minor" } } }
+                            td { (c.area) }
+                            td { (c.description) }
+                            td { @if let Some(line) = c.line {
+                                (if c.file == Which::Old { "old" } else { "new" }) " line " (line)
+                            } }
+                        } } }
+                    } }
+                }
+            }
+        },
+    };
+    Ok(page(
+        &viewer,
+        "Compare manifests",
+        "/check/diff",
+        compare_form(&form, result),
+    ))
+}
+
+fn compare_form(form: &DiffForm, result: Markup) -> Markup {
+    html! {
+        h1 { "Compare two manifests" }
+        p { "What " code { "apptrust diff" } " says: which changes make a new major version that installed sites must consent to. Nothing is stored." }
+        (result)
+        section {
+            form method="post" action="/check/diff" {
+                div.grid2 {
+                    div.field {
+                        label for="old" { "Deployed now (old)" }
+                        textarea #old name="old" rows="16" spellcheck="false" required { (form.old) }
+                    }
+                    div.field {
+                        label for="new" { "About to deploy (new)" }
+                        textarea #new name="new" rows="16" spellcheck="false" required { (form.new) }
+                    }
+                }
+                button type="submit" { "Compare" }
+            }
+        }
+    }
+}

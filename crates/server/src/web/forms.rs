@@ -1,0 +1,37 @@
+//! Small helpers for forms and links: percent-encoding for query strings, and the notices a
+//! page shows after a form posted back (by a fixed key, never text from the address bar).
+
+use maud::{Markup, html};
+
+/// Percent-encodes a query-string value.
+pub fn encode(value: &str) -> String {
+    url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
+}
+
+/// A local path to go back to, or `/`: never another site (`//evil`, `https:`).
+pub fn local_path(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+/// The hidden CSRF field every form carries.
+pub fn csrf_field(token: &str) -> Markup {
+    html! { input type="hidden" name="csrf" value=(token); }
+}
+
+/// The notice for a `?done=` key, if it is one of ours.
+pub fn notice(done: Option<&str>) -> Markup {
+    let text = match done {
+        Some("switches") => "The switches were saved.",
+        Some("consented") => "Consent recorded: the new major applies to this installation.",
+        Some("declined") => "Declined: the installation stays on its major.",
+        Some("policy") => "The site policy was saved.",
+        Some("installed") => "Installed.",
+        Some("escalated") => "The escalation was raised; staff will pick it up.",
+        Some("signed-out") => "You are signed out.",
+        _ => return html! {},
+    };
+    html! { p.notice.ok role="status" { (text) } }
+}

@@ -1,0 +1,71 @@
+//! The web pages: server-rendered HTML for the public (the directory, trust pages, the checker),
+//! partners, staff and site admins. Templates are `maud` macros compiled into the binary; there
+//! is no script: every flow is a link or a form. Pages read and act through the same handlers
+//! as the JSON API, so a page can show or do exactly what its viewer's token could, no more.
+//!
+//! Forms are protected by the session's CSRF token in a hidden field, by the session cookie's
+//! `SameSite=Strict` (a cross-site post arrives signed out) and by `Sec-Fetch-Site`.
+
+mod admin;
+mod annotate;
+mod checker;
+mod directory;
+mod errors;
+mod forms;
+mod layout;
+mod sign_in;
+mod svg;
+mod trust_page;
+mod viewer;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+
+use crate::settings::Settings;
+use crate::state::AppState;
+
+pub use errors::PageError;
+
+/// The stylesheet, compiled in.
+const STYLESHEET: &str = include_str!("apptrust.css");
+
+/// The API's routes with every page's added.
+pub fn with_pages(api: Router<AppState>, settings: &Settings) -> Router<AppState> {
+    api.merge(router(settings))
+}
+
+/// Every page's route. The checker takes manifests as large as deploys do.
+fn router(settings: &Settings) -> Router<AppState> {
+    let checker = Router::new()
+        .route("/check", get(checker::form).post(checker::check))
+        .route("/check/diff", get(checker::diff_form).post(checker::diff))
+        .layer(DefaultBodyLimit::max(settings.max_body_bytes));
+    Router::new()
+        .route("/", get(directory::show))
+        .route("/apps/{key}", get(trust_page::show))
+        .route("/sign-in", get(sign_in::form).post(sign_in::sign_in))
+        .route("/sign-out", post(sign_in::sign_out))
+        .route("/admin", get(admin::home))
+        .route("/admin/policy", post(admin::set_policy))
+        .route("/admin/installations", post(admin::install))
+        .route("/admin/installations/{id}", get(admin::installation))
+        .route("/admin/installations/{id}/switches", post(admin::switches))
+        .route("/admin/installations/{id}/consent", post(admin::consent))
+        .route("/admin/escalations", post(admin::escalate))
+        .route("/static/apptrust.css", get(stylesheet))
+        .merge(checker)
+}
+
+/// `GET /static/apptrust.css`: cached for a day; the page links it with the binary's version.
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        STYLESHEET,
+    )
+}
