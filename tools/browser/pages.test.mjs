@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 
 import { startDemo } from "./server.mjs";
-import { assertAccessible, launch, person, shoot, signIn } from "./browser.mjs";
+import { assertAccessible, launch, person, shoot, signIn, strictPerson } from "./browser.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
 const example = (name) => readFileSync(join(root, "examples", name, "manifest.yml"), "utf8");
@@ -68,6 +68,25 @@ describe("a visitor", () => {
   });
 });
 
+describe("the pages under their own Content Security Policy, on a phone", () => {
+  test("the stylesheet applies and nothing is blocked", async () => {
+    const page = await strictPerson(browser);
+    const blocked = [];
+    page.on("console", (message) => {
+      if (/Content Security Policy/i.test(message.text())) blocked.push(message.text());
+    });
+    for (const path of ["/", "/apps/com.acme.issue-insights", "/check", "/sign-in"]) {
+      await page.goto(server.url + path);
+      const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      assert.equal(background, "rgb(244, 245, 247)", `the stylesheet applies on ${path}`);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert.ok(overflow <= 1, `${path} fits a phone's width (overflow ${overflow}px)`);
+    }
+    assert.deepEqual(blocked, []);
+    await shoot(page, "directory-phone");
+  });
+});
+
 describe("someone checking a manifest", () => {
   test("pastes one and sees the verdict with findings at their lines", async () => {
     const page = await person(browser);
@@ -76,7 +95,7 @@ describe("someone checking a manifest", () => {
     await page.getByLabel("manifest.yml").fill(example("not-eligible"));
     await page.getByRole("button", { name: "Check" }).click();
     await assert.doesNotReject(page.getByText("Not eligible for Runs on Atlassian").waitFor());
-    const notes = page.locator("ol.source li.note");
+    const notes = page.locator("ol.source li.hit .note");
     assert.ok((await notes.count()) >= 1, "findings are shown under their lines");
     assert.match(await notes.first().innerText(), /line \d+/);
     assert.ok((await page.locator("ol.source li.hit").count()) >= 1, "the lines are marked");
@@ -179,5 +198,77 @@ describe("a site admin", () => {
     } finally {
       evil.close();
     }
+  });
+});
+
+describe("a partner and staff", () => {
+  test("the partner submits an app and answers a clarification; staff triage, pass checks and approve", async () => {
+    const partner = await person(browser);
+    await signIn(partner, server.url, server.tokens.partner, "/partner");
+    await partner.waitForURL(/\/partner$/);
+    await assertAccessible(partner, "the partner's apps");
+    await shoot(partner, "partner");
+    await partner.getByRole("link", { name: "Issue Insights" }).click();
+    await assert.doesNotReject(partner.getByRole("heading", { name: "Environments and versions" }).waitFor());
+    await assertAccessible(partner, "an app's page");
+    await shoot(partner, "partner-app");
+    await partner.locator("a[href*='/environments/production/versions/']").first().click();
+    await assert.doesNotReject(partner.getByRole("heading", { name: "The manifest, annotated" }).waitFor());
+    assert.ok((await partner.locator("ol.source li").count()) > 5, "the manifest is shown");
+    await assertAccessible(partner, "a version's evaluation");
+    await shoot(partner, "partner-version");
+    await partner.goto(server.url + "/partner");
+    await partner.getByLabel("App key").fill("com.acme.browser-flow");
+    await partner.getByLabel("Name").fill("Browser Flow");
+    await partner.getByRole("button", { name: "Register the app" }).click();
+    await partner.waitForURL(/\/partner\/apps\/com\.acme\.browser-flow/);
+    await partner.getByRole("button", { name: "Submit" }).click();
+    await assert.doesNotReject(partner.getByText("Submitted: staff will triage it.").waitFor());
+    const submission = partner.url().replace(/\?.*$/, "");
+
+    const staff = await person(browser);
+    await signIn(staff, server.url, server.tokens.staff, "/staff");
+    await staff.waitForURL(/\/staff$/);
+    await assertAccessible(staff, "the service desk");
+    await shoot(staff, "staff");
+    await staff.getByRole("link", { name: /com\.acme\.browser-flow/ }).first().click();
+    await staff.getByRole("button", { name: "Triage" }).click();
+    await staff.getByLabel("The question").fill("Which address receives your security alerts?");
+    await staff.getByRole("button", { name: "Ask the partner" }).click();
+    await assert.doesNotReject(staff.getByText("Which address receives your security alerts?").first().waitFor());
+
+    await partner.goto(submission);
+    await assert.doesNotReject(partner.getByText("Which address receives your security alerts?").first().waitFor());
+    await partner.getByLabel("Your answer").fill("security@acme.example");
+    await partner.getByRole("button", { name: "Answer" }).click();
+    await assert.doesNotReject(partner.getByText("security@acme.example").first().waitFor());
+
+    await staff.goto(submission);
+    await staff.getByRole("button", { name: "Start the review" }).click();
+    await staff.waitForURL(/done=moved/);
+    await assertAccessible(staff, "a submission under review");
+    await shoot(staff, "submission");
+    // Every check: passed where it can be now, else waived until a day far off.
+    for (let guard = 0; guard < 50; guard++) {
+      const pass = staff.getByRole("button", { name: /^pass / });
+      const waive = staff.getByRole("button", { name: /^waive / });
+      if ((await pass.count()) > 0) {
+        await pass.first().click();
+      } else if ((await waive.count()) > 0) {
+        const form = staff.locator("form").filter({ has: staff.getByRole("button", { name: /^waive / }) }).first();
+        await form.getByLabel("Why").fill("Covered by last year's audit");
+        await form.getByLabel("until").fill("2099-01-01");
+        await form.getByRole("button").click();
+      } else {
+        break;
+      }
+      await staff.waitForLoadState();
+    }
+    await staff.getByRole("button", { name: "Approve" }).click();
+    await staff.waitForURL(/done=moved/);
+    assert.match(await staff.locator("dl.facts").first().innerText(), /approved/);
+
+    await partner.goto(server.url + "/apps/com.acme.browser-flow");
+    assert.match(await partner.locator("section", { hasText: "Cloud Fortified" }).first().innerText(), /Approved/);
   });
 });

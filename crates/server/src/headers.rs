@@ -20,11 +20,15 @@ const MAX_REJECTION_TEXT: usize = 4096;
 /// Middleware: see the module doc.
 pub async fn finish(request: Request, next: Next) -> Response {
     let method = request.method().clone();
+    let for_a_person = wants_a_page(&request);
     // The request id rides on this layer rather than a layer of its own: each layer costs every
     // request (a boxed future, a clone of the service beneath), and this one runs anyway.
     let mut response = crate::logging::with_request_id(request, next).await;
     if response.status().is_client_error() || response.status().is_server_error() {
         response = as_json_error(response, &method).await;
+        if for_a_person {
+            response = as_page(response).await;
+        }
     }
     let headers = response.headers_mut();
     headers
@@ -108,4 +112,44 @@ fn or(text: String, fallback: &str) -> String {
     } else {
         text
     }
+}
+
+/// Whether an error should be answered as a page: a browser asking for HTML at an address
+/// outside the API (a page's bad path segment, an unknown page, a form too large).
+fn wants_a_page(request: &Request) -> bool {
+    let path = request.uri().path();
+    let api = ["/api/", "/healthz", "/readyz", "/metrics"]
+        .iter()
+        .any(|prefix| path.starts_with(prefix));
+    !api && request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+/// A JSON error rewritten as a page with its status and message.
+async fn as_page(response: Response) -> Response {
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, MAX_REJECTION_TEXT * 4)
+        .await
+        .unwrap_or_default();
+    let message = serde_json::from_slice::<apptrust_api::error::ErrorBody>(&bytes)
+        .map(|b| b.error.message)
+        .unwrap_or_else(|_| "the request was refused".to_string());
+    let mut page = crate::web::error_page(parts.status, message);
+    for (name, value) in &parts.headers {
+        if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+            page.headers_mut().insert(name.clone(), value.clone());
+        }
+    }
+    page
 }

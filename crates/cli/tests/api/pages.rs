@@ -7,13 +7,15 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use crate::installations::site_with_admin;
+use crate::installations::{manifest, site_with_admin};
 use crate::support::{Db, TestApp};
 
 crate::on_both_databases!(
     sign_in_needs_its_form_token_and_stays_on_this_site,
     forms_need_the_session_token_and_this_site,
     pages_escape_and_carry_their_headers,
+    site_admins_act_on_their_own_site_only,
+    the_checker_page_is_bounded,
 );
 
 const SITE: &str = "pages.atlassian.net";
@@ -138,16 +140,19 @@ fn forms_need_the_session_token_and_this_site(db: Db) {
     // Signed out: asked to sign in, and nothing changes.
     let (status, location, _, _) = policy("", "", None);
     assert_eq!(status, 303);
-    assert_eq!(location.as_deref(), Some("/sign-in?next=%2Fadmin%2Fpolicy"));
+    // A form's post cannot be repeated by a redirect: back to the front page after signing in.
+    assert_eq!(location.as_deref(), Some("/sign-in?next=%2F"));
     // Without the session's token, or with another one: refused, as a page.
     for sent in ["", "csrf_wrong"] {
         let (status, _, _, body) = policy(&cookie, sent, None);
         assert_eq!(status, 403, "{body}");
         assert!(body.contains("<!DOCTYPE html>") && body.contains("did not come from this site"));
     }
-    // From another site, even with the right token.
-    let (status, _, _, _) = policy(&cookie, &csrf, Some("cross-site"));
-    assert_eq!(status, 403);
+    // From another site (or a sibling subdomain), even with the right token.
+    for other in ["cross-site", "same-site"] {
+        let (status, _, _, _) = policy(&cookie, &csrf, Some(other));
+        assert_eq!(status, 403, "{other}");
+    }
     assert_eq!(required(), json!([]), "nothing changed");
 
     // With it, from this site: saved, and back to the page with its notice.
@@ -234,4 +239,199 @@ fn pages_escape_and_carry_their_headers(db: Db) {
     );
     assert_eq!(status, 400);
     assert!(body.contains("max-search-chars"), "{body}");
+}
+
+/// Every page form of site administration, posted by the admin of another site with their own
+/// valid session: refused as the API refuses it (no such site or installation), nothing changed.
+fn site_admins_act_on_their_own_site_only(db: Db) {
+    let app = TestApp::spawn(db);
+    let admin = site_with_admin(&app, SITE, "EU", "admin@pages.test");
+    let other = site_with_admin(&app, "other.atlassian.net", "US", "admin@other.test");
+    let partner = app.partner("pagesco");
+    app.app(&partner, "com.pagesco.app");
+    let text = crate::support::for_app(
+        &manifest(&[], &["eu.posthog.com"], false),
+        "com.pagesco.app",
+    );
+    let (status, body) = app.deploy(
+        &partner,
+        "com.pagesco.app",
+        "production",
+        json!({"manifest": text}),
+    );
+    assert_eq!(status, 201, "{body}");
+    let (status, installed) = app.post(
+        &format!("/api/v1/sites/{SITE}/installations"),
+        Some(&admin),
+        json!({"app": "com.pagesco.app"}),
+    );
+    assert_eq!(status, 201, "{installed}");
+    let id = installed["id"].as_i64().unwrap();
+    let (cookie, csrf) = app.sign_in(&other);
+    let post = |path: &str, fields: &[(&str, &str)]| {
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        read(
+            agent()
+                .post(&format!("{}{path}", app.url))
+                .set("Cookie", &cookie)
+                .send_form(&all),
+        )
+    };
+    let switches = format!("/admin/installations/{id}/switches");
+    let consent = format!("/admin/installations/{id}/consent");
+    for (path, fields) in [
+        (
+            "/admin/policy",
+            vec![("site", SITE), ("runsOnAtlassian", "on")],
+        ),
+        (
+            "/admin/installations",
+            vec![("site", SITE), ("app", "com.pagesco.app")],
+        ),
+        (
+            "/admin/escalations",
+            vec![("site", SITE), ("app", "com.pagesco.app"), ("reason", "x")],
+        ),
+        (switches.as_str(), vec![]),
+        (
+            consent.as_str(),
+            vec![("major", "2"), ("answer", "consent")],
+        ),
+    ] {
+        let (status, _, _, body) = post(path, &fields);
+        assert!(status == 404 || status == 409, "{path}: {status} {body}");
+    }
+    let page = read(
+        agent()
+            .get(&format!("{}/admin/installations/{id}", app.url))
+            .set("Cookie", &cookie)
+            .call(),
+    );
+    assert_eq!(page.0, 404);
+    let (_, after) = app.get(&format!("/api/v1/installations/{id}"), Some(&admin));
+    assert_eq!(
+        after["allowAnalyticsEgress"],
+        json!(true),
+        "the switch is untouched"
+    );
+    let (_, site) = app.get(&format!("/api/v1/sites/{SITE}"), Some(&admin));
+    assert_eq!(site["policy"]["requiredBadges"], json!([]));
+
+    // The site's own admin unticks both switches: both go off (an unticked box is "off").
+    let (own_cookie, own_csrf) = app.sign_in(&admin);
+    let (status, _, _, _) = read(
+        agent()
+            .post(&format!("{}{switches}", app.url))
+            .set("Cookie", &own_cookie)
+            .send_form(&[("csrf", own_csrf.as_str())]),
+    );
+    assert_eq!(status, 303);
+    let (_, after) = app.get(&format!("/api/v1/installations/{id}"), Some(&admin));
+    assert_eq!(after["allowAnalyticsEgress"], json!(false));
+    assert_eq!(after["allowLogsAccess"], json!(false));
+    // A policy saved from the page keeps every badge it ticks, the two not on most sites too.
+    let (status, _, _, _) = read(
+        agent()
+            .post(&format!("{}/admin/policy", app.url))
+            .set("Cookie", &own_cookie)
+            .send_form(&[
+                ("csrf", own_csrf.as_str()),
+                ("site", SITE),
+                ("cloudSecurityParticipant", "on"),
+                ("bugBountyParticipant", "on"),
+            ]),
+    );
+    assert_eq!(status, 303);
+    let (_, site) = app.get(&format!("/api/v1/sites/{SITE}"), Some(&admin));
+    let mut required: Vec<String> =
+        serde_json::from_value(site["policy"]["requiredBadges"].clone()).unwrap();
+    required.sort();
+    assert_eq!(
+        required,
+        ["bugBountyParticipant", "cloudSecurityParticipant"]
+    );
+    // Sign-out needs the token too; without it the session lives on.
+    let (status, _, _, _) = read(
+        agent()
+            .post(&format!("{}/sign-out", app.url))
+            .set("Cookie", &own_cookie)
+            .send_form(&[("csrf", "")]),
+    );
+    assert_eq!(status, 403);
+    let (status, _, _, _) = read(
+        agent()
+            .get(&format!("{}/admin", app.url))
+            .set("Cookie", &own_cookie)
+            .call(),
+    );
+    assert_eq!(status, 200);
+    // A page's own bad input is a page too (a path segment that is not a number).
+    let (status, _, _, body) = read(
+        agent()
+            .get(&format!("{}/admin/installations/abc", app.url))
+            .set("Cookie", &own_cookie)
+            .set("Accept", "text/html")
+            .call(),
+    );
+    assert_eq!(status, 400);
+    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    let (status, _, _, body) = read(
+        agent()
+            .get(&format!("{}/no/such/page", app.url))
+            .set("Accept", "text/html")
+            .call(),
+    );
+    assert_eq!(status, 404);
+    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
+    // The API stays JSON whatever the client accepts.
+    let (status, _, _, body) = read(
+        agent()
+            .get(&format!("{}/api/v1/nothing", app.url))
+            .set("Accept", "text/html")
+            .call(),
+    );
+    assert_eq!(status, 404);
+    assert!(body.starts_with('{'), "{body}");
+}
+
+/// The checker page: a manifest over its limit is refused with a page that names the limit, a
+/// body over the form's limit is refused, and a cross-site post is refused.
+fn the_checker_page_is_bounded(db: Db) {
+    let app = TestApp::spawn(db);
+    let check = |fields: &[(&str, &str)], site: Option<&str>| {
+        let mut request = agent()
+            .post(&format!("{}/check", app.url))
+            .set("Accept", "text/html");
+        if let Some(value) = site {
+            request = request.set("Sec-Fetch-Site", value);
+        }
+        read(request.send_form(fields))
+    };
+    let manifest =
+        std::fs::read_to_string(crate::support::repo_path("examples/eligible/manifest.yml"))
+            .unwrap();
+    let (status, _, _, body) = check(&[("manifest", &manifest)], Some("same-origin"));
+    assert_eq!(status, 200);
+    assert!(body.contains("Eligible for Runs on Atlassian"), "{body}");
+    let big = format!("{manifest}\n#{}", "x".repeat(200 * 1024));
+    let (status, _, _, body) = check(&[("manifest", &big)], None);
+    assert_eq!(status, 413);
+    assert!(
+        body.contains("128 KiB") && body.starts_with("<!DOCTYPE html>"),
+        "{body}"
+    );
+    // A body over the form's limit is refused before it is read: the answer is a 413, or the
+    // connection closes under a client still sending.
+    let huge = "x".repeat(2 * 1024 * 1024);
+    match agent()
+        .post(&format!("{}/check", app.url))
+        .send_form(&[("manifest", &huge)])
+    {
+        Err(ureq::Error::Status(status, _)) => assert_eq!(status, 413),
+        Err(ureq::Error::Transport(_)) => {}
+        Ok(response) => panic!("accepted: {}", response.status()),
+    }
+    let (status, _, _, _) = check(&[("manifest", &manifest)], Some("cross-site"));
+    assert_eq!(status, 403);
 }

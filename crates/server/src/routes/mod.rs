@@ -1,27 +1,27 @@
 //! The routes, grouped by resource.
 
-mod apps;
-mod audit;
+pub(crate) mod apps;
+pub(crate) mod audit;
 mod cases;
 mod deployments;
-mod editions;
-mod environments;
+pub(crate) mod editions;
+pub(crate) mod environments;
 pub(crate) mod escalations;
 mod health;
 pub(crate) mod installations;
 mod openapi;
 mod partners;
 mod programs;
-mod reviews;
+pub(crate) mod reviews;
 pub(crate) mod session;
-mod signals;
+pub(crate) mod signals;
 pub(crate) mod sites;
-mod submissions;
+pub(crate) mod submissions;
 mod test_clock;
-mod trust;
+pub(crate) mod trust;
 mod users;
-mod versions;
-mod webhooks;
+pub(crate) mod versions;
+pub(crate) mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -44,7 +44,7 @@ pub fn router(state: AppState) -> Router {
     // Built now, so that the first reader of the document does not wait for it.
     std::sync::LazyLock::force(&crate::openapi::DOCUMENT);
     let (app, _) = operations(&settings, settings.test_clock).split_for_parts();
-    let app = crate::web::with_pages(app, &settings)
+    let app = crate::web::with_pages(app)
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             metrics::track,

@@ -35,34 +35,39 @@ pub async fn show(
     State(state): State<AppState>,
     Path(app): Path<String>,
 ) -> Result<Response, ApiError> {
+    match document_bytes(&state, &app).await? {
+        Some(body) => Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()),
+        None => Err(ApiError::not_found(format!("no app with key `{app}`"))),
+    }
+}
+
+/// The app's trust document as JSON, from the short-lived copy when there is one (the API's
+/// read and the trust page alike); `None` when there is no such app.
+pub(crate) async fn document_bytes(state: &AppState, app: &str) -> Result<Option<Bytes>, ApiError> {
     // Only well-formed keys reach the cache and the database: anything else cannot name an app,
     // and caching it would let anyone fill memory with junk keys.
-    if AppKey::parse(&app).is_err() {
+    if AppKey::parse(app).is_err() {
         return Err(ApiError::not_found(format!(
             "no app with key `{}`",
             app.chars().take(80).collect::<String>()
         )));
     }
-    let cached = match state.trust_cache.get(&app) {
-        Lookup::Miss if !state.trust_cache.enabled() => load(&state, &app).await?,
+    Ok(match state.trust_cache.get(app) {
+        Lookup::Miss if !state.trust_cache.enabled() => load(state, app).await?,
         Lookup::Miss => {
-            let gate = state.trust_cache.gate(&app);
+            let gate = state.trust_cache.gate(app);
             let loaded = {
                 let _held = gate.lock().await;
-                match state.trust_cache.get(&app) {
-                    Lookup::Miss => load(&state, &app).await,
-                    other => Ok(serve(&state, &app, other)),
+                match state.trust_cache.get(app) {
+                    Lookup::Miss => load(state, app).await,
+                    other => Ok(serve(state, app, other)),
                 }
             };
-            state.trust_cache.release_gate(&app, &gate);
+            state.trust_cache.release_gate(app, &gate);
             loaded?
         }
-        other => serve(&state, &app, other),
-    };
-    match cached {
-        Some(body) => Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response()),
-        None => Err(ApiError::not_found(format!("no app with key `{app}`"))),
-    }
+        other => serve(state, app, other),
+    })
 }
 
 /// Reads the document from the database and caches it.

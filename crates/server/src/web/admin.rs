@@ -30,8 +30,13 @@ use super::forms::{csrf_field, encode, notice};
 use super::layout::page;
 use super::viewer::Viewer;
 
-/// The badges a site policy may require.
-const REQUIRABLE: [Program; 2] = [Program::RunsOnAtlassian, Program::CloudFortified];
+/// The badges a site policy may require, in the order a buyer cares about them.
+const REQUIRABLE: [Program; 4] = [
+    Program::RunsOnAtlassian,
+    Program::CloudFortified,
+    Program::CloudSecurityParticipant,
+    Program::BugBountyParticipant,
+];
 
 #[derive(Deserialize)]
 pub struct AdminQuery {
@@ -235,13 +240,15 @@ pub async fn installation(
                 p { button type="submit" { "Save switches" } }
             }
         }
-        (consent_section(&viewer, id, &consent))
+        (consent_section(&viewer, id, &consent, viewer.role() == Some(Role::SiteAdmin)))
         (egress_section(&egress))
     };
     Ok(page(&viewer, &shown.app, "/admin", body))
 }
 
-fn consent_section(viewer: &Viewer, id: i64, consent: &ConsentView) -> Markup {
+/// What waits for consent, and the answers when `may_answer` (the site's admins answer;
+/// staff see).
+fn consent_section(viewer: &Viewer, id: i64, consent: &ConsentView, may_answer: bool) -> Markup {
     let major = consent
         .status
         .offered
@@ -252,26 +259,32 @@ fn consent_section(viewer: &Viewer, id: i64, consent: &ConsentView) -> Markup {
         section aria-labelledby="consent" {
             h2 #consent { "Consent" }
             @match (consent.status.state.as_str(), major) {
-                ("pending", Some(major)) => {
+                ("pending" | "declined", Some(major)) => {
+                    @if consent.status.state == "declined" {
+                        p.notice.info { "You declined major " (major) "; the installation stays on its major. You may still consent." }
+                    }
                     p { "Version " strong { (consent.status.offered.as_deref().unwrap_or("")) }
                         " is a new major: it applies here only if you consent. What it adds or changes:" }
-                    ul { @for change in &consent.changes { li { (change) } } }
-                    div.row {
-                        form method="post" action={ "/admin/installations/" (id) "/consent" } {
-                            (csrf_field(&viewer.csrf))
-                            input type="hidden" name="major" value=(major);
-                            input type="hidden" name="answer" value="consent";
-                            button type="submit" { "Consent to major " (major) }
-                        }
-                        form method="post" action={ "/admin/installations/" (id) "/consent" } {
-                            (csrf_field(&viewer.csrf))
-                            input type="hidden" name="major" value=(major);
-                            input type="hidden" name="answer" value="decline";
-                            button.secondary type="submit" { "Decline" }
+                    ul.changes { @for change in &consent.changes { li { (change) } } }
+                    @if may_answer {
+                        div.row {
+                            form method="post" action={ "/admin/installations/" (id) "/consent" } {
+                                (csrf_field(&viewer.csrf))
+                                input type="hidden" name="major" value=(major);
+                                input type="hidden" name="answer" value="consent";
+                                button type="submit" { "Consent to major " (major) }
+                            }
+                            @if consent.status.state == "pending" {
+                                form method="post" action={ "/admin/installations/" (id) "/consent" } {
+                                    (csrf_field(&viewer.csrf))
+                                    input type="hidden" name="major" value=(major);
+                                    input type="hidden" name="answer" value="decline";
+                                    button.secondary type="submit" { "Decline major " (major) }
+                                }
+                            }
                         }
                     }
                 }
-                ("declined", _) => { p { "You declined major " (consent.status.declined_major.unwrap_or(0)) "; the installation stays on its major." } }
                 _ => { p { "Nothing waits for consent: the installation runs the app's newest major." } }
             }
         }
@@ -413,42 +426,32 @@ pub async fn install(
     )))
 }
 
-#[derive(Deserialize)]
-pub struct PolicyForm {
-    #[serde(default)]
-    csrf: String,
-    site: String,
-    #[serde(rename = "runsOnAtlassian")]
-    runs_on_atlassian: Option<String>,
-    #[serde(rename = "cloudFortified")]
-    cloud_fortified: Option<String>,
-    analytics_default: Option<String>,
-}
-
-/// `POST /admin/policy`.
+/// `POST /admin/policy`: the form's fields are `csrf`, `site`, `analytics_default` and one
+/// checkbox per badge, named by its key; the whole policy is saved (every badge is on the form).
 pub async fn set_policy(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::Form(form): axum::Form<PolicyForm>,
+    axum::Form(fields): axum::Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let signed_in = viewer.check_csrf(&form.csrf)?.clone();
-    let mut required = Vec::new();
-    if form.runs_on_atlassian.is_some() {
-        required.push(Program::RunsOnAtlassian.key().to_string());
-    }
-    if form.cloud_fortified.is_some() {
-        required.push(Program::CloudFortified.key().to_string());
-    }
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let signed_in = viewer.check_csrf(field("csrf").unwrap_or(""))?.clone();
+    let site = field("site").unwrap_or("").to_string();
+    let required = REQUIRABLE
+        .iter()
+        .filter(|p| field(p.key()).is_some())
+        .map(|p| p.key().to_string())
+        .collect();
     let body = ApiJson(UpdateSitePolicy {
         required_badges: Some(required),
-        analytics_egress_default: Some(form.analytics_default.is_some()),
+        analytics_egress_default: Some(field("analytics_default").is_some()),
     });
-    let _saved =
-        sites::update_policy(State(state), signed_in, Path(form.site.clone()), body).await?;
-    Ok(back(format!(
-        "/admin?site={}&done=policy",
-        encode(&form.site)
-    )))
+    let _saved = sites::update_policy(State(state), signed_in, Path(site.clone()), body).await?;
+    Ok(back(format!("/admin?site={}&done=policy", encode(&site))))
 }
 
 #[derive(Deserialize)]

@@ -2,12 +2,19 @@
 //! `apptrust check` says of it (the verdict, each finding at its line with its fix, the egress
 //! inventory and the residency report); or paste two and see what `apptrust diff` says. No
 //! account is needed and nothing is stored. The forms change nothing, so they carry no CSRF
-//! token; cross-site posts are still refused (see `viewer`). Evaluations run in the same lanes
-//! as deploys, so the page cannot take the server's CPU from them.
+//! token; cross-site posts are still refused (see `viewer`).
+//!
+//! Anyone may post here, so the page is kept from the CPU that deploys need: one check at a
+//! time per instance (`CHECKS`), in the evaluator's small lane only (manifests up to
+//! `MAX_MANIFEST_BYTES`, far above real ones; `apptrust check` reads larger files), waiting a
+//! few seconds at most before saying the checker is busy.
 
 use apptrust_rules::changes::{Impact, Which, classify};
 use apptrust_rules::{Evaluation, Verdict};
+use std::time::Duration;
+
 use axum::extract::State;
+use axum::http::StatusCode;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -15,10 +22,64 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 use super::PageError;
-use super::annotate::annotated;
+use super::annotate::{Note, annotated};
 use super::layout::page;
 use super::trust_page::reasons;
 use super::viewer::Viewer;
+
+/// The largest manifest the page checks (each side of a comparison). Below the evaluator's
+/// large-file threshold, so the page never takes the lane that large deploys need.
+pub const MAX_MANIFEST_BYTES: usize = 128 * 1024;
+
+/// The form body the checker pages take: two manifests at the limit, form-encoded.
+pub const MAX_FORM_BYTES: usize = 8 * MAX_MANIFEST_BYTES;
+
+/// Checks from the pages running at once on this instance.
+static CHECKS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
+
+/// How long a check waits for its turn before the page says the checker is busy.
+const CHECK_WAIT: Duration = Duration::from_secs(5);
+
+/// Runs `work` on `bytes` of manifest for a page: one at a time, in the small lane.
+async fn run_check<T, F>(state: &AppState, bytes: usize, work: F) -> Result<T, PageError>
+where
+    F: FnOnce(&apptrust_rules::CheckOptions) -> T + Send + 'static,
+    T: Send + 'static,
+{
+    let busy = || {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "the checker is busy; try again in a moment (or run `apptrust check`)",
+        )
+    };
+    let _turn = tokio::time::timeout(CHECK_WAIT, CHECKS.acquire())
+        .await
+        .map_err(|_| busy())?
+        .map_err(|_| busy())?;
+    Ok(state
+        .evaluator
+        .run_within(bytes, CHECK_WAIT, work)
+        .await
+        .map_err(ApiError::from)?)
+}
+
+/// Refuses a manifest over the page's limit, naming it.
+fn within_limit(name: &str, text: &str) -> Result<(), PageError> {
+    if text.len() > MAX_MANIFEST_BYTES {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too-large",
+            format!(
+                "{name} is {} bytes; the checker page takes manifests up to {} KiB (run `apptrust check` for larger files)",
+                text.len(),
+                MAX_MANIFEST_BYTES / 1024
+            ),
+        )
+        .into());
+    }
+    Ok(())
+}
 
 #[derive(Deserialize, Default)]
 pub struct CheckForm {
@@ -52,14 +113,12 @@ pub async fn check(
             check_form("", empty),
         ));
     }
+    within_limit("The manifest", &source)?;
     let bytes = source.clone().into_bytes();
-    let evaluation = state
-        .evaluator
-        .run(bytes.len(), move |options| {
-            apptrust_rules::evaluate(&bytes, options)
-        })
-        .await
-        .map_err(ApiError::from)?;
+    let evaluation = run_check(&state, bytes.len(), move |options| {
+        apptrust_rules::evaluate(&bytes, options)
+    })
+    .await?;
     let result = result(&source, &evaluation);
     Ok(page(
         &viewer,
@@ -104,7 +163,7 @@ fn result(source: &str, e: &Evaluation) -> Markup {
         }
         section aria-labelledby="findings" {
             h2 #findings { "Findings (" (e.findings.len()) ")" }
-            (annotated(source, &e.findings))
+            (annotated(source, &e.findings.iter().map(Note::from).collect::<Vec<_>>()))
         }
         @if !e.egress.is_empty() {
             section aria-labelledby="egress" {
@@ -193,14 +252,12 @@ pub async fn diff(
     viewer: Viewer,
     axum::Form(form): axum::Form<DiffForm>,
 ) -> Result<Markup, PageError> {
+    within_limit("The old manifest", &form.old)?;
+    within_limit("The new manifest", &form.new)?;
     let (old, new) = (form.old.clone().into_bytes(), form.new.clone().into_bytes());
-    let report = state
-        .evaluator
-        .run(old.len() + new.len(), move |options| {
-            classify(&old, &new, options)
-        })
-        .await
-        .map_err(ApiError::from)?;
+    // Sized by the larger side: the two are read one after the other.
+    let size = old.len().max(new.len());
+    let report = run_check(&state, size, move |options| classify(&old, &new, options)).await?;
     let result = match report {
         Err(unreadable) => html! {
             section {

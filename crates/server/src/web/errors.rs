@@ -57,3 +57,8 @@ impl IntoResponse for PageError {
         }
     }
 }
+
+/// An error as a page, for failures that happen before a page's handler runs (see `headers`).
+pub fn error_page(status: StatusCode, message: String) -> Response {
+    PageError::Api(ApiError::new(status, "refused", message)).into_response()
+}

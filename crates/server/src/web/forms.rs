@@ -8,10 +8,19 @@ pub fn encode(value: &str) -> String {
     url::form_urlencoded::byte_serialize(value.as_bytes()).collect()
 }
 
-/// A local path to go back to, or `/`: never another site (`//evil`, `https:`).
+/// A local path to go back to, or `/`: never another site. Only visible ASCII is kept
+/// (browsers drop tabs and line breaks from a `Location`, so `/\t/evil` would become
+/// `//evil`), and neither `//` nor a backslash may start it.
 pub fn local_path(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_string(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && p.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            p.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -31,6 +40,10 @@ pub fn notice(done: Option<&str>) -> Markup {
         Some("installed") => "Installed.",
         Some("escalated") => "The escalation was raised; staff will pick it up.",
         Some("signed-out") => "You are signed out.",
+        Some("moved") => "Done.",
+        Some("sent") => "Message sent.",
+        Some("registered") => "The app is registered.",
+        Some("submitted") => "Submitted: staff will triage it.",
         _ => return html! {},
     };
     html! { p.notice.ok role="status" { (text) } }

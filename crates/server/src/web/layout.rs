@@ -16,8 +16,11 @@ pub fn page(viewer: &Viewer, title: &str, current: &str, body: Markup) -> Markup
         ("/check", "Check a manifest"),
         ("/check/diff", "Compare"),
     ];
-    if viewer.role() == Some(Role::SiteAdmin) {
-        links.push(("/admin", "Site administration"));
+    match viewer.role() {
+        Some(Role::SiteAdmin) => links.push(("/admin", "Site administration")),
+        Some(Role::Partner) => links.push(("/partner", "Your apps")),
+        Some(Role::Staff) => links.push(("/staff", "Service desk")),
+        _ => {}
     }
     shell(
         title,

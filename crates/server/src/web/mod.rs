@@ -13,7 +13,10 @@ mod directory;
 mod errors;
 mod forms;
 mod layout;
+mod partner;
 mod sign_in;
+mod staff;
+mod submission;
 mod svg;
 mod trust_page;
 mod viewer;
@@ -24,29 +27,33 @@ use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 
-use crate::settings::Settings;
 use crate::state::AppState;
 
-pub use errors::PageError;
+pub use errors::{PageError, error_page};
 
 /// The stylesheet, compiled in.
 const STYLESHEET: &str = include_str!("apptrust.css");
 
 /// The API's routes with every page's added.
-pub fn with_pages(api: Router<AppState>, settings: &Settings) -> Router<AppState> {
-    api.merge(router(settings))
+pub fn with_pages(api: Router<AppState>) -> Router<AppState> {
+    api.merge(router())
 }
 
-/// Every page's route. The checker takes manifests as large as deploys do.
-fn router(settings: &Settings) -> Router<AppState> {
+/// Every page's route. The sign-in form is small; the checker's take manifests.
+fn router() -> Router<AppState> {
     let checker = Router::new()
         .route("/check", get(checker::form).post(checker::check))
         .route("/check/diff", get(checker::diff_form).post(checker::diff))
-        .layer(DefaultBodyLimit::max(settings.max_body_bytes));
+        .layer(DefaultBodyLimit::max(checker::MAX_FORM_BYTES));
     Router::new()
         .route("/", get(directory::show))
         .route("/apps/{key}", get(trust_page::show))
-        .route("/sign-in", get(sign_in::form).post(sign_in::sign_in))
+        .route(
+            "/sign-in",
+            get(sign_in::form)
+                .post(sign_in::sign_in)
+                .layer(DefaultBodyLimit::max(sign_in::MAX_FORM_BYTES)),
+        )
         .route("/sign-out", post(sign_in::sign_out))
         .route("/admin", get(admin::home))
         .route("/admin/policy", post(admin::set_policy))
@@ -55,6 +62,23 @@ fn router(settings: &Settings) -> Router<AppState> {
         .route("/admin/installations/{id}/switches", post(admin::switches))
         .route("/admin/installations/{id}/consent", post(admin::consent))
         .route("/admin/escalations", post(admin::escalate))
+        .route("/partner", get(partner::home))
+        .route("/partner/apps", post(partner::register))
+        .route("/partner/apps/{key}", get(partner::app))
+        .route("/partner/apps/{key}/submissions", post(partner::submit))
+        .route(
+            "/partner/apps/{key}/environments/{env}/versions/{version}",
+            get(partner::version),
+        )
+        .route("/submissions/{id}", get(submission::show))
+        .route("/submissions/{id}/actions", post(submission::act))
+        .route(
+            "/submissions/{id}/checks/{requirement}",
+            post(submission::act_on_check),
+        )
+        .route("/submissions/{id}/messages", post(submission::message))
+        .route("/staff", get(staff::home))
+        .route("/staff/audit", get(staff::audit_log))
         .route("/static/apptrust.css", get(stylesheet))
         .merge(checker)
 }

@@ -19,6 +19,9 @@ use super::forms::{local_path, notice};
 use super::layout::page;
 use super::viewer::Viewer;
 
+/// The sign-in form's body at most: a token, the form's own token and a path to return to.
+pub const MAX_FORM_BYTES: usize = 4096;
+
 /// The cookie that carries the sign-in form's CSRF token.
 const SIGN_IN_COOKIE: &str = "apptrust_sign_in";
 
@@ -29,14 +32,28 @@ pub struct SignInQuery {
 }
 
 /// `GET /sign-in`.
-pub async fn form(viewer: Viewer, Query(query): Query<SignInQuery>) -> Result<Response, PageError> {
+pub async fn form(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    headers: HeaderMap,
+    Query(query): Query<SignInQuery>,
+) -> Result<Response, PageError> {
     let token = fresh_token()?;
     let next = local_path(query.next.as_deref());
-    Ok(render(&viewer, &token, &next, query.done.as_deref(), None).into_response())
+    let secure = api_session::secure_cookie(&state, &headers);
+    Ok(render(
+        &viewer,
+        secure,
+        &token,
+        &next,
+        query.done.as_deref(),
+        None,
+    ))
 }
 
 fn render(
     viewer: &Viewer,
+    secure: bool,
     form_token: &str,
     next: &str,
     done: Option<&str>,
@@ -73,7 +90,9 @@ fn render(
     } else {
         StatusCode::OK
     };
-    let cookie = format!("{SIGN_IN_COOKIE}={form_token}; HttpOnly; SameSite=Strict; Path=/sign-in");
+    let secure = if secure { "; Secure" } else { "" };
+    let cookie =
+        format!("{SIGN_IN_COOKIE}={form_token}; HttpOnly; SameSite=Strict; Path=/sign-in{secure}");
     (
         status,
         [(header::SET_COOKIE, cookie)],
@@ -103,6 +122,7 @@ pub async fn sign_in(
         let token = fresh_token()?;
         let mut response = render(
             &viewer,
+            api_session::secure_cookie(&state, &headers),
             &token,
             &next,
             None,
@@ -122,7 +142,15 @@ pub async fn sign_in(
             .into_response()),
         Err(error) if error.status == StatusCode::UNAUTHORIZED => {
             let token = fresh_token()?;
-            Ok(render(&viewer, &token, &next, None, Some(&error.message)))
+            let secure = api_session::secure_cookie(&state, &headers);
+            Ok(render(
+                &viewer,
+                secure,
+                &token,
+                &next,
+                None,
+                Some(&error.message),
+            ))
         }
         Err(error) => Err(error.into()),
     }
@@ -140,13 +168,16 @@ pub async fn sign_out(
     viewer: Viewer,
     axum::Form(form): axum::Form<SignOutForm>,
 ) -> Result<Response, PageError> {
-    let signed_in = viewer.check_csrf(&form.csrf)?;
-    if let Via::Session { id, .. } = signed_in.1 {
-        state
-            .store
-            .end_session(signed_in.user(), id)
-            .await
-            .map_err(crate::error::ApiError::from)?;
+    // Signed out already (the session ended): just forget the cookie.
+    if viewer.signed_in.is_some() {
+        let signed_in = viewer.check_csrf(&form.csrf)?;
+        if let Via::Session { id, .. } = signed_in.1 {
+            state
+                .store
+                .end_session(signed_in.user(), id)
+                .await
+                .map_err(crate::error::ApiError::from)?;
+        }
     }
     let cookie = format!("{SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0");
     Ok((

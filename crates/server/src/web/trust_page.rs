@@ -2,7 +2,7 @@
 //! and the version behind it, and the badge history as a timeline and as a list.
 
 use apptrust_api::trust::{BadgeEvent, TrustDocument};
-use apptrust_programs::{AppKey, Program};
+use apptrust_programs::Program;
 use apptrust_rules::Code;
 use axum::extract::{Path, State};
 use maud::{Markup, html};
@@ -24,16 +24,16 @@ pub async fn show(
     Path(key): Path<String>,
 ) -> Result<Markup, PageError> {
     let missing = || ApiError::not_found("no app with this key");
-    if AppKey::parse(&key).is_err() {
-        return Err(missing().into());
-    }
-    let document = apptrust_service::trust::document(&state.store, &key)
+    let bytes = crate::routes::trust::document_bytes(&state, &key)
         .await?
         .ok_or_else(missing)?;
-    Ok(page(&viewer, &document.name, "", render(&document)))
+    let document: TrustDocument =
+        serde_json::from_slice(&bytes).map_err(|_| ApiError::internal())?;
+    let now = state.store.clock().now();
+    Ok(page(&viewer, &document.name, "", render(&document, now)))
 }
 
-fn render(doc: &TrustDocument) -> Markup {
+fn render(doc: &TrustDocument, now: OffsetDateTime) -> Markup {
     let p = &doc.programs;
     let roa = &p.runs_on_atlassian;
     let cf = &p.cloud_fortified;
@@ -84,7 +84,7 @@ fn render(doc: &TrustDocument) -> Markup {
             @if doc.badge_events.is_empty() {
                 p { "No badge has moved yet." }
             } @else {
-                (history_chart(&doc.badge_events))
+                (history_chart(&doc.badge_events, now))
                 div.scroll {
                     table.stack {
                         caption.muted { "Newest first" }
@@ -113,7 +113,7 @@ fn render(doc: &TrustDocument) -> Markup {
 }
 
 /// The badges' history as lanes, one per program that ever moved.
-fn history_chart(events: &[BadgeEvent]) -> Markup {
+fn history_chart(events: &[BadgeEvent], now: OffsetDateTime) -> Markup {
     let parsed: Vec<(&BadgeEvent, OffsetDateTime)> = events
         .iter()
         .rev()
@@ -123,7 +123,7 @@ fn history_chart(events: &[BadgeEvent]) -> Markup {
         return html! {};
     };
     let last = parsed.last().map_or(first, |(_, t)| *t);
-    let end = OffsetDateTime::now_utc().max(last);
+    let end = now.max(last);
     let secs = |t: OffsetDateTime| (t - first).as_seconds_f64();
     let span = secs(end).max(86_400.0);
     let mut lanes = Vec::new();

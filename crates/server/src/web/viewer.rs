@@ -54,14 +54,20 @@ impl FromRequestParts<AppState> for Viewer {
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
-        let path = parts
-            .uri
-            .path_and_query()
-            .map_or("/", |p| p.as_str())
-            .to_string();
+        // Where to come back after signing in: this page, or for a form's post (which cannot
+        // be repeated by a redirect) the front page.
+        let path = if parts.method == Method::GET {
+            parts
+                .uri
+                .path_and_query()
+                .map_or("/", |p| p.as_str())
+                .to_string()
+        } else {
+            "/".to_string()
+        };
         if parts.method != Method::GET && cross_site(&parts.headers) {
             return Err(PageError::Api(ApiError::forbidden(
-                "cross-site form posts are refused",
+                "form posts from another site are refused",
             )));
         }
         let session = match session_cookie(parts) {
@@ -89,10 +95,11 @@ impl FromRequestParts<AppState> for Viewer {
     }
 }
 
-/// Whether the browser says the request came from another site (`Sec-Fetch-Site`).
+/// Whether the browser says the request came from anywhere but this origin or the user
+/// (`Sec-Fetch-Site`: `same-site` is a sibling subdomain, which could have set cookies).
 fn cross_site(headers: &HeaderMap) -> bool {
     headers
         .get("sec-fetch-site")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+        .is_some_and(|v| !v.eq_ignore_ascii_case("same-origin") && !v.eq_ignore_ascii_case("none"))
 }

@@ -1,0 +1,188 @@
+//! `/staff`: the service desk. The submission queue by who holds the ball, oldest waiting
+//! first and due dates beside them; open escalations and the review calendar; and
+//! `/staff/audit`, the audit log. Each is read through the API's handler, which refuses anyone
+//! but staff where the API does.
+
+use apptrust_api::escalations::EscalationQuery;
+use apptrust_api::paging::PageQuery;
+use apptrust_api::reviews::ReviewQuery;
+use apptrust_api::submissions::{SubmissionQuery, SubmissionSummary};
+use apptrust_store::users::Role;
+use axum::extract::{Query, State};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use crate::error::ApiError;
+use crate::routes::{audit, escalations, reviews, submissions};
+use crate::state::AppState;
+
+use super::PageError;
+use super::forms::encode;
+use super::layout::page;
+use super::partner::submission_table;
+use super::submission::ball;
+use super::trust_page::day;
+use super::viewer::Viewer;
+
+#[derive(Deserialize)]
+pub struct QueueQuery {
+    ball: Option<String>,
+}
+
+/// The viewer if they are staff.
+fn staff(viewer: &Viewer) -> Result<crate::auth::SignedIn, PageError> {
+    let signed_in = viewer.require()?;
+    if signed_in.user().role != Role::Staff {
+        return Err(ApiError::forbidden("this page is for staff").into());
+    }
+    Ok(signed_in.clone())
+}
+
+/// The queue's order: open ones first, the earliest due date first (none last), then the one
+/// that has waited longest since its last move.
+fn queue_order(list: &mut [SubmissionSummary]) {
+    list.sort_by(|a, b| {
+        let decided = |s: &SubmissionSummary| s.ball == "nobody";
+        decided(a)
+            .cmp(&decided(b))
+            .then_with(|| match (&a.due, &b.due) {
+                (Some(x), Some(y)) => x.cmp(y),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => std::cmp::Ordering::Equal,
+            })
+            .then_with(|| a.updated_at.cmp(&b.updated_at))
+    });
+}
+
+/// `GET /staff?ball=`.
+pub async fn home(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<QueueQuery>,
+) -> Result<Markup, PageError> {
+    let signed_in = staff(&viewer)?;
+    let ball_filter = query.ball.filter(|b| !b.is_empty());
+    let mut queue = submissions::list(
+        State(state.clone()),
+        signed_in.clone(),
+        Ok(Query(SubmissionQuery {
+            ball: ball_filter.clone(),
+            limit: Some(200),
+            ..SubmissionQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .submissions;
+    queue_order(&mut queue);
+    let open_escalations = escalations::list(
+        State(state.clone()),
+        signed_in.clone(),
+        Ok(Query(EscalationQuery {
+            open: Some(true),
+            limit: Some(100),
+            ..EscalationQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .escalations;
+    let calendar = reviews::list(
+        State(state.clone()),
+        signed_in,
+        Ok(Query(ReviewQuery {
+            open: Some(true),
+            limit: Some(100),
+            ..ReviewQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .reviews;
+    let body = html! {
+        h1 { "Service desk" }
+        section aria-labelledby="queue" {
+            h2 #queue { "Submissions" }
+            nav aria-label="Filter by ball" {
+                "Ball: "
+                @for (value, label) in [("", "anyone"), ("staff", "staff"), ("partner", "the partner"), ("timer", "a timer")] {
+                    @let href = if value.is_empty() { "/staff".to_string() } else { format!("/staff?ball={}", encode(value)) };
+                    @if ball_filter.as_deref().unwrap_or("") == value {
+                        strong aria-current="true" { (label) }
+                    } @else {
+                        a href=(href) { (label) }
+                    }
+                    " "
+                }
+            }
+            p.muted { "Open ones first; the earliest due first, then the longest waiting." }
+            (submission_table(&queue))
+        }
+        section aria-labelledby="escalations" {
+            h2 #escalations { "Open escalations" }
+            @if open_escalations.is_empty() { p { "None." } }
+            @else { div.scroll { table.stack {
+                thead { tr { th scope="col" { "Escalation" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } th scope="col" { "Opened" } } }
+                tbody { @for e in &open_escalations { tr {
+                    td { "#" (e.id) " " a href={ "/apps/" (e.app) } { (e.app) } " · " (e.program) }
+                    td { (e.state) } td { (ball(&e.ball)) }
+                    td { (e.due.as_deref().map(day).unwrap_or("")) } td { (day(&e.opened_at)) }
+                } } }
+            } } }
+        }
+        section aria-labelledby="calendar" {
+            h2 #calendar { "Review calendar" }
+            @if calendar.is_empty() { p { "No review is open." } }
+            @else { div.scroll { table.stack {
+                thead { tr { th scope="col" { "Starts" } th scope="col" { "App" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } } }
+                tbody { @for r in &calendar { tr {
+                    td { (day(&r.starts_at)) }
+                    td { a href={ "/apps/" (r.app) } { (r.app) } " · " (r.program) }
+                    td { (r.state) } td { (ball(&r.ball)) }
+                    td { (r.due.as_deref().map(day).unwrap_or("")) }
+                } } }
+            } } }
+        }
+        p { a href="/staff/audit" { "The audit log" } }
+    };
+    Ok(page(&viewer, "Service desk", "/staff", body))
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    after: Option<i64>,
+}
+
+/// `GET /staff/audit?after=`: the audit log, oldest first, 100 a page.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    viewer: Viewer,
+    Query(query): Query<AuditQuery>,
+) -> Result<Markup, PageError> {
+    let signed_in = staff(&viewer)?;
+    let page_of = audit::list(
+        State(state),
+        signed_in,
+        Ok(Query(PageQuery {
+            after: query.after,
+            limit: Some(100),
+        })),
+    )
+    .await?
+    .0;
+    let body = html! {
+        p { a href="/staff" { "← Service desk" } }
+        h1 { "Audit log" }
+        div.scroll { table.stack {
+            thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Subject" } } }
+            tbody { @for e in &page_of.entries { tr {
+                td { (e.id) } td { (e.at) } td { (e.actor) } td { code { (e.action) } } td { (e.subject) }
+            } } }
+        } }
+        @if let Some(next) = page_of.next {
+            nav.pager aria-label="Pages" { a href={ "/staff/audit?after=" (next) } rel="next" { "Later entries" } }
+        }
+    };
+    Ok(page(&viewer, "Audit log", "/staff", body))
+}
