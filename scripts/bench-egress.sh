@@ -62,15 +62,6 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-# Appends measure's row ($OUT/$1.json) to the results with the round it belongs to.
-record() { # name round
-  python3 - "$OUT/$1.json" "$2" "$RESULTS" <<'PY'
-import json, sys
-row = json.load(open(sys.argv[1]))
-row["round"] = int(sys.argv[2])
-open(sys.argv[3], "a").write(json.dumps(row) + "\n")
-PY
-}
 
 for db_kind in "${cases[@]}"; do
   for instances in 1 2; do
@@ -143,24 +134,12 @@ for db_kind in "${cases[@]}"; do
   done
 done
 
-# Medians and ranges over the rounds, then the propagation rows.
+# Medians and ranges over the rounds.
+summarise_rounds "$RESULTS"
+# The propagation rows.
 python3 - "$RESULTS" <<'PY'
-import json, statistics, sys
+import json, sys
 rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
-groups = {}
-for r in rows:
-    if "rps" in r:
-        groups.setdefault((r["database"], r["instances"], r["route"]), []).append(r)
-def ms(v): return float(v.split()[0])
-def cell(values, fmt):
-    return f"{fmt(statistics.median(values))} ({fmt(min(values))} to {fmt(max(values))})"
-print("| database | instances | route | req/s, median (range) | p50 | p99 | non-2xx | rounds |")
-print("|---|---:|---|---:|---:|---:|---:|---:|")
-for (db, n, route), rs in groups.items():
-    print(f"| {db} | {n} | {route} | {cell([r['rps'] for r in rs], lambda x: f'{x:,.0f}')} | "
-          f"{cell([ms(r['p50']) for r in rs], lambda x: f'{x:.2f} ms')} | "
-          f"{cell([ms(r['p99']) for r in rs], lambda x: f'{x:.2f} ms')} | "
-          f"{sum(r['errors'] for r in rs)} | {len(rs)} |")
 print()
 print("| database | propagation A to B | rounds | median | min | max | from the PATCH's start: median / max | polls of B (median) | A stale after its own change |")
 print("|---|---|---:|---:|---:|---:|---:|---:|---:|")

@@ -82,3 +82,36 @@ for r in rows:
     print(f"| {r['database']} | {r['instances']} | {r['route']} | {r['rps']:,.0f} | {r['p50']} | {r['p99']} | {r['errors']} |")
 PY
 }
+
+# Appends measure's row ($OUT/$1.json) to the results with the round it belongs to.
+record() { # name round
+  python3 - "$OUT/$1.json" "$2" "$RESULTS" <<'PY'
+import json, sys
+row = json.load(open(sys.argv[1]))
+row["round"] = int(sys.argv[2])
+open(sys.argv[3], "a").write(json.dumps(row) + "\n")
+PY
+}
+
+# Prints the rows of $1 (JSON lines from `record`) grouped by database, instances and route:
+# the median over the rounds with the lowest and highest beside it.
+summarise_rounds() {
+  python3 - "$1" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1]) if l.strip()]
+groups = {}
+for r in rows:
+    if "rps" in r:
+        groups.setdefault((r["database"], r["instances"], r["route"]), []).append(r)
+def ms(v): return float(v.split()[0])
+def cell(values, fmt):
+    return f"{fmt(statistics.median(values))} ({fmt(min(values))} to {fmt(max(values))})"
+print("| database | instances | route | req/s, median (range) | p50 | p99 | non-2xx | rounds |")
+print("|---|---:|---|---:|---:|---:|---:|---:|")
+for (db, n, route), rs in groups.items():
+    print(f"| {db} | {n} | {route} | {cell([r['rps'] for r in rs], lambda x: f'{x:,.0f}')} | "
+          f"{cell([ms(r['p50']) for r in rs], lambda x: f'{x:.2f} ms')} | "
+          f"{cell([ms(r['p99']) for r in rs], lambda x: f'{x:.2f} ms')} | "
+          f"{sum(r['errors'] for r in rs)} | {len(rs)} |")
+PY
+}

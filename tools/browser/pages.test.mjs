@@ -272,3 +272,71 @@ describe("a partner and staff", () => {
     assert.match(await partner.locator("section", { hasText: "Cloud Fortified" }).first().innerText(), /Approved/);
   });
 });
+
+describe("the rest of each role's pages", () => {
+  test("staff publish the go-to-market list and open an escalation and a review", async () => {
+    const staff = await person(browser);
+    await signIn(staff, server.url, server.tokens.staff, "/staff");
+    await staff.waitForURL(/\/staff$/);
+    await staff.getByRole("link", { name: /go-to-market list/ }).click();
+    await assert.doesNotReject(staff.getByRole("heading", { name: /edition/ }).first().waitFor());
+    const month = await staff.getByLabel("Month").inputValue();
+    await assertAccessible(staff, "the go-to-market list");
+    await staff.getByRole("button", { name: `Publish the ${month} edition` }).click();
+    await assert.doesNotReject(staff.getByText("The edition is published.").waitFor());
+    await shoot(staff, "editions");
+    const csv = await staff.request.get(server.url + (await staff.getByRole("link", { name: "CSV" }).first().getAttribute("href")));
+    assert.equal(csv.status(), 200);
+    assert.match(await csv.text(), /^app,name,partner,since,requirementSet,new\r\n/);
+
+    await staff.goto(server.url + "/staff");
+    await staff.locator("a[href^='/escalations/']").first().click();
+    await assert.doesNotReject(staff.getByRole("heading", { name: "History" }).waitFor());
+    await assertAccessible(staff, "an escalation");
+    await shoot(staff, "escalation");
+    await staff.goto(server.url + "/staff");
+    await staff.locator("a[href^='/reviews/']").first().click();
+    await assert.doesNotReject(staff.getByRole("heading", { name: "Since the approval" }).waitFor());
+    await assertAccessible(staff, "a review");
+    await shoot(staff, "review");
+    await staff.goto(server.url + "/staff/audit");
+    assert.ok((await staff.locator("tbody tr").count()) > 10, "the audit log lists the demo's changes");
+    await assertAccessible(staff, "the audit log");
+    await shoot(staff, "audit");
+  });
+
+  test("anyone reads the programs' change notices; a partner dry-runs and sets up a webhook", async () => {
+    const visitor = await person(browser);
+    await visitor.goto(server.url + "/programs");
+    await assertAccessible(visitor, "the programs");
+    await visitor.getByRole("link", { name: "Cloud Fortified" }).click();
+    await assert.doesNotReject(visitor.getByRole("heading", { name: "Requirement sets and change notices" }).waitFor());
+    await assertAccessible(visitor, "a program's change notices");
+    await shoot(visitor, "program");
+
+    const partner = await person(browser);
+    await signIn(partner, server.url, server.tokens.partner, "/partner/apps/com.acme.issue-insights/dry-run");
+    await assert.doesNotReject(partner.getByRole("heading", { name: /Dry run/ }).waitFor());
+    assert.ok((await partner.locator("tbody tr").count()) >= 5, "every requirement is listed");
+    await assertAccessible(partner, "a dry run");
+    await shoot(partner, "dry-run");
+
+    await partner.goto(server.url + "/webhooks");
+    await partner.getByLabel("Address (https)").fill("https://hooks.acme.example/apptrust");
+    await partner.locator("form[action='/webhooks'] input[value='badge.lost']").check();
+    await partner.getByRole("button", { name: "Add the webhook" }).click();
+    await assert.doesNotReject(partner.getByText("it is shown this once").waitFor());
+    assert.match(await partner.locator("pre").innerText(), /^whsec_/);
+    await partner.getByRole("link", { name: "Back to the webhooks" }).click();
+    await assert.doesNotReject(partner.getByRole("link", { name: "https://hooks.acme.example/apptrust" }).waitFor());
+    await partner.locator("form[action='/webhooks/settings'] input[value='badge.lost']").uncheck();
+    await partner.getByRole("button", { name: "Save" }).click();
+    await assert.doesNotReject(partner.getByText("Your notification settings were saved.").waitFor());
+    assert.equal(await partner.locator("form[action='/webhooks/settings'] input[value='badge.lost']").isChecked(), false);
+    await assertAccessible(partner, "webhooks and notifications");
+    await shoot(partner, "webhooks");
+    await partner.getByRole("link", { name: "https://hooks.acme.example/apptrust" }).click();
+    await assert.doesNotReject(partner.getByRole("heading", { name: /Deliveries to/ }).waitFor());
+    await assertAccessible(partner, "a webhook's deliveries");
+  });
+});

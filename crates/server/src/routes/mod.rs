@@ -11,7 +11,7 @@ mod health;
 pub(crate) mod installations;
 mod openapi;
 mod partners;
-mod programs;
+pub(crate) mod programs;
 pub(crate) mod reviews;
 pub(crate) mod session;
 pub(crate) mod signals;

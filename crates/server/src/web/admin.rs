@@ -99,7 +99,7 @@ pub async fn home(
             @if list.installations.is_empty() {
                 p { "No app is installed yet." }
             } @else {
-                div.scroll { table.stack {
+                div.scroll tabindex="0" { table.stack {
                     thead { tr {
                         th scope="col" { "App" } th scope="col" { "Version" }
                         th scope="col" { "Analytics egress" } th scope="col" { "Logs access" }
@@ -321,7 +321,7 @@ fn entries(list: &[EgressEntry], empty: &str) -> Markup {
         @if list.is_empty() {
             p { (empty) }
         } @else {
-            div.scroll { table.stack {
+            div.scroll tabindex="0" { table.stack {
                 thead { tr {
                     th scope="col" { "Address" } th scope="col" { "List" }
                     th scope="col" { "Category" } th scope="col" { "In-scope EUD" }

@@ -168,7 +168,7 @@ fn result(source: &str, e: &Evaluation) -> Markup {
         @if !e.egress.is_empty() {
             section aria-labelledby="egress" {
                 h2 #egress { "Egress inventory" }
-                div.scroll { table.stack {
+                div.scroll tabindex="0" { table.stack {
                     thead { tr {
                         th scope="col" { "Line" } th scope="col" { "List" } th scope="col" { "Address" }
                         th scope="col" { "Category" } th scope="col" { "In-scope EUD" }
@@ -196,7 +196,7 @@ fn result(source: &str, e: &Evaluation) -> Markup {
                     }
                 }
                 @if !residency.remotes.is_empty() {
-                    div.scroll { table.stack {
+                    div.scroll tabindex="0" { table.stack {
                         thead { tr {
                             th scope="col" { "Remote" } th scope="col" { "Regions" }
                             th scope="col" { "Missing regions" } th scope="col" { "Stores EUD" }
@@ -283,7 +283,7 @@ pub async fn diff(
                 @if report.changes.is_empty() {
                     p { "The manifests are the same." }
                 } @else {
-                    div.scroll { table.stack {
+                    div.scroll tabindex="0" { table.stack {
                         thead { tr {
                             th scope="col" { "Impact" } th scope="col" { "Area" }
                             th scope="col" { "Change" } th scope="col" { "Where" }

@@ -86,7 +86,7 @@ pub async fn show(
             @if found.apps.is_empty() {
                 p { "No app matches." }
             } @else {
-                div.scroll {
+                div.scroll tabindex="0" {
                     table.stack {
                         caption.muted { "Apps in key order" }
                         thead { tr { th scope="col" { "App" } th scope="col" { "Partner" } th scope="col" { "Badges" } } }

@@ -44,6 +44,9 @@ pub fn notice(done: Option<&str>) -> Markup {
         Some("sent") => "Message sent.",
         Some("registered") => "The app is registered.",
         Some("submitted") => "Submitted: staff will triage it.",
+        Some("removed") => "The webhook was removed.",
+        Some("settings") => "Your notification settings were saved.",
+        Some("published") => "The edition is published.",
         _ => return html! {},
     };
     html! { p.notice.ok role="status" { (text) } }

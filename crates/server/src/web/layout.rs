@@ -15,6 +15,7 @@ pub fn page(viewer: &Viewer, title: &str, current: &str, body: Markup) -> Markup
         ("/", "Directory"),
         ("/check", "Check a manifest"),
         ("/check/diff", "Compare"),
+        ("/programs", "Programs"),
     ];
     match viewer.role() {
         Some(Role::SiteAdmin) => links.push(("/admin", "Site administration")),

@@ -8,18 +8,21 @@
 
 mod admin;
 mod annotate;
+mod cases;
 mod checker;
 mod directory;
 mod errors;
 mod forms;
 mod layout;
 mod partner;
+mod programs;
 mod sign_in;
 mod staff;
 mod submission;
 mod svg;
 mod trust_page;
 mod viewer;
+mod webhooks;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -77,6 +80,21 @@ fn router() -> Router<AppState> {
             post(submission::act_on_check),
         )
         .route("/submissions/{id}/messages", post(submission::message))
+        .route("/partner/apps/{key}/dry-run", get(programs::dry_run))
+        .route("/webhooks", get(webhooks::list).post(webhooks::create))
+        .route("/webhooks/settings", post(webhooks::save_settings))
+        .route("/webhooks/{id}", get(webhooks::deliveries))
+        .route("/webhooks/{id}/delete", post(webhooks::delete))
+        .route("/escalations/{id}", get(cases::escalation))
+        .route("/escalations/{id}/actions", post(cases::act_on_escalation))
+        .route("/reviews/{id}", get(cases::review))
+        .route("/reviews/{id}/actions", post(cases::act_on_review))
+        .route("/programs", get(programs::list))
+        .route("/programs/{key}", get(programs::show))
+        .route(
+            "/staff/editions",
+            get(programs::editions).post(programs::publish),
+        )
         .route("/staff", get(staff::home))
         .route("/staff/audit", get(staff::audit_log))
         .route("/static/apptrust.css", get(stylesheet))

@@ -82,7 +82,7 @@ pub async fn home(
             h2 #apps { "Apps" }
             @if apps.apps.is_empty() { p { "No app yet: register one below." } }
             @else {
-                div.scroll { table.stack {
+                div.scroll tabindex="0" { table.stack {
                     thead { tr { th scope="col" { "App" } th scope="col" { "Badges" } } }
                     tbody { @for a in &apps.apps { tr {
                         td { a href={ "/partner/apps/" (a.key) } { (a.name) } br; code.muted { (a.key) } }
@@ -103,7 +103,7 @@ pub async fn home(
             h2 #submissions { "Submissions" }
             (submission_table(&subs.submissions))
         }
-        p { a href="/partner/webhooks" { "Webhooks and notification settings" } }
+        p { a href="/webhooks" { "Webhooks and notification settings" } }
     };
     Ok(page(&viewer, "Your apps", "/partner", body))
 }
@@ -113,7 +113,7 @@ pub fn submission_table(list: &[apptrust_api::submissions::SubmissionSummary]) -
     html! {
         @if list.is_empty() { p { "None." } }
         @else {
-            div.scroll { table.stack {
+            div.scroll tabindex="0" { table.stack {
                 thead { tr {
                     th scope="col" { "Submission" } th scope="col" { "Program" } th scope="col" { "State" }
                     th scope="col" { "Ball" } th scope="col" { "Due" } th scope="col" { "Last move" }
@@ -215,7 +215,7 @@ pub async fn app(
             @for (env, list) in &per_env {
                 @if !list.is_empty() {
                     h3 { (env) }
-                    div.scroll { table.stack {
+                    div.scroll tabindex="0" { table.stack {
                         thead { tr {
                             th scope="col" { "Version" } th scope="col" { "Verdict" }
                             th scope="col" { "Rules" } th scope="col" { "Deployed" }
@@ -238,6 +238,8 @@ pub async fn app(
                 p.muted { "Staff triage the submission and track each requirement with you." }
                 button type="submit" { "Submit" }
             }
+            p { a href={ "/partner/apps/" (key) "/dry-run" } { "Dry run against a requirement set" }
+                " (the one in force, or one announced: see " a href="/programs/cloud-fortified" { "the change notices" } ")" }
         }
         section aria-labelledby="installs" {
             h2 #installs { "Installations" }

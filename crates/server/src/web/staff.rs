@@ -122,10 +122,10 @@ pub async fn home(
         section aria-labelledby="escalations" {
             h2 #escalations { "Open escalations" }
             @if open_escalations.is_empty() { p { "None." } }
-            @else { div.scroll { table.stack {
+            @else { div.scroll tabindex="0" { table.stack {
                 thead { tr { th scope="col" { "Escalation" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } th scope="col" { "Opened" } } }
                 tbody { @for e in &open_escalations { tr {
-                    td { "#" (e.id) " " a href={ "/apps/" (e.app) } { (e.app) } " · " (e.program) }
+                    td { a href={ "/escalations/" (e.id) } { "#" (e.id) " " (e.app) } " · " (e.program) }
                     td { (e.state) } td { (ball(&e.ball)) }
                     td { (e.due.as_deref().map(day).unwrap_or("")) } td { (day(&e.opened_at)) }
                 } } }
@@ -134,17 +134,24 @@ pub async fn home(
         section aria-labelledby="calendar" {
             h2 #calendar { "Review calendar" }
             @if calendar.is_empty() { p { "No review is open." } }
-            @else { div.scroll { table.stack {
+            @else { div.scroll tabindex="0" { table.stack {
                 thead { tr { th scope="col" { "Starts" } th scope="col" { "App" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } } }
                 tbody { @for r in &calendar { tr {
                     td { (day(&r.starts_at)) }
-                    td { a href={ "/apps/" (r.app) } { (r.app) } " · " (r.program) }
+                    td { a href={ "/reviews/" (r.id) } { (r.app) } " · " (r.program) }
                     td { (r.state) } td { (ball(&r.ball)) }
                     td { (r.due.as_deref().map(day).unwrap_or("")) }
                 } } }
             } } }
         }
-        p { a href="/staff/audit" { "The audit log" } }
+        nav aria-label="More" {
+            ul {
+                li { a href="/staff/editions" { "The go-to-market list: preview, publish, download" } }
+                li { a href="/programs" { "Programs and change notices" } }
+                li { a href="/webhooks" { "Webhooks and notification settings" } }
+                li { a href="/staff/audit" { "The audit log" } }
+            }
+        }
     };
     Ok(page(&viewer, "Service desk", "/staff", body))
 }
@@ -174,7 +181,7 @@ pub async fn audit_log(
     let body = html! {
         p { a href="/staff" { "← Service desk" } }
         h1 { "Audit log" }
-        div.scroll { table.stack {
+        div.scroll tabindex="0" { table.stack {
             thead { tr { th scope="col" { "#" } th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "What" } th scope="col" { "Subject" } } }
             tbody { @for e in &page_of.entries { tr {
                 td { (e.id) } td { (e.at) } td { (e.actor) } td { code { (e.action) } } td { (e.subject) }

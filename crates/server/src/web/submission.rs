@@ -4,7 +4,8 @@
 //! moves the viewer may make now (as the API lists them in `allowedActions`).
 
 use apptrust_api::submissions::{
-    CheckActionRequest, CheckView, PostMessage, SubmissionActionRequest, SubmissionView,
+    CheckActionRequest, CheckView, HistoryEntry, PostMessage, SubmissionActionRequest,
+    SubmissionView,
 };
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
@@ -74,7 +75,7 @@ fn render(viewer: &Viewer, s: &SubmissionView, done: Option<&str>) -> Markup {
         }
         section aria-labelledby="checks" {
             h2 #checks { "Checks" }
-            div.scroll { table.stack {
+            div.scroll tabindex="0" { table.stack {
                 thead { tr {
                     th scope="col" { "Requirement" } th scope="col" { "State" } th scope="col" { "Ball" }
                     th scope="col" { "Evidence" } th scope="col" { "Moves" }
@@ -109,14 +110,21 @@ fn render(viewer: &Viewer, s: &SubmissionView, done: Option<&str>) -> Markup {
                 @for slo in &s.slos { (slo_chart(slo)) }
             }
         }
+        (history(&s.history))
+    }
+}
+
+/// A case's recorded moves, newest first.
+pub fn history(entries: &[HistoryEntry]) -> Markup {
+    html! {
         section aria-labelledby="history" {
             h2 #history { "History" }
-            div.scroll { table.stack {
+            div.scroll tabindex="0" { table.stack {
                 thead { tr {
                     th scope="col" { "When" } th scope="col" { "Who" } th scope="col" { "Move" }
                     th scope="col" { "From → to" } th scope="col" { "Why" }
                 } }
-                tbody { @for h in s.history.iter().rev() { tr {
+                tbody { @for h in entries.iter().rev() { tr {
                     td { (day(&h.at)) }
                     td { (h.actor) " (" (h.side) ")" }
                     td { (h.action) @if let Some(r) = &h.requirement { " · " code { (r) } } }

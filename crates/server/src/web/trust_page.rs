@@ -85,7 +85,7 @@ fn render(doc: &TrustDocument, now: OffsetDateTime) -> Markup {
                 p { "No badge has moved yet." }
             } @else {
                 (history_chart(&doc.badge_events, now))
-                div.scroll {
+                div.scroll tabindex="0" {
                     table.stack {
                         caption.muted { "Newest first" }
                         thead { tr {
