@@ -6,6 +6,7 @@ mod admission;
 mod auth;
 mod connection;
 pub mod demo;
+mod directory_cache;
 mod egress_cache;
 mod error;
 mod extract;

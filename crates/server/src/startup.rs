@@ -135,6 +135,9 @@ pub async fn run(mut settings: Settings) -> Result<(), ServeError> {
     let limits = serve_limits(&settings);
     let state = AppState::new(crate::state::Shared {
         programs,
+        directory_cache: Arc::new(crate::directory_cache::DirectoryCache::new(
+            Duration::from_millis(settings.trust_cache_ms),
+        )),
         trust_cache: Arc::new(TrustCache::new(
             Duration::from_millis(settings.trust_cache_ms),
             settings.max_trust_negatives,

@@ -36,6 +36,8 @@ pub struct Shared {
     pub programs: Arc<apptrust_programs::catalog::Catalog>,
     pub settings: Arc<Settings>,
     pub trust_cache: Arc<TrustCache>,
+    /// The app directory for the directory page, kept for `trust-cache-ms`.
+    pub directory_cache: Arc<crate::directory_cache::DirectoryCache>,
     /// Installations' egress and the proxy's tokens, for egress decisions (`egress-cache-ms`).
     pub egress_cache: Arc<crate::egress_cache::EgressCache>,
     /// Versions' egress, read once from their manifests.

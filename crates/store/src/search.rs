@@ -107,6 +107,52 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Every app with its approved badges, in key order, for a directory kept in memory; `None`
+    /// when there are more than `max_apps` (the caller then searches the database).
+    pub async fn directory(&self, max_apps: usize) -> Result<Option<Vec<AppSummary>>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT a.id, a.key, a.name, p.key AS partner, a.framework \
+             FROM apps a JOIN partners p ON p.id = a.partner_id ORDER BY a.key LIMIT $1",
+        )
+        .bind(i64::try_from(max_apps).unwrap_or(i64::MAX - 1) + 1)
+        .fetch_all(&self.read)
+        .await?;
+        if rows.len() > max_apps {
+            return Ok(None);
+        }
+        let mut apps = rows
+            .iter()
+            .map(|r| {
+                Ok(AppSummary {
+                    id: r.try_get("id")?,
+                    key: r.try_get("key")?,
+                    name: r.try_get("name")?,
+                    partner: r.try_get("partner")?,
+                    framework: r.try_get("framework")?,
+                    badges: Vec::new(),
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        // In byte order whatever the database's collation: the caller pages by comparing keys.
+        apps.sort_by(|a, b| a.key.cmp(&b.key));
+        let index: std::collections::HashMap<i64, usize> =
+            apps.iter().enumerate().map(|(i, a)| (a.id, i)).collect();
+        let badges = sqlx::query::<Any>(
+            "SELECT app_id, program FROM badges WHERE status = 'APPROVED' ORDER BY program",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        for row in &badges {
+            let id: i64 = row.try_get("app_id")?;
+            if let Some(&i) = index.get(&id) {
+                apps[i].badges.push(row.try_get("program")?);
+            }
+        }
+        Ok(Some(apps))
+    }
+}
+
 /// The badges carried by `count` apps given by id (`$1` to `$count`; a page holds at most 200).
 fn badges_of_apps_sql(count: usize) -> String {
     let ids: Vec<String> = (1..=count).map(|n| format!("${n}")).collect();

@@ -126,6 +126,8 @@ pub async fn create(
         .store
         .environments(&app, all_environments(&state))
         .await?;
+    // The directory page shows the new app at once on this instance.
+    state.directory_cache.forget();
     Ok((
         StatusCode::CREATED,
         Json(views::app_with_environments(&app, environments)),

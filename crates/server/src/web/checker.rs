@@ -13,10 +13,9 @@ use apptrust_rules::changes::{Impact, Which, classify};
 use apptrust_rules::{Evaluation, Verdict};
 use std::time::Duration;
 
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use maud::{Markup, html};
-use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::state::AppState;
@@ -25,6 +24,7 @@ use super::PageError;
 use super::annotate::{Note, annotated};
 use super::layout::page;
 use super::trust_page::reasons;
+use super::upload::read_fields;
 use super::viewer::Viewer;
 
 /// The largest manifest the page checks (each side of a comparison). Below the evaluator's
@@ -81,12 +81,6 @@ fn within_limit(name: &str, text: &str) -> Result<(), PageError> {
     Ok(())
 }
 
-#[derive(Deserialize, Default)]
-pub struct CheckForm {
-    #[serde(default)]
-    manifest: String,
-}
-
 /// `GET /check`.
 pub async fn form(viewer: Viewer) -> Markup {
     page(
@@ -97,15 +91,17 @@ pub async fn form(viewer: Viewer) -> Markup {
     )
 }
 
-/// `POST /check`.
+/// `POST /check`: the pasted text, or the chosen file (`file`) when there is one.
 pub async fn check(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::Form(form): axum::Form<CheckForm>,
+    request: Request,
 ) -> Result<Markup, PageError> {
-    let source = form.manifest;
+    let fields = read_fields(request, &state, MAX_MANIFEST_BYTES).await?;
+    let source = fields.first_of(&["file", "manifest"]);
     if source.trim().is_empty() {
-        let empty = html! { p.notice.bad role="alert" { "Paste a manifest first." } };
+        let empty =
+            html! { p.notice.bad role="alert" { "Paste a manifest or choose its file first." } };
         return Ok(page(
             &viewer,
             "Check a manifest",
@@ -135,10 +131,14 @@ fn check_form(source: &str, result: Markup) -> Markup {
             ": whether it qualifies for Runs on Atlassian, why not, and how to fix it. Nothing is stored." }
         (result)
         section {
-            form method="post" action="/check" {
+            form method="post" action="/check" enctype="multipart/form-data" {
                 div.field {
                     label for="manifest" { "manifest.yml" }
-                    textarea #manifest name="manifest" rows="18" spellcheck="false" required { (source) }
+                    textarea #manifest name="manifest" rows="18" spellcheck="false" { (source) }
+                }
+                div.field {
+                    label for="file" { "or choose the file" }
+                    input #file type="file" name="file" accept=".yml,.yaml,text/yaml";
                 }
                 button type="submit" { "Check" }
             }
@@ -228,11 +228,10 @@ fn yes_no(value: bool) -> &'static str {
     if value { "yes" } else { "no" }
 }
 
-#[derive(Deserialize, Default)]
+/// The two sides of a comparison.
+#[derive(Default)]
 pub struct DiffForm {
-    #[serde(default)]
     old: String,
-    #[serde(default)]
     new: String,
 }
 
@@ -246,12 +245,27 @@ pub async fn diff_form(viewer: Viewer) -> Markup {
     )
 }
 
-/// `POST /check/diff`.
+/// `POST /check/diff`: each side pasted, or its file chosen (`old_file`, `new_file`).
 pub async fn diff(
     State(state): State<AppState>,
     viewer: Viewer,
-    axum::Form(form): axum::Form<DiffForm>,
+    request: Request,
 ) -> Result<Markup, PageError> {
+    let fields = read_fields(request, &state, MAX_MANIFEST_BYTES).await?;
+    let form = DiffForm {
+        old: fields.first_of(&["old_file", "old"]),
+        new: fields.first_of(&["new_file", "new"]),
+    };
+    if form.old.trim().is_empty() || form.new.trim().is_empty() {
+        let missing =
+            html! { p.notice.bad role="alert" { "Paste or choose both manifests first." } };
+        return Ok(page(
+            &viewer,
+            "Compare manifests",
+            "/check/diff",
+            compare_form(&form, missing),
+        ));
+    }
     within_limit("The old manifest", &form.old)?;
     within_limit("The new manifest", &form.new)?;
     let (old, new) = (form.old.clone().into_bytes(), form.new.clone().into_bytes());
@@ -315,15 +329,19 @@ fn compare_form(form: &DiffForm, result: Markup) -> Markup {
         p { "What " code { "apptrust diff" } " says: which changes make a new major version that installed sites must consent to. Nothing is stored." }
         (result)
         section {
-            form method="post" action="/check/diff" {
+            form method="post" action="/check/diff" enctype="multipart/form-data" {
                 div.grid2 {
                     div.field {
                         label for="old" { "Deployed now (old)" }
-                        textarea #old name="old" rows="16" spellcheck="false" required { (form.old) }
+                        textarea #old name="old" rows="16" spellcheck="false" { (form.old) }
+                        label for="old_file" { "or its file" }
+                        input #old_file type="file" name="old_file" accept=".yml,.yaml,text/yaml";
                     }
                     div.field {
                         label for="new" { "About to deploy (new)" }
-                        textarea #new name="new" rows="16" spellcheck="false" required { (form.new) }
+                        textarea #new name="new" rows="16" spellcheck="false" { (form.new) }
+                        label for="new_file" { "or its file" }
+                        input #new_file type="file" name="new_file" accept=".yml,.yaml,text/yaml";
                     }
                 }
                 button type="submit" { "Compare" }

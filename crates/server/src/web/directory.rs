@@ -1,5 +1,5 @@
 //! `/`: the app directory, searched by text and filtered by badge as the marketplace filters,
-//! fifty apps a page.
+//! fifty apps a page, from a copy in memory at most `trust-cache-ms` old.
 
 use apptrust_api::apps::SearchQuery;
 use apptrust_programs::Program;
@@ -33,18 +33,20 @@ pub async fn show(
 ) -> Result<Markup, PageError> {
     let badge = query.badge.clone().filter(|b| !b.is_empty());
     let q = query.q.clone().filter(|q| !q.trim().is_empty());
-    let found = apptrust_service::search::search_apps(
-        &state.store,
-        SearchQuery {
-            badge: badge.clone(),
-            q: q.clone(),
-            after: query.after.clone().filter(|a| !a.is_empty()),
-            ..SearchQuery::default()
-        },
-        PAGE_SIZE,
-        state.settings.max_search_chars,
-    )
-    .await
+    let search = SearchQuery {
+        badge: badge.clone(),
+        q: q.clone(),
+        after: query.after.clone().filter(|a| !a.is_empty()),
+        ..SearchQuery::default()
+    };
+    let max_chars = state.settings.max_search_chars;
+    // From the copy in memory (see `directory_cache`), or the database when it is too large.
+    let found = match state.directory_cache.get(&state.store).await? {
+        Some(directory) => directory.search(search, PAGE_SIZE, max_chars),
+        None => {
+            apptrust_service::search::search_apps(&state.store, search, PAGE_SIZE, max_chars).await
+        }
+    }
     .map_err(ApiError::from)?;
     let next = found.next.as_ref().map(|after| {
         let mut href = format!("/?after={}", encode(after));

@@ -21,6 +21,7 @@ mod staff;
 mod submission;
 mod svg;
 mod trust_page;
+mod upload;
 mod viewer;
 mod webhooks;
 
