@@ -107,8 +107,7 @@ describe("someone checking a manifest", () => {
     await page.getByRole("button", { name: "Check" }).click();
     await assert.doesNotReject(page.getByText("Eligible for Runs on Atlassian").waitFor());
 
-    // Uploaded instead of pasted: the chosen file wins over the text.
-    await page.getByLabel("manifest.yml").fill("");
+    // Uploaded as well as pasted: the chosen file wins over the text.
     await page.getByLabel("or choose the file").setInputFiles(join(root, "examples/blocked/manifest.yml"));
     await page.getByRole("button", { name: "Check" }).click();
     await assert.doesNotReject(page.getByText("Blocked: Forge would refuse to deploy it").waitFor());
@@ -119,7 +118,7 @@ describe("someone checking a manifest", () => {
     const page = await person(browser);
     await page.goto(server.url + "/check/diff");
     await page.getByLabel("Deployed now (old)").fill(example("eligible"));
-    await page.getByLabel("or its file").last().setInputFiles(join(root, "examples/not-eligible/manifest.yml"));
+    await page.getByLabel("or the new manifest's file").setInputFiles(join(root, "examples/not-eligible/manifest.yml"));
     await page.getByRole("button", { name: "Compare" }).click();
     await assert.doesNotReject(page.getByRole("heading", { name: "Classification" }).waitFor());
     assert.ok((await page.locator("tbody tr").count()) >= 1, "the changes are listed");

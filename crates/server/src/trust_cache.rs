@@ -119,6 +119,9 @@ pub struct TrustCache {
     /// One gate per key being loaded, so that a crowd of readers missing the same key (at start,
     /// or after a deploy) sends one query to the database, not one each.
     loading: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
+    /// Moves at every `forget` and `clear`: the directory's copy (`directory_cache`) is read
+    /// again after any change this instance made to an app or its badges.
+    changes: AtomicU64,
 }
 
 impl TrustCache {
@@ -131,7 +134,13 @@ impl TrustCache {
             negatives: Mutex::new(Negatives::new(max_negatives)),
             epochs: (0..EPOCH_GROUPS).map(|_| AtomicU64::new(0)).collect(),
             loading: Mutex::new(HashMap::new()),
+            changes: AtomicU64::new(0),
         }
+    }
+
+    /// How many changes this instance has made to apps and badges (see `changes`).
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::SeqCst)
     }
 
     /// Looks an app up; see [`Lookup`].
@@ -258,6 +267,7 @@ impl TrustCache {
         entries.remove(app_key);
         negatives.remove(app_key);
         self.epoch_of(app_key).fetch_add(1, Ordering::SeqCst);
+        self.changes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// Drops every document (after a background job moved badges). Negatives stay: no app
@@ -268,6 +278,7 @@ impl TrustCache {
         for epoch in &*self.epochs {
             epoch.fetch_add(1, Ordering::SeqCst);
         }
+        self.changes.fetch_add(1, Ordering::SeqCst);
     }
 
     /// How many documents are held.

@@ -61,8 +61,9 @@ impl Directory {
         self.apps.is_empty()
     }
 
-    /// Runs a search in memory instead of the database: the same filters, the same order and
-    /// cursor, the text matched case-insensitively in the key or the name.
+    /// Runs a search in memory instead of the database: the same filters and cursor, keys in
+    /// byte order, the text matched in the key or the name with Unicode case folding (wider
+    /// than SQLite's `LOWER`, which folds ASCII letters only).
     pub fn search(
         &self,
         query: SearchQuery,
@@ -78,8 +79,14 @@ impl Directory {
         let mut hits = (start..self.apps.len()).filter(|&i| {
             let a = &self.apps[i];
             badge.is_none_or(|b| a.badges.iter().any(|x| x == b))
-                && search.partner.as_ref().is_none_or(|p| &a.partner == p)
-                && search.framework.as_ref().is_none_or(|f| &a.framework == f)
+                && search
+                    .partner
+                    .as_ref()
+                    .is_none_or(|p| p.is_empty() || &a.partner == p)
+                && search
+                    .framework
+                    .as_ref()
+                    .is_none_or(|f| f.is_empty() || &a.framework == f)
                 && text.as_ref().is_none_or(|t| {
                     let (key, name) = &self.folded[i];
                     key.contains(t.as_str()) || name.contains(t.as_str())
@@ -165,7 +172,7 @@ mod tests {
     }
 
     #[test]
-    fn the_directory_in_memory_filters_pages_and_folds_case_as_the_database_does() {
+    fn the_directory_in_memory_filters_pages_and_folds_case() {
         let directory = Directory::new(vec![
             app(
                 "a.one",

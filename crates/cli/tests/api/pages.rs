@@ -11,6 +11,7 @@ use crate::installations::{manifest, site_with_admin};
 use crate::support::{Db, TestApp};
 
 crate::on_both_databases!(
+    partners_see_only_their_own_pages,
     sign_in_needs_its_form_token_and_stays_on_this_site,
     forms_need_the_session_token_and_this_site,
     pages_escape_and_carry_their_headers,
@@ -421,6 +422,41 @@ fn the_checker_page_is_bounded(db: Db) {
         body.contains("128 KiB") && body.starts_with("<!DOCTYPE html>"),
         "{body}"
     );
+    // Uploaded as a file (multipart): read, bounded while read, and text only.
+    let upload = |name: &str, content: &[u8]| {
+        let boundary = "apptrustboundary7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"manifest\"\r\n\r\n\r\n\
+                 --{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"; filename=\"manifest.yml\"\r\n\
+                 Content-Type: application/x-yaml\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(content);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        read(
+            agent()
+                .post(&format!("{}/check", app.url))
+                .set("Accept", "text/html")
+                .set(
+                    "Content-Type",
+                    &format!("multipart/form-data; boundary={boundary}"),
+                )
+                .send_bytes(&body),
+        )
+    };
+    let (status, _, _, body) = upload("file", manifest.as_bytes());
+    assert_eq!(status, 200);
+    assert!(body.contains("Eligible for Runs on Atlassian"), "{body}");
+    let (status, _, _, body) = upload("file", big.as_bytes());
+    assert_eq!(status, 413, "{body}");
+    assert!(body.contains("128 KiB"), "{body}");
+    let (status, _, _, body) = upload("file", &[0xff, 0xfe, b'a', b':', b' ', 0x80]);
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("not UTF-8"), "{body}");
+
     // A body over the form's limit is refused before it is read: the answer is a 413, or the
     // connection closes under a client still sending.
     let huge = "x".repeat(2 * 1024 * 1024);
@@ -434,4 +470,66 @@ fn the_checker_page_is_bounded(db: Db) {
     }
     let (status, _, _, _) = check(&[("manifest", &manifest)], Some("cross-site"));
     assert_eq!(status, 403);
+}
+
+/// A partner's pages show their own apps' cases and nothing of another partner's; staff pages
+/// are staff's.
+fn partners_see_only_their_own_pages(db: Db) {
+    let app = TestApp::spawn(db);
+    let acme = app.partner("acme");
+    let globex = app.partner("globex");
+    app.app(&acme, "com.acme.mine");
+    let (status, opened) = app.post(
+        "/api/v1/apps/com.acme.mine/submissions",
+        Some(&acme),
+        json!({"program": "cloud-fortified"}),
+    );
+    assert_eq!(status, 201, "{opened}");
+    let id = opened["id"].as_i64().unwrap();
+    let (acme_cookie, _) = app.sign_in(&acme);
+    let (globex_cookie, globex_csrf) = app.sign_in(&globex);
+    let page = |cookie: &str, path: &str| {
+        read(
+            agent()
+                .get(&format!("{}{path}", app.url))
+                .set("Cookie", cookie)
+                .call(),
+        )
+    };
+    let submission = format!("/submissions/{id}");
+    assert_eq!(page(&acme_cookie, &submission).0, 200);
+    for path in [
+        submission.as_str(),
+        "/partner/apps/com.acme.mine",
+        "/partner/apps/com.acme.mine/dry-run",
+        "/partner/apps/com.acme.mine/environments/production/versions/1.0.0",
+    ] {
+        let (status, _, _, body) = page(&globex_cookie, path);
+        assert!(status == 403 || status == 404, "{path}: {status}");
+        assert!(
+            !body.contains("com.acme.mine") || status == 403,
+            "{path} leaks the app: {body}"
+        );
+    }
+    let (_, _, _, home) = page(&globex_cookie, "/partner");
+    assert!(
+        !home.contains("com.acme.mine"),
+        "another partner's app on the home page"
+    );
+    for path in ["/staff", "/staff/audit", "/staff/editions"] {
+        assert_eq!(page(&globex_cookie, path).0, 403, "{path}");
+    }
+    // Another partner's moves are refused and change nothing.
+    let (status, _, _, _) = read(
+        agent()
+            .post(&format!("{}/submissions/{id}/messages", app.url))
+            .set("Cookie", &globex_cookie)
+            .send_form(&[("csrf", globex_csrf.as_str()), ("body", "hello")]),
+    );
+    assert_eq!(status, 404);
+    let (_, shown) = app.get(
+        &submission.replace("/submissions", "/api/v1/submissions"),
+        Some(&acme),
+    );
+    assert_eq!(shown["messages"], json!([]));
 }

@@ -126,8 +126,9 @@ pub async fn create(
         .store
         .environments(&app, all_environments(&state))
         .await?;
-    // The directory page shows the new app at once on this instance.
-    state.directory_cache.forget();
+    // The directory page shows the new app at once on this instance (and a `404` remembered
+    // for its key is dropped).
+    state.trust_cache.forget(&app.key);
     Ok((
         StatusCode::CREATED,
         Json(views::app_with_environments(&app, environments)),

@@ -36,13 +36,13 @@ fn move_form(viewer: &Viewer, action_url: &str, action: &str, reason: bool, due:
             input type="hidden" name="action" value=(action);
             @if reason {
                 div.field {
-                    label for={ "reason-" (action) } { "Why" }
+                    label for={ "reason-" (action) } { "Why (" (action) ")" }
                     textarea id={ "reason-" (action) } name="reason" rows="2" required {}
                 }
             }
             @if due {
                 div.field {
-                    label for={ "due-" (action) } { "Due" }
+                    label for={ "due-" (action) } { "Due (" (action) ")" }
                     input id={ "due-" (action) } type="date" name="due" required;
                 }
             }

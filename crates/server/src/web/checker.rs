@@ -334,13 +334,13 @@ fn compare_form(form: &DiffForm, result: Markup) -> Markup {
                     div.field {
                         label for="old" { "Deployed now (old)" }
                         textarea #old name="old" rows="16" spellcheck="false" { (form.old) }
-                        label for="old_file" { "or its file" }
+                        label for="old_file" { "or the old manifest's file" }
                         input #old_file type="file" name="old_file" accept=".yml,.yaml,text/yaml";
                     }
                     div.field {
                         label for="new" { "About to deploy (new)" }
                         textarea #new name="new" rows="16" spellcheck="false" { (form.new) }
-                        label for="new_file" { "or its file" }
+                        label for="new_file" { "or the new manifest's file" }
                         input #new_file type="file" name="new_file" accept=".yml,.yaml,text/yaml";
                     }
                 }

@@ -1,5 +1,5 @@
 //! `/`: the app directory, searched by text and filtered by badge as the marketplace filters,
-//! fifty apps a page, from a copy in memory at most `trust-cache-ms` old.
+//! fifty apps a page, from the copy in memory that `directory_cache` keeps.
 
 use apptrust_api::apps::SearchQuery;
 use apptrust_programs::Program;
@@ -41,7 +41,11 @@ pub async fn show(
     };
     let max_chars = state.settings.max_search_chars;
     // From the copy in memory (see `directory_cache`), or the database when it is too large.
-    let found = match state.directory_cache.get(&state.store).await? {
+    let found = match state
+        .directory_cache
+        .get(&state.store, &state.trust_cache)
+        .await
+    {
         Some(directory) => directory.search(search, PAGE_SIZE, max_chars),
         None => {
             apptrust_service::search::search_apps(&state.store, search, PAGE_SIZE, max_chars).await
@@ -66,7 +70,7 @@ pub async fn show(
                     div.field {
                         label for="q" { "Search" }
                         input #q type="search" name="q" value=[q.as_deref()]
-                            placeholder="name, key or partner";
+                            placeholder="name or key";
                     }
                     fieldset {
                         legend { "Badge" }

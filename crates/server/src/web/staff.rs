@@ -1,5 +1,5 @@
-//! `/staff`: the service desk. The submission queue by who holds the ball, oldest waiting
-//! first and due dates beside them; open escalations and the review calendar; and
+//! `/staff`: the service desk. The open submissions by who holds the ball, the earliest due
+//! and then the longest waiting first; open escalations and the review calendar; and
 //! `/staff/audit`, the audit log. Each is read through the API's handler, which refuses anyone
 //! but staff where the API does.
 
@@ -63,18 +63,29 @@ pub async fn home(
 ) -> Result<Markup, PageError> {
     let signed_in = staff(&viewer)?;
     let ball_filter = query.ball.filter(|b| !b.is_empty());
-    let mut queue = submissions::list(
-        State(state.clone()),
-        signed_in.clone(),
-        Ok(Query(SubmissionQuery {
-            ball: ball_filter.clone(),
-            limit: Some(200),
-            ..SubmissionQuery::default()
-        })),
-    )
-    .await?
-    .0
-    .submissions;
+    // The open ones by default (the ball with staff, the partner or a timer); `nobody` shows
+    // the decided ones. Each list is the API's first page of 200.
+    let balls: Vec<String> = match &ball_filter {
+        Some(ball) => vec![ball.clone()],
+        None => ["staff", "partner", "timer"].map(String::from).to_vec(),
+    };
+    let mut queue = Vec::new();
+    let mut cut = false;
+    for ball in balls {
+        let page_of = submissions::list(
+            State(state.clone()),
+            signed_in.clone(),
+            Ok(Query(SubmissionQuery {
+                ball: Some(ball),
+                limit: Some(200),
+                ..SubmissionQuery::default()
+            })),
+        )
+        .await?
+        .0;
+        cut |= page_of.next.is_some();
+        queue.extend(page_of.submissions);
+    }
     queue_order(&mut queue);
     let open_escalations = escalations::list(
         State(state.clone()),
@@ -105,8 +116,8 @@ pub async fn home(
         section aria-labelledby="queue" {
             h2 #queue { "Submissions" }
             nav aria-label="Filter by ball" {
-                "Ball: "
-                @for (value, label) in [("", "anyone"), ("staff", "staff"), ("partner", "the partner"), ("timer", "a timer")] {
+                "Ball with: "
+                @for (value, label) in [("", "open"), ("staff", "staff"), ("partner", "the partner"), ("timer", "a timer"), ("nobody", "decided")] {
                     @let href = if value.is_empty() { "/staff".to_string() } else { format!("/staff?ball={}", encode(value)) };
                     @if ball_filter.as_deref().unwrap_or("") == value {
                         strong aria-current="true" { (label) }
@@ -116,8 +127,11 @@ pub async fn home(
                     " "
                 }
             }
-            p.muted { "Open ones first; the earliest due first, then the longest waiting." }
+            p.muted { "The earliest due first, then the longest waiting." }
             (submission_table(&queue))
+            @if cut {
+                p.notice.warn { "Only the first 200 of each ball holder are shown; the API pages on (" code { "GET /api/v1/submissions?ball=" } ")." }
+            }
         }
         section aria-labelledby="escalations" {
             h2 #escalations { "Open escalations" }

@@ -156,8 +156,8 @@ fn submission_action(viewer: &Viewer, id: i64, action: &str) -> Markup {
         "start-review" => ("Start the review", None),
         "soak" => ("Put to soak", None),
         "approve" => ("Approve", None),
-        "reject" => ("Reject", Some("Why")),
-        "withdraw" => ("Withdraw", Some("Why")),
+        "reject" => ("Reject", Some("Why reject")),
+        "withdraw" => ("Withdraw", Some("Why withdraw")),
         other => (other, None),
     };
     html! {

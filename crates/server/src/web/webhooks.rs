@@ -56,7 +56,7 @@ pub async fn list(
             p.muted { "Signed as Standard Webhooks 1.0 specifies; see the API documentation for verifying them." }
             @if hooks.webhooks.is_empty() { p { "No webhook yet." } }
             @else { div.scroll tabindex="0" { table.stack {
-                thead { tr { th scope="col" { "Address" } th scope="col" { "Events" } th scope="col" { "Added" } th scope="col" { "" } } }
+                thead { tr { th scope="col" { "Address" } th scope="col" { "Events" } th scope="col" { "Added" } th scope="col" { "Remove" } } }
                 tbody { @for w in &hooks.webhooks { tr {
                     td { a href={ "/webhooks/" (w.id) } { (w.url) } }
                     td { (if w.events.is_empty() { "every event".to_string() } else { w.events.join(", ") }) }
@@ -183,11 +183,17 @@ pub async fn save_settings(
     Ok(back("/webhooks?done=settings"))
 }
 
-/// `GET /webhooks/{id}`: the webhook's delivery log, newest first.
+#[derive(Deserialize)]
+pub struct After {
+    after: Option<i64>,
+}
+
+/// `GET /webhooks/{id}?after=`: the webhook's delivery log, oldest first, 100 a page.
 pub async fn deliveries(
     State(state): State<AppState>,
     viewer: Viewer,
     Path(id): Path<i64>,
+    Query(after): Query<After>,
 ) -> Result<Markup, PageError> {
     let signed_in = viewer.require()?.clone();
     let hook = api::show(State(state.clone()), signed_in.clone(), Path(id))
@@ -199,14 +205,15 @@ pub async fn deliveries(
         signed_in,
         Path(id),
         Ok(Query(PageQuery {
-            after: None,
-            limit: Some(200),
+            after: after.after,
+            limit: Some(100),
         })),
     )
     .await?
     .0;
     let body = html! {
         p { a href="/webhooks" { "← Webhooks" } }
+        p.muted { "Oldest first, 100 a page." }
         h1 { "Deliveries to " (hook.url) }
         @if log.deliveries.is_empty() { p { "Nothing delivered yet." } }
         @else { div.scroll tabindex="0" { table.stack {
@@ -226,6 +233,9 @@ pub async fn deliveries(
                 td { (d.delivered_at.as_deref().map(day).unwrap_or("")) }
             } } }
         } } }
+        @if let Some(next) = log.next {
+            nav.pager aria-label="Pages" { a href={ "/webhooks/" (id) "?after=" (next) } rel="next" { "Later deliveries" } }
+        }
     };
     Ok(page(&viewer, "Deliveries", "/webhooks", body))
 }
