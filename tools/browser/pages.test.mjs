@@ -315,6 +315,7 @@ describe("the rest of each role's pages", () => {
     const visitor = await person(browser);
     await visitor.goto(server.url + "/programs");
     await assertAccessible(visitor, "the programs");
+    await shoot(visitor, "programs");
     await visitor.getByRole("link", { name: "Cloud Fortified" }).click();
     await assert.doesNotReject(visitor.getByRole("heading", { name: "Requirement sets and change notices" }).waitFor());
     await assertAccessible(visitor, "a program's change notices");
@@ -344,5 +345,6 @@ describe("the rest of each role's pages", () => {
     await partner.getByRole("link", { name: "https://hooks.acme.example/apptrust" }).click();
     await assert.doesNotReject(partner.getByRole("heading", { name: /Deliveries to/ }).waitFor());
     await assertAccessible(partner, "a webhook's deliveries");
+    await shoot(partner, "webhook-deliveries");
   });
 });

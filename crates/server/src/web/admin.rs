@@ -14,8 +14,7 @@ use apptrust_api::paging::PageQuery;
 use apptrust_programs::Program;
 use apptrust_store::users::Role;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -26,7 +25,7 @@ use crate::routes::{escalations, installations, sites};
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{csrf_field, encode, notice};
+use super::forms::{csrf_field, encode, notice, see_other};
 use super::layout::page;
 use super::viewer::Viewer;
 
@@ -337,11 +336,6 @@ fn entries(list: &[EgressEntry], empty: &str) -> Markup {
     }
 }
 
-/// Back to a page after a form, with its notice.
-fn back(to: String) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
-
 #[derive(Deserialize)]
 pub struct SwitchesForm {
     #[serde(default)]
@@ -365,7 +359,9 @@ pub async fn switches(
         revision: form.revision,
     };
     let _saved = installations::update(State(state), signed_in, Path(id), ApiJson(body)).await?;
-    Ok(back(format!("/admin/installations/{id}?done=switches")))
+    Ok(see_other(format!(
+        "/admin/installations/{id}?done=switches"
+    )))
 }
 
 #[derive(Deserialize)]
@@ -397,7 +393,7 @@ pub async fn consent(
         }
         _ => return Err(ApiError::unprocessable("answer `consent` or `decline`").into()),
     };
-    Ok(back(format!("/admin/installations/{id}?done={done}")))
+    Ok(see_other(format!("/admin/installations/{id}?done={done}")))
 }
 
 #[derive(Deserialize)]
@@ -420,7 +416,7 @@ pub async fn install(
     });
     let (_, installed) =
         sites::install(State(state), signed_in, Path(form.site.clone()), body).await?;
-    Ok(back(format!(
+    Ok(see_other(format!(
         "/admin/installations/{}?done=installed",
         installed.0.id
     )))
@@ -451,7 +447,10 @@ pub async fn set_policy(
         analytics_egress_default: Some(field("analytics_default").is_some()),
     });
     let _saved = sites::update_policy(State(state), signed_in, Path(site.clone()), body).await?;
-    Ok(back(format!("/admin?site={}&done=policy", encode(&site))))
+    Ok(see_other(format!(
+        "/admin?site={}&done=policy",
+        encode(&site)
+    )))
 }
 
 #[derive(Deserialize)]
@@ -475,7 +474,7 @@ pub async fn escalate(
         reason: form.reason,
     });
     let _saved = escalations::raise(State(state), signed_in, Path(form.app.clone()), body).await?;
-    Ok(back(format!(
+    Ok(see_other(format!(
         "/admin?site={}&done=escalated",
         encode(&form.site)
     )))

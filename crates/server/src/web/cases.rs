@@ -6,8 +6,7 @@
 use apptrust_api::escalations::{EscalationActionRequest, EscalationView};
 use apptrust_api::reviews::{ReviewActionRequest, ReviewView};
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -16,17 +15,12 @@ use crate::routes::{escalations, reviews};
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{csrf_field, notice};
+use super::forms::{Done, csrf_field, notice, see_other};
 use super::layout::page;
 use super::submission::{ball, history};
 use super::svg::slo_chart;
 use super::trust_page::day;
 use super::viewer::Viewer;
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
 
 /// A move's form: its name, a reason when it takes one, a due day when it takes one.
 fn move_form(viewer: &Viewer, action_url: &str, action: &str, reason: bool, due: bool) -> Markup {
@@ -113,14 +107,6 @@ impl MoveForm {
     }
 }
 
-fn back(url: String) -> Response {
-    (
-        StatusCode::SEE_OTHER,
-        [(header::LOCATION, format!("{url}?done=moved"))],
-    )
-        .into_response()
-}
-
 /// `POST /escalations/{id}/actions`.
 pub async fn act_on_escalation(
     State(state): State<AppState>,
@@ -135,7 +121,7 @@ pub async fn act_on_escalation(
         due: form.due(),
     });
     let _moved = escalations::act(State(state), signed_in, Path(id), body).await?;
-    Ok(back(format!("/escalations/{id}")))
+    Ok(see_other(format!("/escalations/{id}?done=moved")))
 }
 
 /// `GET /reviews/{id}`.
@@ -205,5 +191,5 @@ pub async fn act_on_review(
         due: form.due(),
     });
     let _moved = reviews::act(State(state), signed_in, Path(id), body).await?;
-    Ok(back(format!("/reviews/{id}")))
+    Ok(see_other(format!("/reviews/{id}?done=moved")))
 }

@@ -1,7 +1,7 @@
 //! A page's failure, shown as a page: the API's error message with the right status, or a
 //! redirect to sign in.
 
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use maud::html;
 
@@ -34,7 +34,7 @@ impl IntoResponse for PageError {
         match self {
             PageError::SignIn(back) => {
                 let to = format!("/sign-in?next={}", super::forms::encode(&back));
-                (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
+                super::forms::see_other(to)
             }
             PageError::Api(error) => {
                 if error.status.is_server_error() {

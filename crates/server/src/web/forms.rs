@@ -1,7 +1,10 @@
 //! Small helpers for forms and links: percent-encoding for query strings, and the notices a
 //! page shows after a form posted back (by a fixed key, never text from the address bar).
 
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
+use serde::Deserialize;
 
 /// Percent-encodes a query-string value.
 pub fn encode(value: &str) -> String {
@@ -50,4 +53,15 @@ pub fn notice(done: Option<&str>) -> Markup {
         _ => return html! {},
     };
     html! { p.notice.ok role="status" { (text) } }
+}
+
+/// The `?done=` of a page a form came back to.
+#[derive(Deserialize)]
+pub struct Done {
+    pub done: Option<String>,
+}
+
+/// Back to a page after a form (post, redirect, get): `to` is a path of this site.
+pub fn see_other(to: impl Into<String>) -> Response {
+    (StatusCode::SEE_OTHER, [(header::LOCATION, to.into())]).into_response()
 }

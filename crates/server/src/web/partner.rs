@@ -9,8 +9,7 @@ use apptrust_api::submissions::{CreateSubmission, SubmissionQuery};
 use apptrust_api::versions::{Finding, VersionQuery};
 use apptrust_store::users::Role;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -22,7 +21,7 @@ use crate::state::AppState;
 use super::PageError;
 use super::annotate::{Note, annotated};
 use super::directory::badges;
-use super::forms::{csrf_field, notice};
+use super::forms::{Done, csrf_field, notice, see_other};
 use super::layout::page;
 use super::submission::ball;
 use super::svg::slo_chart;
@@ -31,15 +30,6 @@ use super::viewer::Viewer;
 
 /// Versions listed per environment on an app's page.
 const VERSIONS_SHOWN: i64 = 20;
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
-fn back(to: String) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
 
 /// `GET /partner`.
 pub async fn home(
@@ -155,7 +145,7 @@ pub async fn register(
         forge_app_id: None,
     });
     let _created = apps::create(State(state), signed_in, body).await?;
-    Ok(back(format!("/partner/apps/{key}?done=registered")))
+    Ok(see_other(format!("/partner/apps/{key}?done=registered")))
 }
 
 /// `GET /partner/apps/{key}`.
@@ -284,7 +274,10 @@ pub async fn submit(
         program: form.program,
     });
     let (_, opened) = submissions::open(State(state), signed_in, Path(key), body).await?;
-    Ok(back(format!("/submissions/{}?done=submitted", opened.0.id)))
+    Ok(see_other(format!(
+        "/submissions/{}?done=submitted",
+        opened.0.id
+    )))
 }
 
 /// `GET /partner/apps/{key}/environments/{env}/versions/{version}`.

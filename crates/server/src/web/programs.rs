@@ -8,8 +8,7 @@ use apptrust_api::editions::{PreviewQuery, PublishEdition};
 use apptrust_api::programs::{DryRunQuery, RequirementSetView};
 use apptrust_store::users::Role;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -19,7 +18,7 @@ use crate::routes::{editions, programs as api};
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{csrf_field, notice};
+use super::forms::{csrf_field, notice, see_other};
 use super::layout::page;
 use super::trust_page::day;
 use super::viewer::Viewer;
@@ -201,7 +200,7 @@ pub async fn publish(
         "/staff/editions?month={}&done=published",
         super::forms::encode(&form.month)
     );
-    Ok((StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response())
+    Ok(see_other(to))
 }
 
 #[derive(Deserialize)]

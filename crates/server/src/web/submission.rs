@@ -8,8 +8,7 @@ use apptrust_api::submissions::{
     SubmissionView,
 };
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -18,16 +17,11 @@ use crate::routes::submissions as api;
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{csrf_field, notice};
+use super::forms::{Done, csrf_field, notice, see_other};
 use super::layout::page;
 use super::svg::{dwell, slo_chart};
 use super::trust_page::day;
 use super::viewer::Viewer;
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
 
 /// `GET /submissions/{id}`.
 pub async fn show(
@@ -141,7 +135,7 @@ pub fn ball(ball: &str) -> Markup {
     let (class, text) = match ball {
         "partner" => ("warn", "the partner"),
         "staff" => ("", "staff"),
-        "timer" => ("none", "a timer (soak)"),
+        "timer" => ("none", "a timer"),
         _ => ("none", "nobody: decided"),
     };
     html! { span class={ "badge " (class) } { (text) } }
@@ -213,11 +207,6 @@ fn check_row(viewer: &Viewer, id: i64, c: &CheckView) -> Markup {
     }
 }
 
-fn back(id: i64, done: &str) -> Response {
-    let to = format!("/submissions/{id}?done={done}");
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response()
-}
-
 #[derive(Deserialize)]
 pub struct ActionForm {
     #[serde(default)]
@@ -240,7 +229,7 @@ pub async fn act(
         due: None,
     };
     let _moved = api::act(State(state), signed_in, Path(id), ApiJson(body)).await?;
-    Ok(back(id, "moved"))
+    Ok(see_other(format!("/submissions/{id}?done=moved")))
 }
 
 #[derive(Deserialize)]
@@ -277,7 +266,7 @@ pub async fn act_on_check(
         ApiJson(body),
     )
     .await?;
-    Ok(back(id, "moved"))
+    Ok(see_other(format!("/submissions/{id}?done=moved")))
 }
 
 #[derive(Deserialize)]
@@ -297,5 +286,5 @@ pub async fn message(
     let signed_in = viewer.check_csrf(&form.csrf)?.clone();
     let body = ApiJson(PostMessage { body: form.body });
     let _posted = api::post_message(State(state), signed_in, Path(id), body).await?;
-    Ok(back(id, "sent"))
+    Ok(see_other(format!("/submissions/{id}?done=sent")))
 }

@@ -6,8 +6,7 @@ use apptrust_api::notifications::UpdateNotificationSettings;
 use apptrust_api::paging::PageQuery;
 use apptrust_api::webhooks::CreateWebhook;
 use axum::extract::{Path, Query, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -16,19 +15,10 @@ use crate::routes::webhooks as api;
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{csrf_field, notice};
+use super::forms::{Done, csrf_field, notice, see_other};
 use super::layout::page;
 use super::trust_page::day;
 use super::viewer::Viewer;
-
-#[derive(Deserialize)]
-pub struct Done {
-    done: Option<String>,
-}
-
-fn back(to: &str) -> Response {
-    (StatusCode::SEE_OTHER, [(header::LOCATION, to.to_string())]).into_response()
-}
 
 /// `GET /webhooks`.
 pub async fn list(
@@ -161,7 +151,7 @@ pub async fn delete(
 ) -> Result<Response, PageError> {
     let signed_in = viewer.check_csrf(csrf_of(&fields))?.clone();
     api::delete(State(state), signed_in, Path(id)).await?;
-    Ok(back("/webhooks?done=removed"))
+    Ok(see_other("/webhooks?done=removed"))
 }
 
 /// `POST /webhooks/settings`: the ticked events are e-mailed, the rest opted out of.
@@ -180,7 +170,7 @@ pub async fn save_settings(
             .collect(),
     });
     let _saved = api::update_settings(State(state), signed_in, body).await?;
-    Ok(back("/webhooks?done=settings"))
+    Ok(see_other("/webhooks?done=settings"))
 }
 
 #[derive(Deserialize)]
