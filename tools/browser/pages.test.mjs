@@ -334,6 +334,8 @@ describe("the rest of each role's pages", () => {
     await partner.getByRole("button", { name: "Add the webhook" }).click();
     await assert.doesNotReject(partner.getByText("it is shown this once").waitFor());
     assert.match(await partner.locator("pre").innerText(), /^whsec_/);
+    await assertAccessible(partner, "a new webhook's secret");
+    await shoot(partner, "webhook-added");
     await partner.getByRole("link", { name: "Back to the webhooks" }).click();
     await assert.doesNotReject(partner.getByRole("link", { name: "https://hooks.acme.example/apptrust" }).waitFor());
     await partner.locator("form[action='/webhooks/settings'] input[value='badge.lost']").uncheck();
