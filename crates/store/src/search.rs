@@ -73,16 +73,7 @@ impl Store {
         let mut apps = rows
             .iter()
             .take(usize::try_from(search.limit).unwrap_or(0))
-            .map(|r| {
-                Ok(AppSummary {
-                    id: r.try_get("id")?,
-                    key: r.try_get("key")?,
-                    name: r.try_get("name")?,
-                    partner: r.try_get("partner")?,
-                    framework: r.try_get("framework")?,
-                    badges: Vec::new(),
-                })
-            })
+            .map(summary_of)
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         let next = (rows.len() > apps.len())
             .then(|| apps.last().map(|a| a.key.clone()))
@@ -123,16 +114,7 @@ impl Store {
         }
         let mut apps = rows
             .iter()
-            .map(|r| {
-                Ok(AppSummary {
-                    id: r.try_get("id")?,
-                    key: r.try_get("key")?,
-                    name: r.try_get("name")?,
-                    partner: r.try_get("partner")?,
-                    framework: r.try_get("framework")?,
-                    badges: Vec::new(),
-                })
-            })
+            .map(summary_of)
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
         // In byte order whatever the database's collation: the caller pages by comparing keys.
         apps.sort_by(|a, b| a.key.cmp(&b.key));
@@ -151,6 +133,18 @@ impl Store {
         }
         Ok(Some(apps))
     }
+}
+
+/// One app of a search's rows (`id, key, name, partner, framework`), its badges still to read.
+fn summary_of(r: &sqlx::any::AnyRow) -> Result<AppSummary, sqlx::Error> {
+    Ok(AppSummary {
+        id: r.try_get("id")?,
+        key: r.try_get("key")?,
+        name: r.try_get("name")?,
+        partner: r.try_get("partner")?,
+        framework: r.try_get("framework")?,
+        badges: Vec::new(),
+    })
 }
 
 /// The badges carried by `count` apps given by id (`$1` to `$count`; a page holds at most 200).
