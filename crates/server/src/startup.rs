@@ -328,7 +328,8 @@ fn announce(
         let _ = writeln!(
             out,
             "\n  Demo data is loaded. Try:\n\
-             \x20   open {url}/ in a browser\n\
+             \x20   open {url}/ in a browser; sign in at {url}/sign-in with a token below, then\n\
+             \x20     staff work from {url}/staff, the partner from {url}/partner, the site admin from {url}/admin\n\
              \x20   curl {url}/api/v1/apps/com.acme.issue-insights/trust\n\
              \x20   curl {url}/api/v1/apps/com.acme.vendor-reports/trust\n\
              \x20   curl '{url}/api/v1/apps?badge=runsOnAtlassian'\n\
