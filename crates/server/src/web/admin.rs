@@ -41,6 +41,8 @@ const REQUIRABLE: [Program; 4] = [
 pub struct AdminQuery {
     site: Option<String>,
     done: Option<String>,
+    /// The paging cursor of the installations (the previous page's last id).
+    after: Option<i64>,
 }
 
 /// The site a viewer administers: a site admin's own; for staff, the one asked for.
@@ -75,7 +77,7 @@ pub async fn home(
         signed_in.clone(),
         Path(site_key.clone()),
         Ok(Query(PageQuery {
-            after: None,
+            after: query.after,
             limit: Some(200),
         })),
     )
@@ -116,6 +118,11 @@ pub async fn home(
                         } }
                     } } }
                 } }
+            }
+            @if let Some(next) = list.next {
+                nav.pager aria-label="Pages" {
+                    a href={ "/admin?site=" (encode(&site.key)) "&after=" (next) } rel="next" { "Next installations" }
+                }
             }
             form method="post" action="/admin/installations" {
                 (csrf_field(&viewer.csrf))
