@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use apptrust_service::search::Directory;
 use apptrust_store::{Store, StoreError};
 
+use crate::freshness::{Freshness, judge};
 use crate::trust_cache::TrustCache;
 
 /// The most apps kept in memory (about 150 bytes each with their folded text).
@@ -77,12 +78,9 @@ impl DirectoryCache {
         if let Some(copy) = self.current()
             && copy.changes == trust.changes()
         {
-            let age = copy.read_at.elapsed();
-            if age < self.ttl {
-                return copy.directory.clone();
-            }
-            if age < self.ttl * 2 {
-                if !self.refreshing.swap(true, Ordering::AcqRel) {
+            match judge(copy.read_at, self.ttl, &self.refreshing) {
+                Freshness::Fresh => return copy.directory.clone(),
+                Freshness::Refresh => {
                     let cache = Arc::clone(self);
                     let (store, trust) = (store.clone(), Arc::clone(trust));
                     tokio::spawn(async move {
@@ -90,8 +88,9 @@ impl DirectoryCache {
                         // A failed re-read leaves the copy to age out.
                         let _ = cache.read(&store, &trust).await;
                     });
+                    return copy.directory.clone();
                 }
-                return copy.directory.clone();
+                Freshness::Stale => {}
             }
         }
         let _held = self.gate.lock().await;

@@ -25,6 +25,8 @@ use apptrust_rules::reach::VersionEgress;
 use apptrust_store::installations::EgressState;
 use apptrust_store::tokens::TokenHolder;
 
+use crate::freshness::{Freshness, judge};
+
 /// Entries beyond this are dropped wholesale: a backstop far above a site's installations.
 const MAX_ENTRIES: usize = 200_000;
 
@@ -125,18 +127,10 @@ impl EgressCache {
         let Some(known) = found else {
             return Lookup::Read(epoch);
         };
-        let age = known.read_at.elapsed();
-        if age < self.ttl {
-            return Lookup::Fresh(known);
-        }
-        if age >= self.ttl * 2 {
-            return Lookup::Read(epoch);
-        }
-        // One request starts the re-read; every request answers from the entry meanwhile.
-        if known.refreshing.swap(true, Ordering::AcqRel) {
-            Lookup::Fresh(known)
-        } else {
-            Lookup::Refresh(known, epoch)
+        match judge(known.read_at, self.ttl, &known.refreshing) {
+            Freshness::Fresh => Lookup::Fresh(known),
+            Freshness::Refresh => Lookup::Refresh(known, epoch),
+            Freshness::Stale => Lookup::Read(epoch),
         }
     }
 
@@ -221,17 +215,10 @@ impl EgressCache {
         let Some(caller) = callers.get(token) else {
             return CallerLookup::Read;
         };
-        let age = caller.read_at.elapsed();
-        if age < self.ttl {
-            return CallerLookup::Known(caller.holder.clone());
-        }
-        if age >= self.ttl * 2 {
-            return CallerLookup::Read;
-        }
-        if caller.refreshing.swap(true, Ordering::AcqRel) {
-            CallerLookup::Known(caller.holder.clone())
-        } else {
-            CallerLookup::Refresh(caller.holder.clone())
+        match judge(caller.read_at, self.ttl, &caller.refreshing) {
+            Freshness::Fresh => CallerLookup::Known(caller.holder.clone()),
+            Freshness::Refresh => CallerLookup::Refresh(caller.holder.clone()),
+            Freshness::Stale => CallerLookup::Read,
         }
     }
 

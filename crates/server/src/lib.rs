@@ -10,6 +10,7 @@ mod directory_cache;
 mod egress_cache;
 mod error;
 mod extract;
+mod freshness;
 mod headers;
 pub mod logging;
 mod metrics;
