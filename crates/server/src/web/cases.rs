@@ -15,7 +15,7 @@ use crate::routes::{escalations, reviews};
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{Done, csrf_field, notice, see_other};
+use super::forms::{Done, csrf_field, end_of_day, notice, see_other};
 use super::layout::page;
 use super::submission::{ball, history};
 use super::svg::slo_chart;
@@ -100,10 +100,7 @@ impl MoveForm {
 
     /// The end of the day picked, as the API reads times.
     fn due(&self) -> Option<String> {
-        self.due
-            .clone()
-            .filter(|d| !d.is_empty())
-            .map(|d| format!("{d}T23:59:59Z"))
+        end_of_day(self.due.as_deref())
     }
 }
 

@@ -65,3 +65,10 @@ pub struct Done {
 pub fn see_other(to: impl Into<String>) -> Response {
     (StatusCode::SEE_OTHER, [(header::LOCATION, to.into())]).into_response()
 }
+
+/// A day from a date input (`2027-06-30`) as the API reads times: the end of that day, UTC;
+/// `None` when none was picked.
+pub fn end_of_day(day: Option<&str>) -> Option<String> {
+    day.filter(|d| !d.is_empty())
+        .map(|d| format!("{d}T23:59:59Z"))
+}

@@ -1,10 +1,12 @@
 //! `/partner`: a partner's workspace. Their apps with badges, registering an app, submissions
-//! with who holds the ball; one app's environments and versions with their verdicts, its
+//! with who holds the ball, open escalations and annual reviews; one app's environments and versions with their verdicts, its
 //! service levels and installations, and submitting it to a program; one version's evaluation
 //! on its manifest and the change from the version before. Staff may open any app's pages.
 
 use apptrust_api::apps::{CreateApp, SearchQuery};
+use apptrust_api::escalations::EscalationQuery;
 use apptrust_api::paging::PageQuery;
+use apptrust_api::reviews::ReviewQuery;
 use apptrust_api::submissions::{CreateSubmission, SubmissionQuery};
 use apptrust_api::versions::{Finding, VersionQuery};
 use apptrust_store::users::Role;
@@ -15,7 +17,9 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::{apps, environments, installations, signals, submissions, versions};
+use crate::routes::{
+    apps, environments, escalations, installations, reviews, signals, submissions, versions,
+};
 use crate::state::AppState;
 
 use super::PageError;
@@ -23,6 +27,7 @@ use super::annotate::{Note, annotated};
 use super::directory::badges;
 use super::forms::{Done, csrf_field, notice, see_other};
 use super::layout::page;
+use super::staff::{escalation_table, review_table};
 use super::submission::ball;
 use super::svg::slo_chart;
 use super::trust_page::{day, reasons};
@@ -65,6 +70,30 @@ pub async fn home(
     )
     .await?
     .0;
+    let open_escalations = escalations::list(
+        State(state.clone()),
+        signed_in.clone(),
+        Ok(Query(EscalationQuery {
+            open: Some(true),
+            limit: Some(100),
+            ..EscalationQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .escalations;
+    let open_reviews = reviews::list(
+        State(state.clone()),
+        signed_in.clone(),
+        Ok(Query(ReviewQuery {
+            open: Some(true),
+            limit: Some(100),
+            ..ReviewQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .reviews;
     let body = html! {
         h1 { "Your apps" }
         (notice(done.done.as_deref()))
@@ -92,6 +121,14 @@ pub async fn home(
         section aria-labelledby="submissions" {
             h2 #submissions { "Submissions" }
             (submission_table(&subs.submissions))
+        }
+        section aria-labelledby="escalations" {
+            h2 #escalations { "Escalations about your apps" }
+            (escalation_table(&open_escalations))
+        }
+        section aria-labelledby="reviews" {
+            h2 #reviews { "Annual reviews" }
+            (review_table(&open_reviews))
         }
         p { a href="/webhooks" { "Webhooks and notification settings" } }
     };

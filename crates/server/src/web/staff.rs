@@ -3,9 +3,9 @@
 //! `/staff/audit`, the audit log. Each is read through the API's handler, which refuses anyone
 //! but staff where the API does.
 
-use apptrust_api::escalations::EscalationQuery;
+use apptrust_api::escalations::{EscalationQuery, EscalationSummary};
 use apptrust_api::paging::PageQuery;
-use apptrust_api::reviews::ReviewQuery;
+use apptrust_api::reviews::{ReviewQuery, ReviewSummary};
 use apptrust_api::submissions::{SubmissionQuery, SubmissionSummary};
 use apptrust_store::users::Role;
 use axum::extract::{Query, State};
@@ -135,28 +135,11 @@ pub async fn home(
         }
         section aria-labelledby="escalations" {
             h2 #escalations { "Open escalations" }
-            @if open_escalations.is_empty() { p { "None." } }
-            @else { div.scroll tabindex="0" { table.stack {
-                thead { tr { th scope="col" { "Escalation" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } th scope="col" { "Opened" } } }
-                tbody { @for e in &open_escalations { tr {
-                    td { a href={ "/escalations/" (e.id) } { "#" (e.id) " " (e.app) } " · " (e.program) }
-                    td { (e.state) } td { (ball(&e.ball)) }
-                    td { (e.due.as_deref().map(day).unwrap_or("")) } td { (day(&e.opened_at)) }
-                } } }
-            } } }
+            (escalation_table(&open_escalations))
         }
         section aria-labelledby="calendar" {
             h2 #calendar { "Review calendar" }
-            @if calendar.is_empty() { p { "No review is open." } }
-            @else { div.scroll tabindex="0" { table.stack {
-                thead { tr { th scope="col" { "Starts" } th scope="col" { "App" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } } }
-                tbody { @for r in &calendar { tr {
-                    td { (day(&r.starts_at)) }
-                    td { a href={ "/reviews/" (r.id) } { (r.app) } " · " (r.program) }
-                    td { (r.state) } td { (ball(&r.ball)) }
-                    td { (r.due.as_deref().map(day).unwrap_or("")) }
-                } } }
-            } } }
+            (review_table(&calendar))
         }
         nav aria-label="More" {
             ul {
@@ -206,4 +189,35 @@ pub async fn audit_log(
         }
     };
     Ok(page(&viewer, "Audit log", "/staff", body))
+}
+
+/// Escalations, each linking to its page.
+pub fn escalation_table(list: &[EscalationSummary]) -> Markup {
+    html! {
+    @if list.is_empty() { p { "None open." } }
+    @else { div.scroll tabindex="0" { table.stack {
+        thead { tr { th scope="col" { "Escalation" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } th scope="col" { "Opened" } } }
+        tbody { @for e in list { tr {
+            td { a href={ "/escalations/" (e.id) } { "#" (e.id) " " (e.app) } " · " (e.program) }
+            td { (e.state) } td { (ball(&e.ball)) }
+            td { (e.due.as_deref().map(day).unwrap_or("")) } td { (day(&e.opened_at)) }
+        } } }
+    } } }
+    }
+}
+
+/// Reviews by their week, each linking to its page.
+pub fn review_table(list: &[ReviewSummary]) -> Markup {
+    html! {
+    @if list.is_empty() { p { "No review is open." } }
+    @else { div.scroll tabindex="0" { table.stack {
+        thead { tr { th scope="col" { "Starts" } th scope="col" { "App" } th scope="col" { "State" } th scope="col" { "Ball" } th scope="col" { "Due" } } }
+        tbody { @for r in list { tr {
+            td { (day(&r.starts_at)) }
+            td { a href={ "/reviews/" (r.id) } { (r.app) } " · " (r.program) }
+            td { (r.state) } td { (ball(&r.ball)) }
+            td { (r.due.as_deref().map(day).unwrap_or("")) }
+        } } }
+    } } }
+    }
 }

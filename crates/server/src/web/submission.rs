@@ -17,7 +17,7 @@ use crate::routes::submissions as api;
 use crate::state::AppState;
 
 use super::PageError;
-use super::forms::{Done, csrf_field, notice, see_other};
+use super::forms::{Done, csrf_field, end_of_day, notice, see_other};
 use super::layout::page;
 use super::svg::{dwell, slo_chart};
 use super::trust_page::day;
@@ -253,11 +253,7 @@ pub async fn act_on_check(
     let body = CheckActionRequest {
         action: form.action,
         reason: form.reason.filter(|r| !r.trim().is_empty()),
-        // The end of the day the admin picked, as the API reads times.
-        expires: form
-            .expires
-            .filter(|d| !d.is_empty())
-            .map(|d| format!("{d}T23:59:59Z")),
+        expires: end_of_day(form.expires.as_deref()),
     };
     let _moved = api::act_on_check(
         State(state),
