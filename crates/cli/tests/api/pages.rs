@@ -367,33 +367,24 @@ fn site_admins_act_on_their_own_site_only(db: Db) {
             .call(),
     );
     assert_eq!(status, 200);
-    // A page's own bad input is a page too (a path segment that is not a number).
-    let (status, _, _, body) = read(
-        agent()
-            .get(&format!("{}/admin/installations/abc", app.url))
-            .set("Cookie", &own_cookie)
-            .set("Accept", "text/html")
-            .call(),
-    );
-    assert_eq!(status, 400);
-    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
-    let (status, _, _, body) = read(
-        agent()
-            .get(&format!("{}/no/such/page", app.url))
-            .set("Accept", "text/html")
-            .call(),
-    );
-    assert_eq!(status, 404);
-    assert!(body.starts_with("<!DOCTYPE html>"), "{body}");
-    // The API stays JSON whatever the client accepts.
-    let (status, _, _, body) = read(
-        agent()
-            .get(&format!("{}/api/v1/nothing", app.url))
-            .set("Accept", "text/html")
-            .call(),
-    );
-    assert_eq!(status, 404);
-    assert!(body.starts_with('{'), "{body}");
+    // A page's own bad input is a page too (a path segment that is not a number, an unknown
+    // page); the API stays JSON whatever the client accepts.
+    for (path, cookie, status, page) in [
+        ("/admin/installations/abc", own_cookie.as_str(), 400, true),
+        ("/no/such/page", "", 404, true),
+        ("/api/v1/nothing", "", 404, false),
+    ] {
+        let (got, _, _, body) = read(
+            agent()
+                .get(&format!("{}{path}", app.url))
+                .set("Cookie", cookie)
+                .set("Accept", "text/html")
+                .call(),
+        );
+        assert_eq!(got, status, "{path}");
+        assert_eq!(body.starts_with("<!DOCTYPE html>"), page, "{path}: {body}");
+        assert_eq!(body.starts_with('{'), !page, "{path}: {body}");
+    }
 }
 
 /// The checker page: a manifest over its limit is refused with a page that names the limit, a
