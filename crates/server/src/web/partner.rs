@@ -4,9 +4,7 @@
 //! on its manifest and the change from the version before. Staff may open any app's pages.
 
 use apptrust_api::apps::{CreateApp, SearchQuery};
-use apptrust_api::escalations::EscalationQuery;
 use apptrust_api::paging::PageQuery;
-use apptrust_api::reviews::ReviewQuery;
 use apptrust_api::submissions::{CreateSubmission, SubmissionQuery};
 use apptrust_api::versions::{Finding, VersionQuery};
 use apptrust_store::users::Role;
@@ -17,9 +15,7 @@ use serde::Deserialize;
 
 use crate::error::ApiError;
 use crate::extract::ApiJson;
-use crate::routes::{
-    apps, environments, escalations, installations, reviews, signals, submissions, versions,
-};
+use crate::routes::{apps, environments, installations, signals, submissions, versions};
 use crate::state::AppState;
 
 use super::PageError;
@@ -27,7 +23,7 @@ use super::annotate::{Note, annotated};
 use super::directory::badges;
 use super::forms::{Done, csrf_field, notice, see_other};
 use super::layout::page;
-use super::staff::{escalation_table, review_table};
+use super::staff::{escalation_table, open_cases, review_table};
 use super::submission::ball;
 use super::svg::slo_chart;
 use super::trust_page::{day, reasons};
@@ -70,30 +66,7 @@ pub async fn home(
     )
     .await?
     .0;
-    let open_escalations = escalations::list(
-        State(state.clone()),
-        signed_in.clone(),
-        Ok(Query(EscalationQuery {
-            open: Some(true),
-            limit: Some(100),
-            ..EscalationQuery::default()
-        })),
-    )
-    .await?
-    .0
-    .escalations;
-    let open_reviews = reviews::list(
-        State(state.clone()),
-        signed_in.clone(),
-        Ok(Query(ReviewQuery {
-            open: Some(true),
-            limit: Some(100),
-            ..ReviewQuery::default()
-        })),
-    )
-    .await?
-    .0
-    .reviews;
+    let (open_escalations, open_reviews) = open_cases(&state, &signed_in).await?;
     let body = html! {
         h1 { "Your apps" }
         (notice(done.done.as_deref()))

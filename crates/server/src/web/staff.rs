@@ -87,30 +87,7 @@ pub async fn home(
         queue.extend(page_of.submissions);
     }
     queue_order(&mut queue);
-    let open_escalations = escalations::list(
-        State(state.clone()),
-        signed_in.clone(),
-        Ok(Query(EscalationQuery {
-            open: Some(true),
-            limit: Some(100),
-            ..EscalationQuery::default()
-        })),
-    )
-    .await?
-    .0
-    .escalations;
-    let calendar = reviews::list(
-        State(state.clone()),
-        signed_in,
-        Ok(Query(ReviewQuery {
-            open: Some(true),
-            limit: Some(100),
-            ..ReviewQuery::default()
-        })),
-    )
-    .await?
-    .0
-    .reviews;
+    let (open_escalations, calendar) = open_cases(&state, &signed_in).await?;
     let body = html! {
         h1 { "Service desk" }
         section aria-labelledby="queue" {
@@ -189,6 +166,39 @@ pub async fn audit_log(
         }
     };
     Ok(page(&viewer, "Audit log", "/staff", body))
+}
+
+/// The open escalations and reviews the viewer may see (all for staff, their apps' for a
+/// partner), at most 100 of each.
+pub async fn open_cases(
+    state: &AppState,
+    signed_in: &crate::auth::SignedIn,
+) -> Result<(Vec<EscalationSummary>, Vec<ReviewSummary>), PageError> {
+    let open_escalations = escalations::list(
+        State(state.clone()),
+        signed_in.clone(),
+        Ok(Query(EscalationQuery {
+            open: Some(true),
+            limit: Some(100),
+            ..EscalationQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .escalations;
+    let open_reviews = reviews::list(
+        State(state.clone()),
+        signed_in.clone(),
+        Ok(Query(ReviewQuery {
+            open: Some(true),
+            limit: Some(100),
+            ..ReviewQuery::default()
+        })),
+    )
+    .await?
+    .0
+    .reviews;
+    Ok((open_escalations, open_reviews))
 }
 
 /// Escalations, each linking to its page.
